@@ -1,0 +1,237 @@
+/**
+ * Every error taskfit throws is a `TaskfitError` with a stable `code`, so callers can branch on
+ * `err.code` (or `instanceof`) without parsing messages. Messages say what was expected, what
+ * arrived, and where (task, field).
+ */
+
+export const ErrorCode = {
+  ResourceSpec: "RESOURCE_SPEC_INVALID",
+  ResourceResolution: "RESOURCE_RESOLUTION_FAILED",
+  ResourceLimit: "RESOURCE_LIMIT_EXCEEDED",
+  Unschedulable: "UNSCHEDULABLE",
+  TaskExecution: "TASK_EXECUTION_FAILED",
+  TaskTimeout: "TASK_TIMEOUT",
+  TaskCancelled: "TASK_CANCELLED",
+  OutOfMemory: "OUT_OF_MEMORY",
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Formats a value for an error message: `` `0` (number) ``, `` `"8G"` (string) ``. */
+export function describeValue(value: unknown): string {
+  let shown: string;
+  if (typeof value === "string") shown = JSON.stringify(value);
+  else if (typeof value === "bigint") shown = `${value}n`;
+  else if (typeof value === "function") shown = `[function ${value.name || "anonymous"}]`;
+  else if (typeof value === "symbol") shown = value.toString();
+  else if (value === undefined || typeof value === "number" || typeof value === "boolean") {
+    shown = String(value);
+  } else {
+    try {
+      shown = JSON.stringify(value) ?? String(value);
+    } catch {
+      shown = Object.prototype.toString.call(value);
+    }
+  }
+  if (shown.length > 80) shown = `${shown.slice(0, 77)}...`;
+  const type = value === null ? "null" : Array.isArray(value) ? "array" : typeof value;
+  return `\`${shown}\` (${type})`;
+}
+
+function where(task: string | undefined, field: string | undefined): string {
+  const parts: string[] = [];
+  if (task !== undefined) parts.push(`task \`${task}\``);
+  if (field !== undefined) parts.push(`field \`${field}\``);
+  return parts.length > 0 ? ` (${parts.join(", ")})` : "";
+}
+
+export class TaskfitError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** A static resource spec is malformed: thrown when the decorator or wrapper is applied. */
+export class ResourceSpecError extends TaskfitError {
+  readonly task: string | undefined;
+  readonly field: string | undefined;
+  readonly value: unknown;
+  constructor(details: {
+    readonly task?: string | undefined;
+    readonly field?: string | undefined;
+    readonly value?: unknown;
+    readonly expected: string;
+  }) {
+    const got = "value" in details ? `, got ${describeValue(details.value)}` : "";
+    super(
+      ErrorCode.ResourceSpec,
+      `Expected ${details.expected}${got}${where(details.task, details.field)}`,
+    );
+    this.task = details.task;
+    this.field = details.field;
+    this.value = details.value;
+  }
+}
+
+/** A resource function threw, or returned a value that is not a valid resource. */
+export class ResourceResolutionError extends TaskfitError {
+  readonly task: string;
+  readonly field: string;
+  readonly value: unknown;
+  constructor(details: {
+    readonly task: string;
+    readonly field: string;
+    readonly value?: unknown;
+    readonly expected?: string;
+    readonly cause?: unknown;
+  }) {
+    const message =
+      details.expected !== undefined
+        ? `Expected the resource function for \`${details.field}\` to return ${details.expected}, got ${describeValue(details.value)}${where(details.task, undefined)}`
+        : `The resource function for \`${details.field}\` threw${where(details.task, undefined)}: ${errorMessage(details.cause)}`;
+    super(ErrorCode.ResourceResolution, message, { cause: details.cause });
+    this.task = details.task;
+    this.field = details.field;
+    this.value = details.value;
+  }
+}
+
+/** A custom value is over a platform limit (see `LIMITS`) and the policy is `"error"`. */
+export class ResourceLimitError extends TaskfitError {
+  readonly task: string | undefined;
+  readonly field: string;
+  readonly value: number;
+  readonly limit: number;
+  constructor(details: {
+    readonly task?: string | undefined;
+    readonly field: string;
+    readonly value: number;
+    readonly limit: number;
+    readonly unit: string;
+  }) {
+    super(
+      ErrorCode.ResourceLimit,
+      `Expected \`${details.field}\` to be at most ${details.limit} ${details.unit}, got ${details.value} ${details.unit}${where(details.task, details.field)}. Lower it, or opt in to \`overLimit: "clamp"\``,
+    );
+    this.task = details.task;
+    this.field = details.field;
+    this.value = details.value;
+    this.limit = details.limit;
+  }
+}
+
+export interface Shortfall {
+  readonly field: string;
+  readonly requested: number | string;
+  readonly available: number | string;
+}
+
+/** The request can never fit the scheduler's capacity, however long it waits. */
+export class UnschedulableError extends TaskfitError {
+  readonly task: string;
+  readonly shortfalls: readonly Shortfall[];
+  readonly scheduler: string;
+  constructor(details: {
+    readonly task: string;
+    readonly scheduler: string;
+    readonly shortfalls: readonly Shortfall[];
+  }) {
+    const short = details.shortfalls
+      .map((s) => `${s.field}: requested ${s.requested}, at most ${s.available} available`)
+      .join("; ");
+    super(
+      ErrorCode.Unschedulable,
+      `Task \`${details.task}\` can never run on ${details.scheduler}: ${short}`,
+    );
+    this.task = details.task;
+    this.shortfalls = details.shortfalls;
+    this.scheduler = details.scheduler;
+  }
+}
+
+/** The task ran and failed. `cause` is the error it threw, when it ran in this process. */
+export class TaskExecutionError extends TaskfitError {
+  readonly task: string;
+  readonly attempt: number;
+  readonly exitCode: number | undefined;
+  readonly stderrTail: string | undefined;
+  readonly jobId: string | undefined;
+  constructor(details: {
+    readonly task: string;
+    readonly attempt: number;
+    readonly message: string;
+    readonly exitCode?: number | undefined;
+    readonly stderrTail?: string | undefined;
+    readonly jobId?: string | undefined;
+    readonly cause?: unknown;
+  }) {
+    const job = details.jobId !== undefined ? `, job ${details.jobId}` : "";
+    const exit = details.exitCode !== undefined ? `, exit code ${details.exitCode}` : "";
+    const tail = details.stderrTail ? `\n--- stderr (tail) ---\n${details.stderrTail}` : "";
+    super(
+      ErrorCode.TaskExecution,
+      `Task \`${details.task}\` failed on attempt ${details.attempt}${exit}${job}: ${details.message}${tail}`,
+      { cause: details.cause },
+    );
+    this.task = details.task;
+    this.attempt = details.attempt;
+    this.exitCode = details.exitCode;
+    this.stderrTail = details.stderrTail;
+    this.jobId = details.jobId;
+  }
+}
+
+export class TaskTimeoutError extends TaskfitError {
+  readonly task: string;
+  readonly timeoutSeconds: number;
+  constructor(details: { readonly task: string; readonly timeoutSeconds: number }) {
+    super(
+      ErrorCode.TaskTimeout,
+      `Task \`${details.task}\` did not finish within its timeout of ${details.timeoutSeconds} s`,
+    );
+    this.task = details.task;
+    this.timeoutSeconds = details.timeoutSeconds;
+  }
+}
+
+export class TaskCancelledError extends TaskfitError {
+  readonly task: string;
+  constructor(details: { readonly task: string; readonly reason?: unknown }) {
+    const why =
+      details.reason === undefined ? "" : `: ${errorMessage(details.reason)}`;
+    super(ErrorCode.TaskCancelled, `Task \`${details.task}\` was cancelled${why}`, {
+      cause: details.reason,
+    });
+    this.task = details.task;
+  }
+}
+
+/** The task was killed for using more memory than it requested; `retries.escalate` acts on this. */
+export class OutOfMemoryError extends TaskfitError {
+  readonly task: string;
+  readonly memoryGiB: number;
+  readonly jobId: string | undefined;
+  constructor(details: {
+    readonly task: string;
+    readonly memoryGiB: number;
+    readonly detail?: string;
+    readonly jobId?: string | undefined;
+    readonly cause?: unknown;
+  }) {
+    const detail = details.detail ? `: ${details.detail}` : "";
+    super(
+      ErrorCode.OutOfMemory,
+      `Task \`${details.task}\` ran out of memory with ${details.memoryGiB} GiB requested${detail}`,
+      { cause: details.cause },
+    );
+    this.task = details.task;
+    this.memoryGiB = details.memoryGiB;
+    this.jobId = details.jobId;
+  }
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

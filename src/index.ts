@@ -1,0 +1,48 @@
+export {
+  ErrorCode,
+  TaskfitError,
+  ResourceSpecError,
+  ResourceResolutionError,
+  ResourceLimitError,
+  UnschedulableError,
+  TaskExecutionError,
+  TaskTimeoutError,
+  TaskCancelledError,
+  OutOfMemoryError,
+  type Shortfall,
+} from "./errors.js";
+export { PRESETS, PRESET_NAMES, GPU_CATALOGUE, GPU_TYPES, type Preset, type PresetName, type GpuType } from "./resources/presets.js";
+export { LIMITS, OverLimitPolicy, type Limits, type ClampRecord } from "./resources/limits.js";
+export {
+  CpuQuantitySchema,
+  ByteQuantitySchema,
+  DurationSchema,
+  EscalationSchema,
+  RetryPolicySchema,
+  CustomTaskSpecSchema,
+  type ByteQuantity,
+  type CpuQuantity,
+  type CustomTaskSpec,
+  type Duration,
+  type Dynamic,
+  type Escalation,
+  type MaybePromise,
+  type ResolvedResources,
+  type ResourceField,
+  type ResourceFn,
+  type ResourceSource,
+  type RetryPolicy,
+  type TaskOptions,
+} from "./resources/spec.js";
+export { parseCpu, parseGiB, parseDurationSeconds, formatGiB } from "./resources/quantity.js";
+export type { ResolveOptions } from "./resources/resolve.js";
+export * from "./task/preset-decorators.js";
+export * from "./task/latch-aliases.js";
+export { customTask, type PositionalOptions } from "./task/custom-task.js";
+export { resolveResources, asTask } from "./task/task.js";
+export { tasksNamed, taskNames } from "./task/registry.js";
+export { TaskFile, reviveTaskFiles, type TaskFileJSON } from "./task/file.js";
+export type { Task, TaskOf, TaskSpec, TaskDecorator, CallOverrides, ParamsFit, CheckSpec } from "./task/types.js";
+export type { Invocation, Scheduler } from "./schedulers/scheduler.js";
+export { InlineScheduler } from "./schedulers/inline.js";
+export { getDefaultScheduler, setDefaultScheduler } from "./schedulers/default.js";

@@ -1,0 +1,104 @@
+/**
+ * Parsing of CPU, byte and duration quantities. Pure functions: each returns the parsed number or
+ * a short description of what was expected, which the caller turns into the right error class
+ * (a spec error for static values, a resolution error for function results).
+ */
+
+export type Parsed = { readonly ok: true; readonly value: number } | { readonly ok: false; readonly expected: string };
+
+const ok = (value: number): Parsed => ({ ok: true, value });
+const fail = (expected: string): Parsed => ({ ok: false, expected });
+
+/** The smallest CPU request, as Kubernetes allows: one millicore. */
+export const MIN_CPU = 0.001;
+
+// Floating-point noise (0.1 + 0.2) must not push a value up a whole step when rounding up.
+const EPSILON = 1e-9;
+
+/** Rounds up to a multiple of `step`, ignoring floating-point noise below 1e-9 of a step. */
+export function roundUpTo(value: number, step: number): number {
+  const steps = Math.ceil(value / step - EPSILON);
+  return Number((steps * step).toFixed(12));
+}
+
+const CPU_EXPECTED = `a CPU count in cores from ${MIN_CPU} up (a number, or a string such as "2", "0.5" or "500m")`;
+const CPU_STRING = /^(\d+(?:\.\d+)?|\.\d+)(m?)$/;
+
+/** Cores, as a positive number or a Kubernetes-style string ("2", "0.5", "500m"); rounded up to a millicore. */
+export function parseCpu(value: unknown): Parsed {
+  let cores: number;
+  if (typeof value === "number") {
+    cores = value;
+  } else if (typeof value === "string") {
+    const match = CPU_STRING.exec(value.trim());
+    if (!match) return fail(CPU_EXPECTED);
+    cores = Number(match[1]) / (match[2] === "m" ? 1000 : 1);
+  } else {
+    return fail(CPU_EXPECTED);
+  }
+  if (!Number.isFinite(cores) || cores < MIN_CPU) return fail(CPU_EXPECTED);
+  return ok(roundUpTo(cores, MIN_CPU));
+}
+
+const GIB = 1024 ** 3;
+const BYTE_UNITS: Readonly<Record<string, number>> = {
+  Ki: 1024, KiB: 1024, Mi: 1024 ** 2, MiB: 1024 ** 2, Gi: GIB, GiB: GIB, Ti: 1024 ** 4, TiB: 1024 ** 4,
+  k: 1e3, K: 1e3, KB: 1e3, kB: 1e3, M: 1e6, MB: 1e6, G: 1e9, GB: 1e9, T: 1e12, TB: 1e12,
+};
+const BYTE_STRING = /^(\d+(?:\.\d+)?|\.\d+)\s*([A-Za-z]+)$/;
+const BYTES_EXPECTED =
+  'a positive number of GiB, or a quantity string with a unit ("512Mi", "8Gi", "16GB", "1.5TiB"; units Ki Mi Gi Ti, KiB MiB GiB TiB, k K M G T, KB MB GB TB)';
+
+/** A byte quantity in GiB: a positive number of GiB, or a string with an explicit unit. */
+export function parseGiB(value: unknown): Parsed {
+  let gib: number;
+  if (typeof value === "number") {
+    gib = value;
+  } else if (typeof value === "string") {
+    const match = BYTE_STRING.exec(value.trim());
+    const unit = match ? BYTE_UNITS[match[2] as string] : undefined;
+    if (!match || unit === undefined) return fail(BYTES_EXPECTED);
+    gib = (Number(match[1]) * unit) / GIB;
+  } else {
+    return fail(BYTES_EXPECTED);
+  }
+  if (!Number.isFinite(gib) || gib <= 0) return fail(BYTES_EXPECTED);
+  return ok(gib);
+}
+
+const GPU_EXPECTED = "a whole number of GPUs from 0 up";
+
+/** A GPU count: a whole number from 0 up. Fractions are refused, not rounded. */
+export function parseGpu(value: unknown): Parsed {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 0) return fail(GPU_EXPECTED);
+  return ok(value);
+}
+
+const DURATION_UNITS: Readonly<Record<string, number>> = { d: 86400, h: 3600, m: 60, s: 1 };
+const DURATION_STRING = /^(?:(\d+(?:\.\d+)?)d)?\s*(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m)?\s*(?:(\d+(?:\.\d+)?)s)?$/;
+const DURATION_EXPECTED = 'a positive number of seconds, or a duration string such as "90s", "30m", "2h" or "1h30m"';
+
+/** A duration in seconds: a positive number of seconds, or a string of d/h/m/s parts ("1h30m"). */
+export function parseDurationSeconds(value: unknown): Parsed {
+  let seconds: number;
+  if (typeof value === "number") {
+    seconds = value;
+  } else if (typeof value === "string") {
+    const match = DURATION_STRING.exec(value.trim());
+    if (!match || value.trim() === "") return fail(DURATION_EXPECTED);
+    seconds = ["d", "h", "m", "s"].reduce(
+      (sum, unit, i) => sum + Number(match[i + 1] ?? 0) * (DURATION_UNITS[unit] as number),
+      0,
+    );
+  } else {
+    return fail(DURATION_EXPECTED);
+  }
+  if (!Number.isFinite(seconds) || seconds <= 0) return fail(DURATION_EXPECTED);
+  return ok(seconds);
+}
+
+/** Formats GiB for people: "4 GiB", "512 MiB". */
+export function formatGiB(gib: number): string {
+  if (gib >= 1) return `${Number(gib.toFixed(3))} GiB`;
+  return `${Number((gib * 1024).toFixed(3))} MiB`;
+}

@@ -1,0 +1,31 @@
+/**
+ * The adapter contract between a task call and wherever it runs. A scheduler receives one
+ * invocation per attempt, with the resources already resolved, validated and within limits, and
+ * settles with the task's result or a typed error. Retries live above this contract (the task
+ * layer re-invokes with escalated resources), so an adapter only ever runs one attempt.
+ */
+import type { ResolvedResources } from "../resources/spec.js";
+
+export interface Invocation<R = unknown> {
+  /** The task's name: for logs, job names and errors. */
+  readonly taskName: string;
+  /** What this attempt asks for. */
+  readonly resources: ResolvedResources;
+  /** The call's arguments, exactly as the caller passed them. */
+  readonly args: readonly unknown[];
+  /** 1 for the first run, 2 for the first retry, ... */
+  readonly attempt: number;
+  /** unit: seconds; undefined means no timeout */
+  readonly timeoutSeconds: number | undefined;
+  /** Aborting it cancels the call: the scheduler frees the resources and rejects with `TaskCancelledError`. */
+  readonly signal: AbortSignal | undefined;
+  /** Runs the task's function in this process (with the caller's `this`), for in-process schedulers. */
+  readonly execute: (signal: AbortSignal) => Promise<R>;
+}
+
+export interface Scheduler {
+  /** Shown in errors: "can never run on <name>". */
+  readonly name: string;
+  /** Runs one attempt of one call. */
+  run<R>(invocation: Invocation<R>): Promise<R>;
+}

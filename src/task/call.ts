@@ -1,0 +1,72 @@
+/**
+ * One call of a task: resolve its resources against the arguments, hand each attempt to the
+ * scheduler, and re-run failures as the retry policy says, growing memory (or another field) after
+ * an out-of-memory failure when `escalate` asks for it.
+ */
+import { OutOfMemoryError, TaskCancelledError, TaskExecutionError, TaskTimeoutError } from "../errors.js";
+import type { CompiledSpec } from "../resources/compile.js";
+import { LIMITS } from "../resources/limits.js";
+import { MIN_CPU, roundUpTo } from "../resources/quantity.js";
+import { resolveCompiled } from "../resources/resolve.js";
+import type { Escalation, ResolvedResources } from "../resources/spec.js";
+import { getDefaultScheduler } from "../schedulers/default.js";
+import type { Scheduler } from "../schedulers/scheduler.js";
+import type { AnyFunction } from "./types.js";
+
+export interface CallContext {
+  readonly name: string;
+  readonly spec: CompiledSpec;
+  readonly fn: AnyFunction;
+  readonly scheduler: Scheduler | undefined;
+  readonly signal: AbortSignal | undefined;
+}
+
+/** Failures worth another attempt: the task's own failure, a timeout, running out of memory. */
+function isRetryable(error: unknown): boolean {
+  return error instanceof TaskExecutionError || error instanceof OutOfMemoryError || error instanceof TaskTimeoutError;
+}
+
+export async function callTask(context: CallContext, thisArg: unknown, args: unknown[]): Promise<unknown> {
+  const { name, spec, fn, signal } = context;
+  if (signal?.aborted) throw new TaskCancelledError({ task: name, reason: signal.reason });
+  const scheduler = context.scheduler ?? getDefaultScheduler();
+  let resources = await resolveCompiled(spec, name, args);
+  const { count, escalate } = spec.retries;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await scheduler.run({
+        taskName: name,
+        resources,
+        args,
+        attempt,
+        timeoutSeconds: spec.timeoutSeconds,
+        signal,
+        execute: async () => fn.apply(thisArg, args),
+      });
+    } catch (error) {
+      if (attempt > count || !isRetryable(error) || signal?.aborted) throw error;
+      if (error instanceof OutOfMemoryError && escalate !== undefined) {
+        resources = escalated(resources, escalate);
+      }
+    }
+  }
+}
+
+/**
+ * The resources for the attempt after an out-of-memory failure: each escalated field of the failed
+ * attempt multiplied by its factor (so x2, x4, ... over attempts), rounded up, capped at the limit.
+ */
+export function escalated(failed: ResolvedResources, escalate: Escalation): ResolvedResources {
+  const grow = (value: number, factor: number | undefined, limit: number, step: number) =>
+    factor === undefined ? value : Math.max(value, Math.min(limit, roundUpTo(value * factor, step)));
+  return {
+    ...failed,
+    cpu: grow(failed.cpu, escalate.cpu, LIMITS.cpu, MIN_CPU),
+    memoryGiB: grow(failed.memoryGiB, escalate.memory, LIMITS.memoryGiB, MIB_IN_GIB),
+    ...(failed.storageGiB !== undefined && {
+      storageGiB: grow(failed.storageGiB, escalate.storage, LIMITS.storageGiB, MIB_IN_GIB),
+    }),
+  };
+}
+
+const MIB_IN_GIB = 1 / 1024;

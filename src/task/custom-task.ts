@@ -1,0 +1,59 @@
+/**
+ * `customTask`: resources as numbers, quantity strings or functions of the task's arguments.
+ *   customTask(4, 16)                                  the seed's positional form
+ *   customTask(allocateCpu, 8, { storage_gib: fn })    positional with options
+ *   customTask({ cpu, memory, storage, gpu, gpuType, timeout, retries, overLimit, name })
+ */
+import { ResourceSpecError } from "../errors.js";
+import { compileCustom } from "../resources/compile.js";
+import type { ByteQuantity, CpuQuantity, CustomTaskSpec, Dynamic } from "../resources/spec.js";
+import { applyTaskDecorator, isApplication } from "./decorate.js";
+import type { TaskDecorator } from "./types.js";
+
+/** The options after `cpu` and `memory` in the positional form. */
+export type PositionalOptions = Omit<CustomTaskSpec, "cpu" | "memory">;
+
+/** Rejects keys a spec type does not know (a typo such as `storag` must not compile). */
+type NoExtraKeys<S, Known> = { readonly [K in Exclude<keyof S, keyof Known>]: never };
+
+export function customTask<const S extends CustomTaskSpec>(spec: S & NoExtraKeys<S, CustomTaskSpec>): TaskDecorator<S>;
+export function customTask<
+  const C extends Dynamic<CpuQuantity>,
+  const M extends Dynamic<ByteQuantity>,
+  const O extends PositionalOptions = Record<never, never>,
+>(cpu: C, memory: M, options?: O & NoExtraKeys<O, PositionalOptions>): TaskDecorator<{ cpu: C; memory: M } & O>;
+export function customTask(...args: unknown[]): TaskDecorator<unknown> {
+  if (isApplication(args)) {
+    // `@customTask` with no resources: the decorator was applied instead of called.
+    throw new ResourceSpecError({
+      value: args[0],
+      expected: "customTask to be called with resources first: @customTask(cpu, memory) or @customTask({ cpu, memory })",
+    });
+  }
+  const spec = specOf(args);
+  const name = (spec as { name?: unknown }).name;
+  return ((...application: unknown[]) =>
+    applyTaskDecorator("customTask", typeof name === "string" ? name : undefined, (task) => compileCustom(spec, task), application)) as TaskDecorator<unknown>;
+}
+
+function specOf(args: readonly unknown[]): unknown {
+  const [first, memory, options] = args;
+  if (args.length === 1 && typeof first === "object" && first !== null && !Array.isArray(first)) return first;
+  if (args.length < 2) {
+    throw new ResourceSpecError({
+      field: "memory",
+      value: memory,
+      expected: "customTask(cpu, memory, options?) or customTask({ cpu, memory, ... }); memory is required",
+    });
+  }
+  if (options !== undefined && (typeof options !== "object" || options === null || Array.isArray(options))) {
+    throw new ResourceSpecError({ field: "options", value: options, expected: "the third argument of customTask to be an options object" });
+  }
+  const rest = (options ?? {}) as Record<string, unknown>;
+  for (const key of ["cpu", "memory"]) {
+    if (key in rest) {
+      throw new ResourceSpecError({ field: key, value: rest[key], expected: `\`${key}\` once: it is already the ${key === "cpu" ? "first" : "second"} argument` });
+    }
+  }
+  return { ...rest, cpu: first, memory };
+}

@@ -1,0 +1,65 @@
+/**
+ * One runtime function serves every way a task decorator is applied, by the shape of the call:
+ *   wrapper        (fn)                                  → a Task
+ *   TC39 method    (method, { kind: "method", name })    → the replacement method (a Task)
+ *   legacy method  (prototype, key, descriptor)          → the descriptor, its value replaced
+ * The spec is compiled at application, when the task's name is known, so a bad static value fails
+ * at import with the task named in the error.
+ */
+import { ResourceSpecError } from "../errors.js";
+import type { CompiledSpec } from "../resources/compile.js";
+import { defineTask } from "./task.js";
+import type { AnyFunction } from "./types.js";
+
+export type CompileFor = (taskName: string) => CompiledSpec;
+
+interface MethodContext {
+  readonly kind: string;
+  readonly name: string | symbol;
+}
+
+function isMethodContext(value: unknown): value is MethodContext {
+  return typeof value === "object" && value !== null && "kind" in value && "name" in value;
+}
+
+function isDescriptor(value: unknown): value is PropertyDescriptor {
+  return typeof value === "object" && value !== null && ("value" in value || "get" in value || "set" in value);
+}
+
+/** True when `args` is the shape of a decorator or wrapper application rather than options. */
+export function isApplication(args: readonly unknown[]): boolean {
+  return (
+    (typeof args[0] === "function" && args.length === 1) ||
+    (typeof args[0] === "function" && isMethodContext(args[1])) ||
+    (args.length === 3 && typeof args[0] === "object" && isDescriptor(args[2])) ||
+    (args.length === 3 && typeof args[0] === "function" && isDescriptor(args[2]))
+  );
+}
+
+/** Applies a task decorator in whichever of the three shapes `args` has. */
+export function applyTaskDecorator(what: string, name: string | undefined, compile: CompileFor, args: readonly unknown[]): unknown {
+  const [first, second, third] = args;
+  if (isDescriptor(third)) {
+    const key = String(second as string | symbol);
+    const method: unknown = third.value;
+    if (typeof method !== "function") {
+      throw new ResourceSpecError({ task: key, value: method, expected: `${what} on a method or a function (not a getter, setter or field)` });
+    }
+    const taskName = name ?? key;
+    third.value = defineTask(method as AnyFunction, compile(taskName), taskName);
+    return third;
+  }
+  if (typeof first !== "function") {
+    throw new ResourceSpecError({ value: first, expected: `${what} applied to a function or a class method` });
+  }
+  if (isMethodContext(second)) {
+    const key = String(second.name);
+    if (second.kind !== "method") {
+      throw new ResourceSpecError({ task: key, value: second.kind, expected: `${what} on a method or a function (decorator kind "method")` });
+    }
+    const taskName = name ?? key;
+    return defineTask(first as AnyFunction, compile(taskName), taskName);
+  }
+  const taskName = name ?? ((first as AnyFunction).name || "anonymous");
+  return defineTask(first as AnyFunction, compile(taskName), taskName);
+}

@@ -1,0 +1,110 @@
+/**
+ * How a function becomes a task: a callable with the same parameters that resolves its resources
+ * and runs on a scheduler, plus `taskName`, `spec`, `fn`, `resolve()` and `with()`.
+ */
+import { ResourceSpecError } from "../errors.js";
+import { applyOverrides, type CompiledSpec } from "../resources/compile.js";
+import { resolveCompiled, type ResolveOptions } from "../resources/resolve.js";
+import type { ResolvedResources } from "../resources/spec.js";
+import type { Scheduler } from "../schedulers/scheduler.js";
+import { callTask } from "./call.js";
+import { getDefinition, setDefinition, type TaskDefinition } from "./metadata.js";
+import { registerTask } from "./registry.js";
+import type { AnyFunction, CallOverrides, Task } from "./types.js";
+
+interface Binding {
+  readonly scheduler: Scheduler | undefined;
+  readonly signal: AbortSignal | undefined;
+}
+
+const UNBOUND: Binding = { scheduler: undefined, signal: undefined };
+
+/** Defines a task from a function and its compiled spec, and registers it by name. */
+export function defineTask(fn: AnyFunction, spec: CompiledSpec, name: string): Task {
+  const definition: TaskDefinition = Object.freeze({ name, spec, fn });
+  registerTask(definition);
+  return makeTask(definition, UNBOUND, undefined);
+}
+
+/**
+ * The callable for a definition. `thisArg` undefined means "the `this` of the call", which is
+ * what keeps `this` for a decorated method called as `instance.method(...)`.
+ */
+function makeTask(definition: TaskDefinition, binding: Binding, thisArg: unknown): Task {
+  const context = { ...definition, ...binding };
+  const task = function (this: unknown, ...args: unknown[]) {
+    return callTask(context, thisArg ?? this, args);
+  } as unknown as Task;
+  Object.defineProperty(task, "name", { value: definition.name });
+  Object.defineProperties(task, {
+    taskName: { value: definition.name, enumerable: true },
+    spec: { value: definition.spec, enumerable: true },
+    fn: { value: definition.fn },
+    resolve: { value: (...args: unknown[]) => resolveDefinition(definition, args) },
+    with: { value: (overrides: CallOverrides) => withOverrides(definition, binding, thisArg, overrides) },
+  });
+  setDefinition(task, definition);
+  return task;
+}
+
+function withOverrides(definition: TaskDefinition, binding: Binding, thisArg: unknown, overrides: CallOverrides): Task {
+  const { scheduler, signal, ...resources } = (overrides ?? {}) as CallOverrides;
+  if (scheduler !== undefined && typeof (scheduler as { run?: unknown }).run !== "function") {
+    throw new ResourceSpecError({ task: definition.name, field: "scheduler", value: scheduler, expected: "a Scheduler (an object with a run() method)" });
+  }
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new ResourceSpecError({ task: definition.name, field: "signal", value: signal, expected: "an AbortSignal" });
+  }
+  const spec = Object.keys(resources).length > 0 ? applyOverrides(definition.spec, resources, definition.name) : definition.spec;
+  const next: TaskDefinition = spec === definition.spec ? definition : Object.freeze({ ...definition, spec });
+  return makeTask(next, { scheduler: scheduler ?? binding.scheduler, signal: signal ?? binding.signal }, thisArg);
+}
+
+function resolveDefinition(definition: TaskDefinition, args: readonly unknown[], options?: ResolveOptions): Promise<ResolvedResources> {
+  try {
+    return Promise.resolve(resolveCompiled(definition.spec, definition.name, args, options));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/**
+ * What a call of `task` with `args` would request. `task` is a wrapped function, or a decorated
+ * method as `instance.method` or `Class.prototype.method`.
+ */
+export function resolveResources<A extends readonly unknown[]>(
+  task: (...args: A) => unknown,
+  args: A,
+  options?: ResolveOptions,
+): Promise<ResolvedResources> {
+  const definition = getDefinition(task);
+  if (definition === undefined) {
+    return Promise.reject(
+      new ResourceSpecError({
+        value: task,
+        expected: "a taskfit task: a function wrapped by a preset or customTask, or a decorated method",
+      }),
+    );
+  }
+  if (!Array.isArray(args)) {
+    return Promise.reject(
+      new ResourceSpecError({ task: definition.name, field: "args", value: args, expected: "the task's arguments as an array" }),
+    );
+  }
+  return resolveDefinition(definition, args, options);
+}
+
+/**
+ * The Task behind a decorated method (typed as the method), optionally bound to an instance:
+ * `asTask(aligner.align, aligner).with({ cpu: 16 })(files)`.
+ */
+export function asTask<F extends AnyFunction>(method: F, thisArg?: unknown): Task<Parameters<F>, ReturnType<F>> {
+  const definition = getDefinition(method);
+  if (definition === undefined) {
+    throw new ResourceSpecError({
+      value: method,
+      expected: "a taskfit task: a function wrapped by a preset or customTask, or a decorated method",
+    });
+  }
+  return makeTask(definition, UNBOUND, thisArg) as unknown as Task<Parameters<F>, ReturnType<F>>;
+}

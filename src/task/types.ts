@@ -1,0 +1,109 @@
+/**
+ * The public types of a task, and the compile-time rule of the seed: a resource function receives
+ * exactly the task's arguments, so it may only take a prefix of the task's parameters, each of a
+ * type the task's argument is assignable to.
+ */
+import type { CompiledSpec } from "../resources/compile.js";
+import type { OverLimitPolicy } from "../resources/limits.js";
+import type { GpuType } from "../resources/presets.js";
+import type { ResolveOptions } from "../resources/resolve.js";
+import type {
+  ByteQuantity,
+  CpuQuantity,
+  Duration,
+  MaybePromise,
+  ResolvedResources,
+  RetryPolicy,
+} from "../resources/spec.js";
+import type { Scheduler } from "../schedulers/scheduler.js";
+
+// biome-ignore lint: any is needed to accept every function
+export type AnyFunction = (...args: any[]) => any;
+
+/** The compiled spec of a task, as `task.spec` shows it. */
+export type TaskSpec = CompiledSpec;
+
+/** Per-call overrides: `task.with({ cpu: 8, scheduler, signal })`. Functions get the task's arguments. */
+export interface CallOverrides<A extends readonly unknown[] = readonly unknown[]> {
+  readonly cpu?: CpuQuantity | ((...args: A) => MaybePromise<CpuQuantity>);
+  readonly memory?: ByteQuantity | ((...args: A) => MaybePromise<ByteQuantity>);
+  readonly storage?: ByteQuantity | ((...args: A) => MaybePromise<ByteQuantity>);
+  readonly storage_gib?: ByteQuantity | ((...args: A) => MaybePromise<ByteQuantity>);
+  readonly storageGib?: ByteQuantity | ((...args: A) => MaybePromise<ByteQuantity>);
+  readonly gpu?: number | ((...args: A) => MaybePromise<number>);
+  readonly gpuType?: GpuType | ((...args: A) => MaybePromise<GpuType>);
+  readonly timeout?: Duration;
+  readonly retries?: RetryPolicy;
+  readonly overLimit?: OverLimitPolicy;
+  /** Where this call runs. @default getDefaultScheduler() */
+  readonly scheduler?: Scheduler;
+  /** Aborting it cancels the call with `TaskCancelledError`. */
+  readonly signal?: AbortSignal;
+}
+
+/** A function made into a task: call it as before; it resolves its resources and runs on a scheduler. */
+export interface Task<A extends readonly unknown[] = readonly unknown[], R = unknown> {
+  (...args: A): Promise<Awaited<R>>;
+  readonly taskName: string;
+  readonly spec: TaskSpec;
+  /** The original function. */
+  readonly fn: (...args: A) => R;
+  /** What a call with these arguments would request, without running it. */
+  resolve(...args: A): Promise<ResolvedResources>;
+  /** The same task with some resources, options, the scheduler or a signal replaced, for one call or many. */
+  with(overrides: CallOverrides<A>): Task<A, R>;
+}
+
+/** The task type of a function type. */
+export type TaskOf<F extends AnyFunction> = Task<Parameters<F>, ReturnType<F>>;
+
+/** True when a resource function's parameters `P` may receive the task's arguments `A`. */
+export type ParamsFit<A extends readonly unknown[], P extends readonly unknown[]> =
+  // No parameter beyond the task's (with a rest parameter the task has no fixed length) ...
+  (number extends A["length"] ? true : [Exclude<keyof P, keyof A>] extends [never] ? true : false) extends true
+    ? // ... and each of the task's arguments assignable to the parameter that receives it.
+      A extends readonly [...P, ...unknown[]]
+      ? true
+      : false
+    : false;
+
+/** The keys of spec `S` whose function does not fit the task's arguments `A`. */
+export type MisfitKeys<S, A extends readonly unknown[]> = {
+  [K in keyof S]-?: NonNullable<S[K]> extends (...params: infer P) => unknown
+    ? ParamsFit<A, P> extends true
+      ? never
+      : K
+    : never;
+}[keyof S];
+
+/**
+ * Intersected with the decorated function's type: `unknown` when every resource function fits,
+ * otherwise an object type the function is not assignable to, so the error lands on the task and
+ * names the offending keys.
+ */
+export type CheckSpec<S, F extends AnyFunction> = [MisfitKeys<S, Parameters<F>>] extends [never]
+  ? unknown
+  : { readonly "taskfit: these resource functions take parameters the task does not have": MisfitKeys<S, Parameters<F>> };
+
+/** A method a task decorator may wrap: it must return a Promise, since a task call always does. */
+// biome-ignore lint: any is needed to accept every method
+export type AsyncMethod = (...args: any[]) => PromiseLike<unknown>;
+
+/**
+ * What `smallTask`, `smallTask({...})` and `customTask(...)` return: applicable to a function (gives
+ * a Task), or to a class method under TC39 decorators or `experimentalDecorators`.
+ */
+export interface TaskDecorator<S = unknown> {
+  <F extends AnyFunction>(fn: F & CheckSpec<S, F>): TaskOf<F>;
+  <This, F extends AsyncMethod>(
+    method: F & CheckSpec<S, F>,
+    context: ClassMethodDecoratorContext<This, F>,
+  ): F;
+  <F extends AsyncMethod>(
+    target: object,
+    propertyKey: string | symbol,
+    descriptor: TypedPropertyDescriptor<F & CheckSpec<S, F>>,
+  ): void;
+}
+
+export type { ResolveOptions };
