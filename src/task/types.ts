@@ -77,7 +77,7 @@ export type MisfitKeys<S, A extends readonly unknown[]> = {
 }[keyof S];
 
 /**
- * Intersected with the decorated function's type: `unknown` when every resource function fits,
+ * Part of the decorated function's constraint: `unknown` when every resource function fits,
  * otherwise an object type the function is not assignable to, so the error lands on the task and
  * names the offending keys.
  */
@@ -94,15 +94,15 @@ export type AsyncMethod = (...args: any[]) => PromiseLike<unknown>;
  * a Task), or to a class method under TC39 decorators or `experimentalDecorators`.
  */
 export interface TaskDecorator<S = unknown> {
-  <F extends AnyFunction>(fn: F & CheckSpec<S, F>): TaskOf<F>;
-  <This, F extends AsyncMethod>(
-    method: F & CheckSpec<S, F>,
-    context: ClassMethodDecoratorContext<This, F>,
-  ): F;
-  <F extends AsyncMethod>(
+  // The check is an F-bounded constraint, not an intersection in the parameter: a parameter type
+  // that mentions F stops TypeScript inferring F from a `function` expression (it is
+  // context-sensitive through its `this`), while a constraint is checked after inference.
+  <F extends AnyFunction & CheckSpec<S, F>>(fn: F): TaskOf<F>;
+  <This, F extends AsyncMethod & CheckSpec<S, F>>(method: F, context: ClassMethodDecoratorContext<This, F>): F;
+  <F extends AsyncMethod & CheckSpec<S, F>>(
     target: object,
     propertyKey: string | symbol,
-    descriptor: TypedPropertyDescriptor<F & CheckSpec<S, F>>,
+    descriptor: TypedPropertyDescriptor<F>,
   ): void;
 }
 

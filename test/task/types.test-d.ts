@@ -36,6 +36,20 @@ describe("resource functions take only the task's parameters", () => {
     );
   });
 
+  it("infers the task from a named function expression too", () => {
+    const named = customTask({ cpu: allocateCpu, memory: 8 })(async function named(files: TaskFile[], count: number) {
+      return files.map((file) => `${file.name}${count}`);
+    });
+    expectTypeOf(named).parameters.toEqualTypeOf<[files: TaskFile[], count: number]>();
+    expectTypeOf(named).returns.toEqualTypeOf<Promise<string[]>>();
+    customTask({ cpu: allocateCpu, memory: 8 })(
+      // @ts-expect-error -- a function expression is checked the same way
+      async function wrong(count: number) {
+        return count;
+      },
+    );
+  });
+
   it("rejects a parameter of a different type", () => {
     customTask({ cpu: (files: string[]) => files.length, memory: 8 })(
       // @ts-expect-error -- the task's first argument is TaskFile[], not string[]
