@@ -1,10 +1,14 @@
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  entry: ["src/index.ts"],
+  // The worker is its own entry: LocalScheduler's process isolation and the cluster schedulers
+  // start it as a script.
+  entry: { index: "src/index.ts", worker: "src/schedulers/worker.ts" },
   format: ["esm", "cjs"],
-  dts: true,
+  dts: { entry: "src/index.ts" },
   sourcemap: true,
   clean: true,
   target: "node20",
+  // import.meta.url in the CJS build (the worker entry is found next to the code).
+  shims: true,
 });

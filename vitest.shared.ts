@@ -16,6 +16,9 @@ export function decorators(mode: "tc39" | "legacy"): Plugin {
         target: "es2022",
         format: "esm",
         sourcemap: true,
+        // esbuild renames a function expression that shadows its binding (`const f = wrap(function f…)`
+        // becomes `f2`); keepNames keeps `.name`, which is the task name.
+        keepNames: true,
         sourcefile: id,
         tsconfigRaw: { compilerOptions: { experimentalDecorators: mode === "legacy" } },
       });

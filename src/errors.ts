@@ -13,6 +13,8 @@ export const ErrorCode = {
   TaskTimeout: "TASK_TIMEOUT",
   TaskCancelled: "TASK_CANCELLED",
   OutOfMemory: "OUT_OF_MEMORY",
+  NotSerializable: "NOT_SERIALIZABLE",
+  TaskNotFound: "TASK_NOT_FOUND",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -229,6 +231,38 @@ export class OutOfMemoryError extends TaskfitError {
     this.task = details.task;
     this.memoryGiB = details.memoryGiB;
     this.jobId = details.jobId;
+  }
+}
+
+/** An argument or result cannot cross to another process as JSON without losing something. */
+export class SerializationError extends TaskfitError {
+  readonly task: string;
+  readonly path: string;
+  constructor(details: { readonly task: string; readonly what: "argument" | "result"; readonly path: string; readonly value: unknown }) {
+    super(
+      ErrorCode.NotSerializable,
+      `Expected every ${details.what} of a task run in another process to be JSON data (TaskFile included), got ${describeValue(details.value)} at \`${details.path}\`${where(details.task, undefined)}`,
+    );
+    this.task = details.task;
+    this.path = details.path;
+  }
+}
+
+/** A worker process imported the task's module but found no task of that name in it. */
+export class TaskNotFoundError extends TaskfitError {
+  readonly task: string;
+  readonly module: string | undefined;
+  constructor(details: { readonly task: string; readonly module: string | undefined; readonly found: readonly string[]; readonly cause?: unknown }) {
+    const found = details.found.length > 0 ? details.found.map((n) => `\`${n}\``).join(", ") : "none";
+    super(
+      ErrorCode.TaskNotFound,
+      details.module === undefined
+        ? `Task \`${details.task}\` has no module to import in another process (was it defined in a REPL or an eval?)`
+        : `Expected module ${details.module} to define task \`${details.task}\`; tasks found there: ${found}`,
+      { cause: details.cause },
+    );
+    this.task = details.task;
+    this.module = details.module;
   }
 }
 

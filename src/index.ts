@@ -9,6 +9,8 @@ export {
   TaskTimeoutError,
   TaskCancelledError,
   OutOfMemoryError,
+  SerializationError,
+  TaskNotFoundError,
   type Shortfall,
 } from "./errors.js";
 export { PRESETS, PRESET_NAMES, GPU_CATALOGUE, GPU_TYPES, type Preset, type PresetName, type GpuType } from "./resources/presets.js";
@@ -44,5 +46,17 @@ export { tasksNamed, taskNames } from "./task/registry.js";
 export { TaskFile, reviveTaskFiles, type TaskFileJSON } from "./task/file.js";
 export type { Task, TaskOf, TaskSpec, TaskDecorator, CallOverrides, ParamsFit, CheckSpec } from "./task/types.js";
 export type { Invocation, Scheduler } from "./schedulers/scheduler.js";
-export { InlineScheduler } from "./schedulers/inline.js";
+export {
+  LocalScheduler,
+  Isolation,
+  type LocalSchedulerOptions,
+  type LocalSchedulerEvents,
+  type SchedulerStats,
+  type TaskEvent,
+} from "./schedulers/local/local-scheduler.js";
+export type { Capacity, CapacityOptions, GpuDevice } from "./schedulers/local/capacity.js";
+export type { OversizePolicy } from "./schedulers/local/oversize.js";
+export type { Usage } from "./schedulers/local/admission.js";
+export { currentTask, type RunningTask } from "./schedulers/context.js";
+export { systemClock, type Clock } from "./schedulers/clock.js";
 export { getDefaultScheduler, setDefaultScheduler } from "./schedulers/default.js";

@@ -5,6 +5,7 @@
  * layer re-invokes with escalated resources), so an adapter only ever runs one attempt.
  */
 import type { ResolvedResources } from "../resources/spec.js";
+import type { TaskRef } from "../task/metadata.js";
 
 export interface Invocation<R = unknown> {
   /** The task's name: for logs, job names and errors. */
@@ -19,6 +20,8 @@ export interface Invocation<R = unknown> {
   readonly timeoutSeconds: number | undefined;
   /** Aborting it cancels the call: the scheduler frees the resources and rejects with `TaskCancelledError`. */
   readonly signal: AbortSignal | undefined;
+  /** Where the task is defined, for schedulers that run it in another process. */
+  readonly task: TaskRef;
   /** Runs the task's function in this process (with the caller's `this`), for in-process schedulers. */
   readonly execute: (signal: AbortSignal) => Promise<R>;
 }
@@ -26,6 +29,8 @@ export interface Invocation<R = unknown> {
 export interface Scheduler {
   /** Shown in errors: "can never run on <name>". */
   readonly name: string;
+  /** The most one task can get here; escalation after out-of-memory stops at it. */
+  readonly capacity?: { readonly cpu: number; readonly memoryGiB: number; readonly storageGiB?: number | undefined };
   /** Runs one attempt of one call. */
   run<R>(invocation: Invocation<R>): Promise<R>;
 }

@@ -11,10 +11,12 @@ import { resolveCompiled } from "../resources/resolve.js";
 import type { Escalation, ResolvedResources } from "../resources/spec.js";
 import { getDefaultScheduler } from "../schedulers/default.js";
 import type { Scheduler } from "../schedulers/scheduler.js";
+import type { TaskRef } from "./metadata.js";
 import type { AnyFunction } from "./types.js";
 
 export interface CallContext {
   readonly name: string;
+  readonly ref: TaskRef;
   readonly spec: CompiledSpec;
   readonly fn: AnyFunction;
   readonly scheduler: Scheduler | undefined;
@@ -36,6 +38,7 @@ export async function callTask(context: CallContext, thisArg: unknown, args: unk
     try {
       return await scheduler.run({
         taskName: name,
+        task: context.ref,
         resources,
         args,
         attempt,
@@ -46,7 +49,7 @@ export async function callTask(context: CallContext, thisArg: unknown, args: unk
     } catch (error) {
       if (attempt > count || !isRetryable(error) || signal?.aborted) throw error;
       if (error instanceof OutOfMemoryError && escalate !== undefined) {
-        resources = escalated(resources, escalate);
+        resources = escalated(resources, escalate, scheduler.capacity);
       }
     }
   }
@@ -54,17 +57,18 @@ export async function callTask(context: CallContext, thisArg: unknown, args: unk
 
 /**
  * The resources for the attempt after an out-of-memory failure: each escalated field of the failed
- * attempt multiplied by its factor (so x2, x4, ... over attempts), rounded up, capped at the limit.
+ * attempt multiplied by its factor (so x2, x4, ... over attempts), rounded up, capped at the limit
+ * and at what the scheduler can give one task.
  */
-export function escalated(failed: ResolvedResources, escalate: Escalation): ResolvedResources {
+export function escalated(failed: ResolvedResources, escalate: Escalation, capacity?: Scheduler["capacity"]): ResolvedResources {
   const grow = (value: number, factor: number | undefined, limit: number, step: number) =>
     factor === undefined ? value : Math.max(value, Math.min(limit, roundUpTo(value * factor, step)));
   return {
     ...failed,
-    cpu: grow(failed.cpu, escalate.cpu, LIMITS.cpu, MIN_CPU),
-    memoryGiB: grow(failed.memoryGiB, escalate.memory, LIMITS.memoryGiB, MIB_IN_GIB),
+    cpu: grow(failed.cpu, escalate.cpu, Math.min(LIMITS.cpu, capacity?.cpu ?? Infinity), MIN_CPU),
+    memoryGiB: grow(failed.memoryGiB, escalate.memory, Math.min(LIMITS.memoryGiB, capacity?.memoryGiB ?? Infinity), MIB_IN_GIB),
     ...(failed.storageGiB !== undefined && {
-      storageGiB: grow(failed.storageGiB, escalate.storage, LIMITS.storageGiB, MIB_IN_GIB),
+      storageGiB: grow(failed.storageGiB, escalate.storage, Math.min(LIMITS.storageGiB, capacity?.storageGiB ?? Infinity), MIB_IN_GIB),
     }),
   };
 }

@@ -6,13 +6,26 @@
 import type { CompiledSpec } from "../resources/compile.js";
 import type { AnyFunction } from "./types.js";
 
+/** Enough to find a task again in another process: import `module`, take the `index`-th task named `name`. */
+export interface TaskRef {
+  /** The file URL of the module that defined the task; undefined when it had none (a REPL). */
+  readonly module: string | undefined;
+  readonly name: string;
+  /** Among the tasks of that module with that name, in definition order: 0 for the first. */
+  readonly index: number;
+}
+
 export interface TaskDefinition {
   readonly name: string;
   readonly spec: CompiledSpec;
   readonly fn: AnyFunction;
+  readonly ref: TaskRef;
 }
 
-const definitions = new WeakMap<AnyFunction, TaskDefinition>();
+// On globalThis for the same reason as the registry: one store for every copy of taskfit loaded.
+const STORE = Symbol.for("taskfit.definitions");
+const definitions: WeakMap<AnyFunction, TaskDefinition> = ((globalThis as Record<symbol, unknown>)[STORE] ??=
+  new WeakMap()) as WeakMap<AnyFunction, TaskDefinition>;
 
 export function setDefinition(task: AnyFunction, definition: TaskDefinition): void {
   definitions.set(task, definition);

@@ -9,7 +9,8 @@ import type { ResolvedResources } from "../resources/spec.js";
 import type { Scheduler } from "../schedulers/scheduler.js";
 import { callTask } from "./call.js";
 import { getDefinition, setDefinition, type TaskDefinition } from "./metadata.js";
-import { registerTask } from "./registry.js";
+import { callerModule } from "./caller.js";
+import { nextRef, registerTask } from "./registry.js";
 import type { AnyFunction, CallOverrides, Task } from "./types.js";
 
 interface Binding {
@@ -21,7 +22,8 @@ const UNBOUND: Binding = { scheduler: undefined, signal: undefined };
 
 /** Defines a task from a function and its compiled spec, and registers it by name. */
 export function defineTask(fn: AnyFunction, spec: CompiledSpec, name: string): Task {
-  const definition: TaskDefinition = Object.freeze({ name, spec, fn });
+  const ref = Object.freeze(nextRef(name, callerModule()));
+  const definition: TaskDefinition = Object.freeze({ name, spec, fn, ref });
   registerTask(definition);
   return makeTask(definition, UNBOUND, undefined);
 }

@@ -1,0 +1,293 @@
+/**
+ * LocalScheduler: the embedded default. Runs tasks on this machine without ever over-committing
+ * it: each call waits until its whole request fits (see admission.ts), holds its CPU, memory,
+ * storage and GPU devices while it runs, and frees them the moment it settles, times out or is
+ * cancelled.
+ */
+import { EventEmitter } from "node:events";
+import { OutOfMemoryError, ResourceSpecError, TaskCancelledError, TaskExecutionError, TaskTimeoutError } from "../../errors.js";
+import type { ResolvedResources } from "../../resources/spec.js";
+import { type Clock, systemClock } from "../clock.js";
+import { currentTask, runAsTask } from "../context.js";
+import type { Invocation, Scheduler } from "../scheduler.js";
+import { Admission, type Allocation, type Usage, type Waiting } from "./admission.js";
+import { type Capacity, type CapacityOptions, resolveCapacity } from "./capacity.js";
+import { fitToCapacity, type OversizePolicy } from "./oversize.js";
+import { ProcessRunner } from "./process-runner.js";
+
+export const Isolation = {
+  /** Run the task's function in this process (fast; a runaway task can take the process down). */
+  None: "none",
+  /** Run each task in a child Node process with its heap capped from the task's memory. */
+  Process: "process",
+} as const;
+export type Isolation = (typeof Isolation)[keyof typeof Isolation];
+
+export interface LocalSchedulerOptions {
+  /** What the machine offers. Each field left out is detected. */
+  readonly capacity?: CapacityOptions;
+  /** A request larger than the whole machine: `"error"` (UnschedulableError) or `"clamp"` (to the machine, one warning per task). @default "error" */
+  readonly oversize?: OversizePolicy;
+  /** @default "none" */
+  readonly isolation?: Isolation;
+  /** Where child processes run and disk space is measured. @default process.cwd() */
+  readonly workDir?: string;
+  /** Newer tasks that may start past the oldest waiting one before it reserves the machine. @default 32 */
+  readonly reserveAfter?: number;
+  /** @default the system clock */
+  readonly clock?: Clock;
+}
+
+export interface TaskEvent {
+  readonly id: number;
+  readonly task: string;
+  readonly attempt: number;
+  readonly resources: ResolvedResources;
+  /** unit: ms on the scheduler's clock */
+  readonly queuedAt: number;
+  readonly startedAt?: number;
+  readonly finishedAt?: number;
+  readonly gpus?: readonly number[];
+  readonly error?: unknown;
+}
+
+export interface LocalSchedulerEvents {
+  queued: [TaskEvent];
+  start: [TaskEvent];
+  finish: [TaskEvent];
+  error: [TaskEvent];
+  retry: [TaskEvent];
+}
+
+export interface SchedulerStats {
+  readonly capacity: Capacity;
+  readonly inUse: Readonly<Usage>;
+  /** The most in use at once since the scheduler was made. */
+  readonly peak: Readonly<Usage>;
+  readonly running: number;
+  readonly queued: number;
+}
+
+interface Pending {
+  readonly id: number;
+  readonly invocation: Invocation<unknown>;
+  readonly queuedAt: number;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+  waiting?: Waiting<Pending>;
+  onAbort?: () => void;
+}
+
+export class LocalScheduler extends EventEmitter<LocalSchedulerEvents> implements Scheduler {
+  readonly name = "the local machine";
+  readonly capacity: Capacity;
+  private readonly admission: Admission<Pending>;
+  private readonly oversize: OversizePolicy;
+  private readonly isolation: Isolation;
+  private readonly clock: Clock;
+  private readonly runner: ProcessRunner | undefined;
+  private readonly peak: Usage = { cpu: 0, memoryGiB: 0, storageGiB: 0, gpus: 0 };
+  private running = 0;
+  private nextId = 1;
+  private passQueued = false;
+
+  constructor(options: LocalSchedulerOptions = {}) {
+    super();
+    const workDir = options.workDir ?? process.cwd();
+    this.oversize = checkChoice("oversize", options.oversize ?? "error", ["error", "clamp"]);
+    this.isolation = checkChoice("isolation", options.isolation ?? "none", ["none", "process"]);
+    const reserveAfter = options.reserveAfter ?? 32;
+    if (!Number.isInteger(reserveAfter) || reserveAfter < 1) {
+      throw new ResourceSpecError({ field: "reserveAfter", value: reserveAfter, expected: "a whole number from 1 up" });
+    }
+    this.capacity = resolveCapacity(options.capacity, workDir);
+    this.admission = new Admission(this.capacity, reserveAfter);
+    this.clock = options.clock ?? systemClock;
+    this.runner = this.isolation === "process" ? new ProcessRunner(workDir) : undefined;
+  }
+
+  stats(): SchedulerStats {
+    return {
+      capacity: this.capacity,
+      inUse: { ...this.admission.inUse },
+      peak: { ...this.peak },
+      running: this.running,
+      queued: this.admission.size,
+    };
+  }
+
+  run<R>(invocation: Invocation<R>): Promise<R> {
+    const { taskName, signal } = invocation;
+    if (signal?.aborted) return Promise.reject(new TaskCancelledError({ task: taskName, reason: signal.reason }));
+    const parent = currentTask();
+    // A task called from inside a running task runs within the caller's allocation: it takes no
+    // capacity of its own and never waits, so a full machine cannot deadlock on nested calls.
+    if (parent !== undefined && parent.scheduler === this) {
+      return this.execute(invocation as Invocation<unknown>, { request: parent.resources as never, gpus: parent.gpus }) as Promise<R>;
+    }
+    let resources: ResolvedResources;
+    try {
+      resources = fitToCapacity(invocation.resources, this.capacity, this.oversize, taskName, this.name);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise<R>((resolve, reject) => {
+      const pending: Pending = {
+        id: this.nextId++,
+        invocation: resources === invocation.resources ? invocation : { ...invocation, resources },
+        queuedAt: this.clock.now(),
+        resolve: resolve as (value: unknown) => void,
+        reject,
+      };
+      if (signal !== undefined) {
+        pending.onAbort = () => {
+          if (pending.waiting !== undefined && this.admission.remove(pending.waiting)) {
+            reject(new TaskCancelledError({ task: taskName, reason: signal.reason }));
+          }
+        };
+        signal.addEventListener("abort", pending.onAbort, { once: true });
+      }
+      pending.waiting = this.admission.enqueue(requestOf(pending.invocation.resources), pending);
+      const event = this.event(pending);
+      if (invocation.attempt > 1) this.emit("retry", event);
+      this.emit("queued", event);
+      this.schedulePass();
+    });
+  }
+
+  /** Coalesces admission passes: many enqueues or completions in one tick cost one pass. */
+  private schedulePass(): void {
+    if (this.passQueued) return;
+    this.passQueued = true;
+    queueMicrotask(() => {
+      this.passQueued = false;
+      for (const { entry, allocation } of this.admission.pass()) this.start(entry.payload, allocation);
+    });
+  }
+
+  private start(pending: Pending, allocation: Allocation): void {
+    const { invocation } = pending;
+    if (pending.onAbort !== undefined) invocation.signal?.removeEventListener("abort", pending.onAbort);
+    this.running++;
+    this.trackPeak();
+    const startedAt = this.clock.now();
+    this.emit("start", { ...this.event(pending), startedAt, gpus: allocation.gpus });
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      this.running--;
+      this.admission.release(allocation);
+      this.schedulePass();
+    };
+    this.execute(invocation, allocation).then(
+      (value) => {
+        release();
+        this.emit("finish", { ...this.event(pending), startedAt, finishedAt: this.clock.now(), gpus: allocation.gpus });
+        pending.resolve(value);
+      },
+      (error: unknown) => {
+        release();
+        if (this.listenerCount("error") > 0) {
+          this.emit("error", { ...this.event(pending), startedAt, finishedAt: this.clock.now(), gpus: allocation.gpus, error });
+        }
+        pending.reject(error);
+      },
+    );
+  }
+
+  /**
+   * Runs one attempt with its allocation: in this process under `currentTask()`, or in a child
+   * process. Settles once: with the result, the task's error, a timeout or a cancellation, and
+   * aborts the task's own signal on timeout or cancellation.
+   */
+  private execute(invocation: Invocation<unknown>, allocation: Pick<Allocation, "gpus"> & { request: unknown }): Promise<unknown> {
+    const { taskName, signal, timeoutSeconds, attempt } = invocation;
+    const controller = new AbortController();
+    return new Promise((resolve, reject) => {
+      let timer: unknown;
+      const cleanUp = () => {
+        if (timer !== undefined) this.clock.clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+      };
+      const stop = (error: Error) => {
+        cleanUp();
+        controller.abort(error);
+        reject(error);
+      };
+      const onAbort = () => stop(new TaskCancelledError({ task: taskName, reason: signal?.reason }));
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener("abort", onAbort, { once: true });
+      if (timeoutSeconds !== undefined) {
+        timer = this.clock.setTimeout(() => stop(new TaskTimeoutError({ task: taskName, timeoutSeconds })), timeoutSeconds * 1000);
+      }
+      const running = {
+        name: taskName,
+        resources: invocation.resources,
+        gpus: allocation.gpus,
+        attempt,
+        signal: controller.signal,
+        scheduler: this,
+      };
+      const work =
+        this.runner !== undefined
+          ? this.runner.run(invocation, allocation.gpus, controller.signal)
+          : runAsTask(running, () => invocation.execute(controller.signal)).catch((cause: unknown) => {
+              // A task may report running out of memory itself (e.g. a tool it ran was OOM-killed):
+              // kept as is, so that `retries.escalate` acts on it.
+              if (cause instanceof OutOfMemoryError) throw cause;
+              throw new TaskExecutionError({ task: taskName, attempt, message: messageOf(cause), cause });
+            });
+      work.then(
+        (value) => {
+          cleanUp();
+          resolve(value);
+        },
+        (error: unknown) => {
+          cleanUp();
+          reject(error);
+        },
+      );
+    });
+  }
+
+  private trackPeak(): void {
+    const { inUse } = this.admission;
+    this.peak.cpu = Math.max(this.peak.cpu, inUse.cpu);
+    this.peak.memoryGiB = Math.max(this.peak.memoryGiB, inUse.memoryGiB);
+    this.peak.storageGiB = Math.max(this.peak.storageGiB, inUse.storageGiB);
+    this.peak.gpus = Math.max(this.peak.gpus, inUse.gpus);
+  }
+
+  private event(pending: Pending): TaskEvent {
+    const { invocation } = pending;
+    return {
+      id: pending.id,
+      task: invocation.taskName,
+      attempt: invocation.attempt,
+      resources: invocation.resources,
+      queuedAt: pending.queuedAt,
+    };
+  }
+}
+
+function requestOf(resources: ResolvedResources) {
+  return {
+    cpu: resources.cpu,
+    memoryGiB: resources.memoryGiB,
+    storageGiB: resources.storageGiB ?? 0,
+    gpu: resources.gpu,
+    gpuType: resources.gpuType,
+  };
+}
+
+function checkChoice<T extends string>(field: string, value: unknown, choices: readonly T[]): T {
+  if (!(choices as readonly unknown[]).includes(value)) {
+    throw new ResourceSpecError({ field, value, expected: `one of ${choices.map((c) => `"${c}"`).join(", ")}` });
+  }
+  return value as T;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

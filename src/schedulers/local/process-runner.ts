@@ -1,0 +1,113 @@
+/**
+ * Process isolation: each attempt runs in a child Node process through the worker entry, with its
+ * V8 heap capped from the task's memory and CUDA_VISIBLE_DEVICES set to its GPUs. A child that dies
+ * of memory (heap exhausted, SIGKILL, exit 137) is an OutOfMemoryError, which `retries.escalate`
+ * acts on.
+ */
+import { fork } from "node:child_process";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { OutOfMemoryError, TaskExecutionError } from "../../errors.js";
+import type { Invocation } from "../scheduler.js";
+import { fromWire, toWire } from "../wire.js";
+import type { WorkerOutcome, WorkerRequest } from "../worker.js";
+
+const STDERR_TAIL_BYTES = 8 * 1024;
+const TYPESCRIPT = /\.[cm]?tsx?$/;
+
+/** The worker entry next to this code: src/schedulers/worker.ts from source, dist/worker.js installed. */
+export function workerEntry(): string {
+  const here = import.meta.url;
+  for (const candidate of ["../worker.ts", "./worker.js", "../worker.js"]) {
+    const path = fileURLToPath(new URL(candidate, here));
+    if (existsSync(path)) return path;
+  }
+  throw new Error(`taskfit: the worker entry is missing next to ${here}`);
+}
+
+function heapLimitMiB(memoryGiB: number): number {
+  // A cap, not a request: rounded up, never below what V8 needs to start.
+  return Math.max(32, Math.ceil(memoryGiB * 1024));
+}
+
+export function isOutOfMemory(exitCode: number | null, signal: NodeJS.Signals | null, stderr: string): boolean {
+  return (
+    /heap out of memory|Reached heap limit|Allocation failed/i.test(stderr) ||
+    signal === "SIGKILL" ||
+    exitCode === 137
+  );
+}
+
+export class ProcessRunner {
+  private readonly entry = workerEntry();
+
+  constructor(private readonly workDir: string) {}
+
+  run(invocation: Invocation<unknown>, gpus: readonly number[], signal: AbortSignal): Promise<unknown> {
+    const { taskName, attempt, resources } = invocation;
+    const request: WorkerRequest = {
+      kind: "run",
+      ref: invocation.task,
+      args: toWire(invocation.args, taskName, "argument", "args"),
+      resources,
+      gpus,
+      attempt,
+    };
+    const typescript = TYPESCRIPT.test(this.entry) || TYPESCRIPT.test(invocation.task.module ?? "");
+    const execArgv = [...(typescript ? ["--import", "tsx"] : []), `--max-old-space-size=${heapLimitMiB(resources.memoryGiB)}`];
+    const child = fork(this.entry, [], {
+      cwd: this.workDir,
+      execArgv,
+      env: { ...process.env, TASKFIT_WORKER: "ipc", CUDA_VISIBLE_DEVICES: gpus.join(",") },
+      stdio: ["ignore", "inherit", "pipe", "ipc"],
+      serialization: "json",
+    });
+    let stderr = "";
+    child.stderr?.on("data", (chunk: Buffer) => {
+      process.stderr.write(chunk);
+      stderr = (stderr + chunk.toString("utf8")).slice(-STDERR_TAIL_BYTES);
+    });
+    const kill = () => child.kill("SIGKILL");
+    signal.addEventListener("abort", kill, { once: true });
+    return new Promise((resolve, reject) => {
+      let outcome: WorkerOutcome | undefined;
+      child.on("message", (message: WorkerOutcome) => {
+        outcome = message;
+      });
+      child.on("error", (cause) => {
+        reject(new TaskExecutionError({ task: taskName, attempt, message: `could not start the worker: ${cause.message}`, cause }));
+      });
+      child.on("exit", (exitCode, exitSignal) => {
+        signal.removeEventListener("abort", kill);
+        const tail = stderr.trim() || undefined;
+        if (outcome?.kind === "result") return resolve(fromWire(outcome.value));
+        if (outcome?.kind === "error") {
+          const cause = Object.assign(new Error(outcome.error.message), outcome.error);
+          return reject(
+            new TaskExecutionError({ task: taskName, attempt, message: `${outcome.error.name}: ${outcome.error.message}`, stderrTail: tail, cause }),
+          );
+        }
+        if (signal.aborted) return reject(signal.reason);
+        if (isOutOfMemory(exitCode, exitSignal, stderr)) {
+          return reject(
+            new OutOfMemoryError({
+              task: taskName,
+              memoryGiB: resources.memoryGiB,
+              detail: `the worker process ended with ${exitSignal ?? `exit code ${exitCode}`}${tail ? `; stderr: ${tail.slice(-500)}` : ""}`,
+            }),
+          );
+        }
+        reject(
+          new TaskExecutionError({
+            task: taskName,
+            attempt,
+            message: `the worker process ended with ${exitSignal ?? `exit code ${exitCode}`} before answering`,
+            exitCode: exitCode ?? undefined,
+            stderrTail: tail,
+          }),
+        );
+      });
+      child.send(request);
+    });
+  }
+}
