@@ -59,4 +59,5 @@ export type { OversizePolicy } from "./schedulers/local/oversize.js";
 export type { Usage } from "./schedulers/local/admission.js";
 export { currentTask, type RunningTask } from "./schedulers/context.js";
 export { systemClock, type Clock } from "./schedulers/clock.js";
+export { ManualClock } from "./schedulers/manual-clock.js";
 export { getDefaultScheduler, setDefaultScheduler } from "./schedulers/default.js";

@@ -246,6 +246,12 @@ export function applyOverrides(base: CompiledSpec, overrides: unknown, task: str
   const functions = [...base.functions];
   const clamped = [...base.clamped];
   const set = addResources(input, task, overLimit, values, functions, clamped);
+  if (set.includes("gpu") && !set.includes("gpuType") && values.gpu === 0) {
+    // `.with({ gpu: 0 })` on a GPU task: no GPU, so the inherited type describes nothing.
+    delete values.gpuType;
+    const at = functions.findIndex((f) => f.field === "gpuType");
+    if (at >= 0) functions.splice(at, 1);
+  }
   return finish(
     {
       ...base,

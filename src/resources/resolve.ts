@@ -48,8 +48,11 @@ export function resolveCompiled(
     const dynamic = functions[i] as DynamicField;
     let value: unknown;
     try {
-      value = dynamic.fn(...args);
+      // Called as a plain function: `this` is undefined, as for any callback.
+      value = Reflect.apply(dynamic.fn, undefined, args);
     } catch (cause) {
+      // Promises already made by earlier functions are abandoned: keep their rejections handled.
+      for (let j = 0; j < i; j++) if (results[j] instanceof Promise) (results[j] as Promise<unknown>).catch(() => {});
       throw new ResourceResolutionError({ task, field: dynamic.key, cause });
     }
     if (isThenable(value)) {

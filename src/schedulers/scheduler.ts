@@ -23,7 +23,7 @@ export interface Invocation<R = unknown> {
   /** Where the task is defined, for schedulers that run it in another process. */
   readonly task: TaskRef;
   /** Runs the task's function in this process (with the caller's `this`), for in-process schedulers. */
-  readonly execute: (signal: AbortSignal) => Promise<R>;
+  readonly execute: () => Promise<R>;
 }
 
 export interface Scheduler {

@@ -5,12 +5,13 @@
  * cancelled.
  */
 import { EventEmitter } from "node:events";
-import { OutOfMemoryError, ResourceSpecError, TaskCancelledError, TaskExecutionError, TaskTimeoutError } from "../../errors.js";
+import { ResourceSpecError, TaskCancelledError } from "../../errors.js";
 import type { ResolvedResources } from "../../resources/spec.js";
 import { type Clock, systemClock } from "../clock.js";
-import { currentTask, runAsTask } from "../context.js";
+import { currentTask } from "../context.js";
 import type { Invocation, Scheduler } from "../scheduler.js";
-import { Admission, type Allocation, type Usage, type Waiting } from "./admission.js";
+import { Admission, type Allocation, type Request, type Usage, type Waiting } from "./admission.js";
+import { type RemoteRun, runAttempt } from "./attempt.js";
 import { type Capacity, type CapacityOptions, resolveCapacity } from "./capacity.js";
 import { fitToCapacity, type OversizePolicy } from "./oversize.js";
 import { ProcessRunner } from "./process-runner.js";
@@ -74,8 +75,8 @@ interface Pending {
   readonly queuedAt: number;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
-  waiting?: Waiting<Pending>;
-  onAbort?: () => void;
+  waiting: Waiting<Pending> | undefined;
+  onAbort: (() => void) | undefined;
 }
 
 export class LocalScheduler extends EventEmitter<LocalSchedulerEvents> implements Scheduler {
@@ -85,7 +86,7 @@ export class LocalScheduler extends EventEmitter<LocalSchedulerEvents> implement
   private readonly oversize: OversizePolicy;
   private readonly isolation: Isolation;
   private readonly clock: Clock;
-  private readonly runner: ProcessRunner | undefined;
+  private readonly remote: RemoteRun | undefined;
   private readonly peak: Usage = { cpu: 0, memoryGiB: 0, storageGiB: 0, gpus: 0 };
   private running = 0;
   private nextId = 1;
@@ -103,7 +104,10 @@ export class LocalScheduler extends EventEmitter<LocalSchedulerEvents> implement
     this.capacity = resolveCapacity(options.capacity, workDir);
     this.admission = new Admission(this.capacity, reserveAfter);
     this.clock = options.clock ?? systemClock;
-    this.runner = this.isolation === "process" ? new ProcessRunner(workDir) : undefined;
+    if (this.isolation === "process") {
+      const runner = new ProcessRunner(workDir);
+      this.remote = (invocation, gpus, control) => runner.run(invocation, gpus, control);
+    }
   }
 
   stats(): SchedulerStats {
@@ -123,7 +127,7 @@ export class LocalScheduler extends EventEmitter<LocalSchedulerEvents> implement
     // A task called from inside a running task runs within the caller's allocation: it takes no
     // capacity of its own and never waits, so a full machine cannot deadlock on nested calls.
     if (parent !== undefined && parent.scheduler === this) {
-      return this.execute(invocation as Invocation<unknown>, { request: parent.resources as never, gpus: parent.gpus }) as Promise<R>;
+      return this.attempt(invocation as Invocation<unknown>, parent.gpus) as Promise<R>;
     }
     let resources: ResolvedResources;
     try {
@@ -138,6 +142,8 @@ export class LocalScheduler extends EventEmitter<LocalSchedulerEvents> implement
         queuedAt: this.clock.now(),
         resolve: resolve as (value: unknown) => void,
         reject,
+        waiting: undefined,
+        onAbort: undefined,
       };
       if (signal !== undefined) {
         pending.onAbort = () => {
@@ -148,9 +154,8 @@ export class LocalScheduler extends EventEmitter<LocalSchedulerEvents> implement
         signal.addEventListener("abort", pending.onAbort, { once: true });
       }
       pending.waiting = this.admission.enqueue(requestOf(pending.invocation.resources), pending);
-      const event = this.event(pending);
-      if (invocation.attempt > 1) this.emit("retry", event);
-      this.emit("queued", event);
+      if (invocation.attempt > 1) this.notify("retry", pending);
+      this.notify("queued", pending);
       this.schedulePass();
     });
   }
@@ -171,84 +176,36 @@ export class LocalScheduler extends EventEmitter<LocalSchedulerEvents> implement
     this.running++;
     this.trackPeak();
     const startedAt = this.clock.now();
-    this.emit("start", { ...this.event(pending), startedAt, gpus: allocation.gpus });
-    let released = false;
-    const release = () => {
-      if (released) return;
-      released = true;
-      this.running--;
-      this.admission.release(allocation);
-      this.schedulePass();
-    };
-    this.execute(invocation, allocation).then(
+    this.notify("start", pending, { startedAt, gpus: allocation.gpus });
+    this.attempt(invocation, allocation.gpus).then(
       (value) => {
-        release();
-        this.emit("finish", { ...this.event(pending), startedAt, finishedAt: this.clock.now(), gpus: allocation.gpus });
+        this.release(allocation);
+        this.notify("finish", pending, { startedAt, finishedAt: this.clock.now(), gpus: allocation.gpus });
         pending.resolve(value);
       },
       (error: unknown) => {
-        release();
-        if (this.listenerCount("error") > 0) {
-          this.emit("error", { ...this.event(pending), startedAt, finishedAt: this.clock.now(), gpus: allocation.gpus, error });
-        }
+        this.release(allocation);
+        this.notify("error", pending, { startedAt, finishedAt: this.clock.now(), gpus: allocation.gpus, error });
         pending.reject(error);
       },
     );
   }
 
-  /**
-   * Runs one attempt with its allocation: in this process under `currentTask()`, or in a child
-   * process. Settles once: with the result, the task's error, a timeout or a cancellation, and
-   * aborts the task's own signal on timeout or cancellation.
-   */
-  private execute(invocation: Invocation<unknown>, allocation: Pick<Allocation, "gpus"> & { request: unknown }): Promise<unknown> {
-    const { taskName, signal, timeoutSeconds, attempt } = invocation;
-    const controller = new AbortController();
-    return new Promise((resolve, reject) => {
-      let timer: unknown;
-      const cleanUp = () => {
-        if (timer !== undefined) this.clock.clearTimeout(timer);
-        signal?.removeEventListener("abort", onAbort);
-      };
-      const stop = (error: Error) => {
-        cleanUp();
-        controller.abort(error);
-        reject(error);
-      };
-      const onAbort = () => stop(new TaskCancelledError({ task: taskName, reason: signal?.reason }));
-      if (signal?.aborted) return onAbort();
-      signal?.addEventListener("abort", onAbort, { once: true });
-      if (timeoutSeconds !== undefined) {
-        timer = this.clock.setTimeout(() => stop(new TaskTimeoutError({ task: taskName, timeoutSeconds })), timeoutSeconds * 1000);
-      }
-      const running = {
-        name: taskName,
-        resources: invocation.resources,
-        gpus: allocation.gpus,
-        attempt,
-        signal: controller.signal,
-        scheduler: this,
-      };
-      const work =
-        this.runner !== undefined
-          ? this.runner.run(invocation, allocation.gpus, controller.signal)
-          : runAsTask(running, () => invocation.execute(controller.signal)).catch((cause: unknown) => {
-              // A task may report running out of memory itself (e.g. a tool it ran was OOM-killed):
-              // kept as is, so that `retries.escalate` acts on it.
-              if (cause instanceof OutOfMemoryError) throw cause;
-              throw new TaskExecutionError({ task: taskName, attempt, message: messageOf(cause), cause });
-            });
-      work.then(
-        (value) => {
-          cleanUp();
-          resolve(value);
-        },
-        (error: unknown) => {
-          cleanUp();
-          reject(error);
-        },
-      );
+  private attempt(invocation: Invocation<unknown>, gpus: readonly number[]): Promise<unknown> {
+    return runAttempt({
+      invocation,
+      resources: invocation.resources,
+      gpus,
+      clock: this.clock,
+      scheduler: this,
+      remote: this.remote,
     });
+  }
+
+  private release(allocation: Allocation): void {
+    this.running--;
+    this.admission.release(allocation);
+    this.schedulePass();
   }
 
   private trackPeak(): void {
@@ -259,26 +216,37 @@ export class LocalScheduler extends EventEmitter<LocalSchedulerEvents> implement
     this.peak.gpus = Math.max(this.peak.gpus, inUse.gpus);
   }
 
-  private event(pending: Pending): TaskEvent {
+  /** Emits an event, building it only when someone listens (dispatch is a hot path). */
+  private notify(kind: keyof LocalSchedulerEvents, pending: Pending, extra?: Partial<TaskEvent>): void {
+    if (this.listenerCount(kind) === 0) return;
     const { invocation } = pending;
-    return {
+    this.emit(kind, {
       id: pending.id,
       task: invocation.taskName,
       attempt: invocation.attempt,
       resources: invocation.resources,
       queuedAt: pending.queuedAt,
-    };
+      ...extra,
+    });
   }
 }
 
-function requestOf(resources: ResolvedResources) {
-  return {
-    cpu: resources.cpu,
-    memoryGiB: resources.memoryGiB,
-    storageGiB: resources.storageGiB ?? 0,
-    gpu: resources.gpu,
-    gpuType: resources.gpuType,
-  };
+// Static tasks resolve to the same frozen object on every call: their request is made once.
+const requests = new WeakMap<ResolvedResources, Request>();
+
+function requestOf(resources: ResolvedResources): Request {
+  let request = requests.get(resources);
+  if (request === undefined) {
+    request = {
+      cpu: resources.cpu,
+      memoryGiB: resources.memoryGiB,
+      storageGiB: resources.storageGiB ?? 0,
+      gpu: resources.gpu,
+      gpuType: resources.gpuType,
+    };
+    requests.set(resources, request);
+  }
+  return request;
 }
 
 function checkChoice<T extends string>(field: string, value: unknown, choices: readonly T[]): T {
@@ -288,6 +256,3 @@ function checkChoice<T extends string>(field: string, value: unknown, choices: r
   return value as T;
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

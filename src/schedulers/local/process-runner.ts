@@ -9,6 +9,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { OutOfMemoryError, TaskExecutionError } from "../../errors.js";
 import type { Invocation } from "../scheduler.js";
+import type { AttemptControl } from "./attempt.js";
 import { fromWire, toWire } from "../wire.js";
 import type { WorkerOutcome, WorkerRequest } from "../worker.js";
 
@@ -43,7 +44,7 @@ export class ProcessRunner {
 
   constructor(private readonly workDir: string) {}
 
-  run(invocation: Invocation<unknown>, gpus: readonly number[], signal: AbortSignal): Promise<unknown> {
+  run(invocation: Invocation<unknown>, gpus: readonly number[], control: AttemptControl): Promise<unknown> {
     const { taskName, attempt, resources } = invocation;
     const request: WorkerRequest = {
       kind: "run",
@@ -67,8 +68,11 @@ export class ProcessRunner {
       process.stderr.write(chunk);
       stderr = (stderr + chunk.toString("utf8")).slice(-STDERR_TAIL_BYTES);
     });
-    const kill = () => child.kill("SIGKILL");
-    signal.addEventListener("abort", kill, { once: true });
+    let killed = false;
+    control.onAbort(() => {
+      killed = true;
+      child.kill("SIGKILL");
+    });
     return new Promise((resolve, reject) => {
       let outcome: WorkerOutcome | undefined;
       child.on("message", (message: WorkerOutcome) => {
@@ -78,7 +82,6 @@ export class ProcessRunner {
         reject(new TaskExecutionError({ task: taskName, attempt, message: `could not start the worker: ${cause.message}`, cause }));
       });
       child.on("exit", (exitCode, exitSignal) => {
-        signal.removeEventListener("abort", kill);
         const tail = stderr.trim() || undefined;
         if (outcome?.kind === "result") return resolve(fromWire(outcome.value));
         if (outcome?.kind === "error") {
@@ -87,7 +90,8 @@ export class ProcessRunner {
             new TaskExecutionError({ task: taskName, attempt, message: `${outcome.error.name}: ${outcome.error.message}`, stderrTail: tail, cause }),
           );
         }
-        if (signal.aborted) return reject(signal.reason);
+        // Killed on timeout or cancellation: the attempt has already settled with that error.
+        if (killed) return reject(new TaskExecutionError({ task: taskName, attempt, message: "the worker process was stopped" }));
         if (isOutOfMemory(exitCode, exitSignal, stderr)) {
           return reject(
             new OutOfMemoryError({

@@ -1,0 +1,73 @@
+import { writeFile, mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import {
+  LocalScheduler,
+  OutOfMemoryError,
+  SerializationError,
+  smallTask,
+  TaskExecutionError,
+  TaskFile,
+} from "../../../src/index.js";
+import { describeFile, hungry, returnsFunction, throws } from "../../fixtures/isolated-tasks.js";
+
+const isolated = () =>
+  new LocalScheduler({ isolation: "process", capacity: { cpu: 2, memoryGiB: 4, gpus: [{ index: 0 }, { index: 1 }] } });
+
+describe("LocalScheduler with process isolation", () => {
+  it("runs the task in a child process, reviving TaskFile arguments", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "taskfit-iso-"));
+    const path = join(dir, "reads.fastq");
+    await writeFile(path, "ACGT\n");
+    const result = await describeFile.with({ scheduler: isolated() })(new TaskFile(path), "x");
+    expect(result).toMatchObject({ label: "x", isTaskFile: true, name: "reads.fastq", size: 5, attempt: 1 });
+    expect(result.pid).not.toBe(process.pid);
+    expect(result.cudaVisibleDevices).toBe("");
+  }, 30_000);
+
+  it("sets CUDA_VISIBLE_DEVICES to the GPUs the task was given", async () => {
+    const result = await describeFile.with({ scheduler: isolated(), gpu: 2 })(new TaskFile(import.meta.filename), "gpu");
+    expect(result.cudaVisibleDevices).toBe("0,1");
+    expect(result.gpus).toEqual([0, 1]);
+  }, 30_000);
+
+  it("turns a child that runs out of heap into OutOfMemoryError, and escalation makes it succeed", async () => {
+    const local = isolated();
+    const attempts: number[] = [];
+    local.on("start", (event) => attempts.push(event.resources.memoryGiB));
+    expect(await hungry.with({ scheduler: local })(0.5)).toBe(0.5);
+    expect(attempts).toEqual([0.125, 0.5]);
+    const noRetry = hungry.with({ scheduler: local, retries: 0 });
+    await expect(noRetry(1)).rejects.toBeInstanceOf(OutOfMemoryError);
+  }, 60_000);
+
+  it("brings back the task's error with the child's stderr", async () => {
+    const error = await throws.with({ scheduler: isolated() })("bad input").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TaskExecutionError);
+    expect((error as TaskExecutionError).message).toContain("RangeError: bad input");
+    expect((error as TaskExecutionError).stderrTail).toContain("about to fail: bad input");
+  }, 30_000);
+
+  it("refuses a result JSON would lose, naming where", async () => {
+    const error = await returnsFunction.with({ scheduler: isolated() })().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TaskExecutionError);
+    expect((error as Error).message).toMatch(/result\.callback/);
+  }, 30_000);
+
+  it("refuses an argument JSON would lose, before starting a process", async () => {
+    const error = await describeFile.with({ scheduler: isolated() })(new TaskFile(import.meta.filename), (() => "x") as never).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SerializationError);
+    expect((error as Error).message).toMatch(/args\[1\]/);
+  });
+
+  it("says which module and task it looked for when the task cannot be found", async () => {
+    const local = isolated();
+    // Defined here, in a test module whose import in a child defines no task of this name.
+    const inline = smallTask({ name: "definedAtRunTime" })(async () => 1);
+    const error = await inline.with({ scheduler: local })().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TaskExecutionError);
+    expect((error as Error).message).toMatch(/definedAtRunTime/);
+    expect((error as Error).message).toMatch(/isolation\.test\.ts/);
+  }, 30_000);
+});
