@@ -1,4 +1,6 @@
 /** `npm run bench`: every benchmark, each printing ratios against a baseline measured in the same run. */
+import { benchLocal } from "./local.js";
 import { benchResolve } from "./resolve.js";
 
 await benchResolve();
+await benchLocal();

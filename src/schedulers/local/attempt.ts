@@ -4,7 +4,6 @@
  * abort, whichever comes first.
  */
 import { OutOfMemoryError, TaskCancelledError, TaskExecutionError, TaskTimeoutError } from "../../errors.js";
-import type { ResolvedResources } from "../../resources/spec.js";
 import type { Clock } from "../clock.js";
 import { type RunningTask, runAsTask } from "../context.js";
 import type { Invocation } from "../scheduler.js";
@@ -17,7 +16,7 @@ export class AttemptControl {
   private controller: AbortController | undefined;
   private reason: unknown;
   private aborted = false;
-  private readonly listeners: Array<(reason: unknown) => void> = [];
+  private listeners: Array<(reason: unknown) => void> | undefined;
 
   get signal(): AbortSignal {
     this.controller ??= new AbortController();
@@ -27,7 +26,7 @@ export class AttemptControl {
 
   onAbort(listener: (reason: unknown) => void): void {
     if (this.aborted) listener(this.reason);
-    else this.listeners.push(listener);
+    else (this.listeners ??= []).push(listener);
   }
 
   abort(reason: unknown): void {
@@ -35,7 +34,7 @@ export class AttemptControl {
     this.aborted = true;
     this.reason = reason;
     this.controller?.abort(reason);
-    for (const listener of this.listeners) listener(reason);
+    for (const listener of this.listeners ?? []) listener(reason);
   }
 }
 
@@ -44,7 +43,6 @@ export type RemoteRun = (invocation: Invocation<unknown>, gpus: readonly number[
 
 export interface AttemptOptions {
   readonly invocation: Invocation<unknown>;
-  readonly resources: ResolvedResources;
   readonly gpus: readonly number[];
   readonly clock: Clock;
   readonly scheduler: object;
@@ -55,10 +53,34 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+function runHere(invocation: Invocation<unknown>, gpus: readonly number[], scheduler: object, control: AttemptControl): Promise<unknown> {
+  const { taskName, attempt } = invocation;
+  const running: RunningTask = {
+    name: taskName,
+    resources: invocation.resources,
+    gpus,
+    attempt,
+    get signal() {
+      return control.signal;
+    },
+    scheduler,
+  };
+  return runAsTask(running, invocation.execute).catch((cause: unknown) => {
+    // A task may report running out of memory itself (a tool it ran was OOM-killed): kept as
+    // is, so that `retries.escalate` acts on it.
+    if (cause instanceof OutOfMemoryError) throw cause;
+    throw new TaskExecutionError({ task: taskName, attempt, message: messageOf(cause), cause });
+  });
+}
+
 export function runAttempt(options: AttemptOptions): Promise<unknown> {
-  const { invocation, resources, gpus, clock, scheduler, remote } = options;
-  const { taskName, signal, timeoutSeconds, attempt } = invocation;
+  const { invocation, gpus, clock, scheduler, remote } = options;
+  const { taskName, signal, timeoutSeconds } = invocation;
   const control = new AttemptControl();
+  // Nothing can stop it early: no race to set up (the common case, and a hot path).
+  if (signal === undefined && timeoutSeconds === undefined) {
+    return remote !== undefined ? remote(invocation, gpus, control) : runHere(invocation, gpus, scheduler, control);
+  }
   return new Promise((resolve, reject) => {
     let timer: unknown;
     let settled = false;
@@ -79,27 +101,7 @@ export function runAttempt(options: AttemptOptions): Promise<unknown> {
     if (timeoutSeconds !== undefined) {
       timer = clock.setTimeout(() => stop(new TaskTimeoutError({ task: taskName, timeoutSeconds })), timeoutSeconds * 1000);
     }
-    let work: Promise<unknown>;
-    if (remote !== undefined) {
-      work = remote(invocation, gpus, control);
-    } else {
-      const running: RunningTask = {
-        name: taskName,
-        resources,
-        gpus,
-        attempt,
-        get signal() {
-          return control.signal;
-        },
-        scheduler,
-      };
-      work = runAsTask(running, invocation.execute).catch((cause: unknown) => {
-        // A task may report running out of memory itself (a tool it ran was OOM-killed): kept as
-        // is, so that `retries.escalate` acts on it.
-        if (cause instanceof OutOfMemoryError) throw cause;
-        throw new TaskExecutionError({ task: taskName, attempt, message: messageOf(cause), cause });
-      });
-    }
+    const work = remote !== undefined ? remote(invocation, gpus, control) : runHere(invocation, gpus, scheduler, control);
     work.then(
       (value) => {
         if (settled) return;

@@ -194,7 +194,6 @@ export class LocalScheduler extends EventEmitter<LocalSchedulerEvents> implement
   private attempt(invocation: Invocation<unknown>, gpus: readonly number[]): Promise<unknown> {
     return runAttempt({
       invocation,
-      resources: invocation.resources,
       gpus,
       clock: this.clock,
       scheduler: this,
