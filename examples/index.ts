@@ -1,16 +1,26 @@
 /**
  * `npm run example`: runs the seed's examples on this machine and prints what each call resolved
- * to. The dynamic example works on real files: sparse files, so their logical size is large while
- * they take no disk.
+ * to, then a fan-out workflow with live progress and a summary. The examples work on real files:
+ * sparse files, so their logical size is large while they take no disk.
  */
 import { mkdtemp, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Table from "cli-table3";
-import { asTask, formatGiB, type ResolvedResources, resolveResources, TaskFile } from "taskfit";
+import {
+  asTask,
+  formatGiB,
+  LocalScheduler,
+  type ResolvedResources,
+  resolveResources,
+  setDefaultScheduler,
+  TaskFile,
+} from "taskfit";
 import { embed, sortReads } from "./custom.js";
 import { myTask } from "./dynamic.js";
 import { countLines, Models, normalise } from "./presets.js";
+import { printSummary, showProgress } from "./progress.js";
+import { cohortWorkflow } from "./workflow.js";
 
 const MiB = 1024 ** 2;
 
@@ -54,6 +64,10 @@ function print(rows: readonly Row[]): void {
 }
 
 async function main(): Promise<void> {
+  // The examples include GPU presets and a 32-core merge: on a smaller machine, clamp them to it
+  // (with a warning) rather than refuse them. Without this, they fail with UnschedulableError.
+  const local = new LocalScheduler({ oversize: "clamp" });
+  setDefaultScheduler(local);
   const dir = await mkdtemp(join(tmpdir(), "taskfit-example-"));
   try {
     const few = await sparseFiles(dir, [120 * MiB, 80 * MiB, 300 * MiB]);
@@ -72,7 +86,16 @@ async function main(): Promise<void> {
     await run("embed(sentence)", embed, "resources follow the data");
     await run("myTask(3 files, 2)", myTask, few, 2);
     await run("myTask(12 files, 1)", myTask, many, 1);
+    console.log("\nThe seed's examples, and what each call asked for:");
     print(rows);
+
+    const samples = await sparseFiles(dir, Array.from({ length: 16 }, (_, i) => (20 + i * 15) * MiB));
+    console.log(`\nA cohort workflow over ${samples.length} samples on this machine:`);
+    const progress = showProgress(local);
+    const result = await cohortWorkflow(samples);
+    progress.stop();
+    console.log(JSON.stringify(result));
+    printSummary(local, progress.recorder);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -20,9 +20,33 @@ node --input-type=module -e '
 '
 node -e '
   const { customTask, resolveResources } = require("taskfit");
-  const t = customTask(4, 16)(async function cjs(x) { return x * 2; });
+  const t = customTask(1, 2)(async function cjs(x) { return x * 2; });
   resolveResources(t, [1]).then(async (r) => {
-    if (r.cpu !== 4 || r.memoryGiB !== 16 || (await t(2)) !== 4) throw new Error("CJS require broken");
+    if (r.cpu !== 1 || r.memoryGiB !== 2 || (await t(2)) !== 4) throw new Error("CJS require broken");
     console.log("CJS require ok");
   });
+'
+
+# Process isolation from the installed package: the worker entry in dist/ must find a task defined
+# by an ESM module and by a CommonJS one.
+cat > tasks.mjs <<'JS'
+import { currentTask, customTask } from "taskfit";
+export const where = customTask(1, 0.25)(async function where(x) {
+  return { x, pid: process.pid, attempt: currentTask()?.attempt };
+});
+JS
+cat > tasks.cjs <<'JS'
+const { customTask } = require("taskfit");
+exports.double = customTask(1, 0.25)(async function double(x) { return { x: x * 2, pid: process.pid }; });
+JS
+node --input-type=module -e '
+  import { LocalScheduler } from "taskfit";
+  import { where } from "./tasks.mjs";
+  import cjs from "./tasks.cjs";
+  const scheduler = new LocalScheduler({ isolation: "process", capacity: { cpu: 1, memoryGiB: 1, gpus: 0 } });
+  const a = await where.with({ scheduler })(5);
+  const b = await cjs.double.with({ scheduler })(5);
+  if (a.x !== 5 || a.pid === process.pid || a.attempt !== 1) throw new Error("ESM task in a child: " + JSON.stringify(a));
+  if (b.x !== 10 || b.pid === process.pid) throw new Error("CJS task in a child: " + JSON.stringify(b));
+  console.log("process isolation from the package ok");
 '

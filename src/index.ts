@@ -61,3 +61,4 @@ export { currentTask, type RunningTask } from "./schedulers/context.js";
 export { systemClock, type Clock } from "./schedulers/clock.js";
 export { ManualClock } from "./schedulers/manual-clock.js";
 export { getDefaultScheduler, setDefaultScheduler } from "./schedulers/default.js";
+export { RunRecorder, type AttemptRecord, type TaskSummary } from "./reporting/run-recorder.js";

@@ -1,0 +1,32 @@
+import { describe, expect, it } from "vitest";
+import { customTask, LocalScheduler, ManualClock, RunRecorder } from "../../src/index.js";
+import { flush } from "../helpers/manual-clock.js";
+
+describe("RunRecorder", () => {
+  it("records each attempt's wait and run time on the scheduler's clock, and summarises per task", async () => {
+    const clock = new ManualClock();
+    const local = new LocalScheduler({ capacity: { cpu: 2, memoryGiB: 4, storageGiB: 10, gpus: 0 }, clock });
+    const recorder = new RunRecorder(local);
+    const step = customTask({ cpu: (n: number) => n, memory: 1 })(async function step(n: number) {
+      await new Promise<void>((resolve) => clock.setTimeout(resolve, 100 * n));
+      if (n === 2) throw new Error("two fails");
+    });
+    const calls = Promise.allSettled([1, 2, 1].map((n) => step.with({ scheduler: local })(n)));
+    await flush();
+    expect(recorder.counts()).toEqual({ queued: 1, running: 2, ok: 0, error: 0 });
+    while (clock.runNext()) await flush();
+    expect((await calls).map((c) => c.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect(recorder.counts()).toEqual({ queued: 0, running: 0, ok: 2, error: 1 });
+    const [summary] = recorder.summary();
+    expect(summary).toMatchObject({ task: "step", attempts: 3, failed: 1, cpu: [1, 2], memoryGiB: [1, 1], gpu: 0 });
+    // Two 1-cpu calls start at 0; the 2-cpu call waits for both (100 ms), runs 200 ms.
+    const records = [...recorder.attempts.values()];
+    expect(records.map((r) => [r.startedAt, r.finishedAt])).toEqual([
+      [0, 100],
+      [100, 300],
+      [0, 100],
+    ]);
+    expect(summary?.meanWait).toBeCloseTo(100 / 3, 6);
+    expect(summary?.meanRun).toBeCloseTo(400 / 3, 6);
+  });
+});
