@@ -9,14 +9,28 @@ import { type RunningTask, runAsTask } from "../context.js";
 import type { Invocation } from "../scheduler.js";
 
 /**
- * The attempt's own cancellation. The AbortSignal a task sees is made only when the task asks for
- * it (`currentTask().signal`): most tasks never do, and an AbortController per call is not free.
+ * The running attempt as `currentTask()` shows it, and its own cancellation. The AbortSignal a task
+ * sees is made only when the task asks for it: most tasks never do, and an AbortController per call
+ * is not free (one object per attempt, no closures, keeps dispatch cheap).
  */
-export class AttemptControl {
+export class AttemptControl implements RunningTask {
+  readonly name: string;
+  readonly resources: RunningTask["resources"];
+  readonly attempt: number;
   private controller: AbortController | undefined;
   private reason: unknown;
   private aborted = false;
   private listeners: Array<(reason: unknown) => void> | undefined;
+
+  constructor(
+    invocation: Invocation<unknown>,
+    readonly gpus: readonly number[],
+    readonly scheduler: object,
+  ) {
+    this.name = invocation.taskName;
+    this.resources = invocation.resources;
+    this.attempt = invocation.attempt;
+  }
 
   get signal(): AbortSignal {
     this.controller ??= new AbortController();
@@ -41,45 +55,40 @@ export class AttemptControl {
 /** Runs the function elsewhere (a child process); resolves with its result. */
 export type RemoteRun = (invocation: Invocation<unknown>, gpus: readonly number[], control: AttemptControl) => Promise<unknown>;
 
-export interface AttemptOptions {
-  readonly invocation: Invocation<unknown>;
-  readonly gpus: readonly number[];
-  readonly clock: Clock;
-  readonly scheduler: object;
-  readonly remote: RemoteRun | undefined;
-}
-
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function runHere(invocation: Invocation<unknown>, gpus: readonly number[], scheduler: object, control: AttemptControl): Promise<unknown> {
-  const { taskName, attempt } = invocation;
-  const running: RunningTask = {
-    name: taskName,
-    resources: invocation.resources,
-    gpus,
-    attempt,
-    get signal() {
-      return control.signal;
-    },
-    scheduler,
-  };
-  return runAsTask(running, invocation.execute).catch((cause: unknown) => {
+function runHere(invocation: Invocation<unknown>, control: AttemptControl): Promise<unknown> {
+  return runAsTask(control, invocation.execute).catch((cause: unknown) => {
     // A task may report running out of memory itself (a tool it ran was OOM-killed): kept as
     // is, so that `retries.escalate` acts on it.
     if (cause instanceof OutOfMemoryError) throw cause;
-    throw new TaskExecutionError({ task: taskName, attempt, message: messageOf(cause), cause });
+    throw new TaskExecutionError({ task: invocation.taskName, attempt: invocation.attempt, message: messageOf(cause), cause });
   });
 }
 
-export function runAttempt(options: AttemptOptions): Promise<unknown> {
-  const { invocation, gpus, clock, scheduler, remote } = options;
+/** The remote run as a promise, even when it throws before starting (e.g. an argument JSON cannot carry). */
+function runThere(remote: RemoteRun, invocation: Invocation<unknown>, gpus: readonly number[], control: AttemptControl): Promise<unknown> {
+  try {
+    return remote(invocation, gpus, control);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+export function runAttempt(
+  invocation: Invocation<unknown>,
+  gpus: readonly number[],
+  clock: Clock,
+  scheduler: object,
+  remote: RemoteRun | undefined,
+): Promise<unknown> {
   const { taskName, signal, timeoutSeconds } = invocation;
-  const control = new AttemptControl();
+  const control = new AttemptControl(invocation, gpus, scheduler);
   // Nothing can stop it early: no race to set up (the common case, and a hot path).
   if (signal === undefined && timeoutSeconds === undefined) {
-    return remote !== undefined ? remote(invocation, gpus, control) : runHere(invocation, gpus, scheduler, control);
+    return remote !== undefined ? runThere(remote, invocation, gpus, control) : runHere(invocation, control);
   }
   return new Promise((resolve, reject) => {
     let timer: unknown;
@@ -101,7 +110,7 @@ export function runAttempt(options: AttemptOptions): Promise<unknown> {
     if (timeoutSeconds !== undefined) {
       timer = clock.setTimeout(() => stop(new TaskTimeoutError({ task: taskName, timeoutSeconds })), timeoutSeconds * 1000);
     }
-    const work = remote !== undefined ? remote(invocation, gpus, control) : runHere(invocation, gpus, scheduler, control);
+    const work = remote !== undefined ? runThere(remote, invocation, gpus, control) : runHere(invocation, control);
     work.then(
       (value) => {
         if (settled) return;

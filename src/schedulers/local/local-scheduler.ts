@@ -192,13 +192,7 @@ export class LocalScheduler extends EventEmitter<LocalSchedulerEvents> implement
   }
 
   private attempt(invocation: Invocation<unknown>, gpus: readonly number[]): Promise<unknown> {
-    return runAttempt({
-      invocation,
-      gpus,
-      clock: this.clock,
-      scheduler: this,
-      remote: this.remote,
-    });
+    return runAttempt(invocation, gpus, this.clock, this, this.remote);
   }
 
   private release(allocation: Allocation): void {
