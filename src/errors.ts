@@ -15,6 +15,7 @@ export const ErrorCode = {
   OutOfMemory: "OUT_OF_MEMORY",
   NotSerializable: "NOT_SERIALIZABLE",
   TaskNotFound: "TASK_NOT_FOUND",
+  Submission: "SUBMISSION_FAILED",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -263,6 +264,22 @@ export class TaskNotFoundError extends TaskfitError {
     );
     this.task = details.task;
     this.module = details.module;
+  }
+}
+
+/** A scheduler could not hand the task over: its submit command or API refused, or a part is missing. */
+export class SubmissionError extends TaskfitError {
+  readonly task: string;
+  readonly scheduler: string;
+  /** What the scheduler said (a command's stderr, an API reply body). */
+  readonly detail: string;
+  constructor(details: { readonly task: string; readonly scheduler: string; readonly detail: string; readonly cause?: unknown }) {
+    super(ErrorCode.Submission, `Task \`${details.task}\` could not be submitted to ${details.scheduler}: ${details.detail}`, {
+      cause: details.cause,
+    });
+    this.task = details.task;
+    this.scheduler = details.scheduler;
+    this.detail = details.detail;
   }
 }
 

@@ -11,6 +11,7 @@ export {
   OutOfMemoryError,
   SerializationError,
   TaskNotFoundError,
+  SubmissionError,
   type Shortfall,
 } from "./errors.js";
 export { PRESETS, PRESET_NAMES, GPU_CATALOGUE, GPU_TYPES, type Preset, type PresetName, type GpuType } from "./resources/presets.js";
@@ -62,3 +63,4 @@ export { systemClock, type Clock } from "./schedulers/clock.js";
 export { ManualClock } from "./schedulers/manual-clock.js";
 export { getDefaultScheduler, setDefaultScheduler } from "./schedulers/default.js";
 export { RunRecorder, type AttemptRecord, type TaskSummary } from "./reporting/run-recorder.js";
+export { SlurmScheduler, type SlurmSchedulerOptions } from "./schedulers/slurm/slurm-scheduler.js";

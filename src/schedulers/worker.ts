@@ -3,9 +3,12 @@
  * module that defines the task, finds the task by name, revives the arguments (TaskFile included),
  * runs the task's function under `currentTask()`, and hands back the result or the error.
  *
- * Used by LocalScheduler's process isolation (request and outcome over the IPC channel); the
- * cluster schedulers reuse `runWorkerRequest`.
+ * Two ways in: LocalScheduler's process isolation sends the request over the IPC channel; a
+ * cluster job runs `worker --request FILE --outcome FILE`, and the outcome file (mode 0600,
+ * written whole, then renamed into place) is what the scheduler reads back. Exit code 0 means the
+ * task returned, 1 that it threw (the error is in the outcome file).
  */
+import { readFile, rename, writeFile } from "node:fs/promises";
 import { TaskNotFoundError, TaskfitError } from "../errors.js";
 import type { ResolvedResources } from "../resources/spec.js";
 import type { TaskRef } from "../task/metadata.js";
@@ -92,4 +95,31 @@ function serveIpc(): void {
   process.once("disconnect", () => controller.abort());
 }
 
-if (process.send !== undefined && process.env.TASKFIT_WORKER === "ipc") serveIpc();
+/** File mode: read the request, run it, write the outcome next to where it is expected, exit. */
+async function serveFiles(requestPath: string, outcomePath: string): Promise<void> {
+  const request = JSON.parse(await readFile(requestPath, "utf8")) as WorkerRequest;
+  // A cluster scheduler, not taskfit, assigned the GPUs: they are the ones it made visible.
+  const visible = process.env.CUDA_VISIBLE_DEVICES;
+  const gpus = visible ? visible.split(",").filter((d) => /^\d+$/.test(d)).map(Number) : [];
+  const controller = new AbortController();
+  process.once("SIGTERM", () => controller.abort(new Error("SIGTERM")));
+  const outcome = await runWorkerRequest({ ...request, gpus }, controller.signal);
+  const partial = `${outcomePath}.partial`;
+  await writeFile(partial, JSON.stringify(outcome), { mode: 0o600 });
+  await rename(partial, outcomePath);
+  if (outcome.kind === "error") console.error(`taskfit worker: ${outcome.error.name}: ${outcome.error.message}`);
+  process.exit(outcome.kind === "result" ? 0 : 1);
+}
+
+function argValue(flag: string): string | undefined {
+  const at = process.argv.indexOf(flag);
+  return at >= 0 ? process.argv[at + 1] : undefined;
+}
+
+if (process.send !== undefined && process.env.TASKFIT_WORKER === "ipc") {
+  serveIpc();
+} else {
+  const requestPath = argValue("--request");
+  const outcomePath = argValue("--outcome");
+  if (requestPath !== undefined && outcomePath !== undefined) void serveFiles(requestPath, outcomePath);
+}

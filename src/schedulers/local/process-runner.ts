@@ -5,39 +5,14 @@
  * acts on.
  */
 import { fork } from "node:child_process";
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { OutOfMemoryError, TaskExecutionError } from "../../errors.js";
 import type { Invocation } from "../scheduler.js";
 import type { AttemptControl } from "./attempt.js";
 import { fromWire, toWire } from "../wire.js";
 import type { WorkerOutcome, WorkerRequest } from "../worker.js";
+import { diedOfMemory, workerEntry, workerNodeArgs } from "../worker-command.js";
 
 const STDERR_TAIL_BYTES = 8 * 1024;
-const TYPESCRIPT = /\.[cm]?tsx?$/;
-
-/** The worker entry next to this code: src/schedulers/worker.ts from source, dist/worker.js installed. */
-export function workerEntry(): string {
-  const here = import.meta.url;
-  for (const candidate of ["../worker.ts", "./worker.js", "../worker.js"]) {
-    const path = fileURLToPath(new URL(candidate, here));
-    if (existsSync(path)) return path;
-  }
-  throw new Error(`taskfit: the worker entry is missing next to ${here}`);
-}
-
-function heapLimitMiB(memoryGiB: number): number {
-  // A cap, not a request: rounded up, never below what V8 needs to start.
-  return Math.max(32, Math.ceil(memoryGiB * 1024));
-}
-
-export function isOutOfMemory(exitCode: number | null, signal: NodeJS.Signals | null, stderr: string): boolean {
-  return (
-    /heap out of memory|Reached heap limit|Allocation failed/i.test(stderr) ||
-    signal === "SIGKILL" ||
-    exitCode === 137
-  );
-}
 
 export class ProcessRunner {
   private readonly entry = workerEntry();
@@ -54,8 +29,7 @@ export class ProcessRunner {
       gpus,
       attempt,
     };
-    const typescript = TYPESCRIPT.test(this.entry) || TYPESCRIPT.test(invocation.task.module ?? "");
-    const execArgv = [...(typescript ? ["--import", "tsx"] : []), `--max-old-space-size=${heapLimitMiB(resources.memoryGiB)}`];
+    const execArgv = workerNodeArgs(this.entry, invocation.task.module, resources.memoryGiB);
     const child = fork(this.entry, [], {
       cwd: this.workDir,
       execArgv,
@@ -92,7 +66,7 @@ export class ProcessRunner {
         }
         // Killed on timeout or cancellation: the attempt has already settled with that error.
         if (killed) return reject(new TaskExecutionError({ task: taskName, attempt, message: "the worker process was stopped" }));
-        if (isOutOfMemory(exitCode, exitSignal, stderr)) {
+        if (diedOfMemory(exitCode, exitSignal, stderr)) {
           return reject(
             new OutOfMemoryError({
               task: taskName,

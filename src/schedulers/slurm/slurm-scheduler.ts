@@ -1,0 +1,328 @@
+/**
+ * SlurmScheduler: each call becomes one batch job whose sbatch request is the task's resources.
+ * The job runs the worker entry under Node on the compute node; arguments and the outcome travel
+ * as files in `workDir` (mode 0600), never on a command line. One poller per scheduler asks
+ * `squeue --json` about every job in flight and settles each call from its final state.
+ */
+import { randomBytes } from "node:crypto";
+import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import {
+  OutOfMemoryError,
+  ResourceSpecError,
+  type Shortfall,
+  SubmissionError,
+  TaskCancelledError,
+  TaskExecutionError,
+  TaskTimeoutError,
+  UnschedulableError,
+} from "../../errors.js";
+import type { ResolvedResources } from "../../resources/spec.js";
+import type { Invocation, Scheduler } from "../scheduler.js";
+import { fromWire, toWire } from "../wire.js";
+import type { WorkerOutcome, WorkerRequest } from "../worker.js";
+import { diedOfMemory, workerEntry, workerNodeArgs } from "../worker-command.js";
+import { type RunCommand, runCommand } from "./commands.js";
+import { JOB_SCRIPT, jobName, sbatchOptions } from "./sbatch.js";
+import { type JobState, type NodeInfo, parseJobs, parseNodes, TERMINAL_STATES } from "./slurm-state.js";
+
+export interface SlurmSchedulerOptions {
+  /** A directory the submit host and the compute nodes share: job files and logs go here. */
+  readonly workDir: string;
+  readonly partition?: string;
+  readonly account?: string;
+  /** The worker entry the job runs. @default taskfit's own (dist/worker.js, or src/schedulers/worker.ts from source) */
+  readonly entry?: string;
+  /** The Node binary on the compute nodes. @default process.execPath */
+  readonly node?: string;
+  /** More sbatch options, as argv entries (e.g. ["--qos=long"]). */
+  readonly extraArgs?: readonly string[];
+  /** How often the jobs in flight are polled. @default 500 */
+  readonly pollIntervalMs?: number;
+  /** How long node sizes from `sinfo` are trusted. @default 30000 */
+  readonly nodeCacheMs?: number;
+  /** Runs Slurm's commands; a stand-in for unit tests. @default execFile */
+  readonly runCommand?: RunCommand;
+}
+
+interface InFlight {
+  readonly jobId: string;
+  readonly invocation: Invocation<unknown>;
+  readonly files: JobFiles;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+  readonly onAbort: (() => void) | undefined;
+  /** Polls in a row in which Slurm did not list the job. */
+  missing: number;
+}
+
+interface JobFiles {
+  readonly request: string;
+  readonly outcome: string;
+  readonly output: string;
+  readonly error: string;
+}
+
+const STDERR_TAIL = 4000;
+
+export class SlurmScheduler implements Scheduler {
+  readonly name = "Slurm";
+  private readonly workDir: string;
+  private readonly options: SlurmSchedulerOptions;
+  private readonly exec: RunCommand;
+  private readonly inFlight = new Map<string, InFlight>();
+  private nodes: { readonly at: number; readonly list: readonly NodeInfo[] } | undefined;
+  private poller: NodeJS.Timeout | undefined;
+  private polling = false;
+  private scriptReady: Promise<string> | undefined;
+
+  constructor(options: SlurmSchedulerOptions) {
+    if (typeof options?.workDir !== "string" || options.workDir.length === 0) {
+      throw new ResourceSpecError({ field: "workDir", value: options?.workDir, expected: "a shared directory path for job files (workDir)" });
+    }
+    const extra = options.extraArgs ?? [];
+    if (!Array.isArray(extra) || extra.some((a) => typeof a !== "string")) {
+      throw new ResourceSpecError({ field: "extraArgs", value: extra, expected: "an array of sbatch arguments as strings" });
+    }
+    const poll = options.pollIntervalMs ?? 500;
+    if (!Number.isFinite(poll) || poll < 10) {
+      throw new ResourceSpecError({ field: "pollIntervalMs", value: poll, expected: "a number of milliseconds from 10 up" });
+    }
+    this.options = options;
+    this.workDir = resolve(options.workDir);
+    this.exec = options.runCommand ?? runCommand;
+  }
+
+  /** The largest node seen, once `sinfo` has been read: escalation stops at it. */
+  get capacity(): Scheduler["capacity"] {
+    const largest = this.nodes?.list.reduce<NodeInfo | undefined>((a, b) => (a === undefined || b.memoryMiB > a.memoryMiB ? b : a), undefined);
+    return largest && { cpu: largest.cpus, memoryGiB: largest.memoryMiB / 1024, storageGiB: largest.tmpDiskMiB / 1024 };
+  }
+
+  /** The sbatch argv a call would submit (without submitting), for review and `taskfit plan`. */
+  plan(invocation: Pick<Invocation<unknown>, "taskName" | "resources" | "timeoutSeconds" | "task">, files = this.filesFor("PLANNED")): string[] {
+    const entry = this.options.entry ?? workerEntry();
+    const options = sbatchOptions(invocation.resources, {
+      jobName: jobName(invocation.taskName),
+      timeoutSeconds: invocation.timeoutSeconds,
+      partition: this.options.partition,
+      account: this.options.account,
+      output: files.output,
+      error: files.error,
+      chdir: process.cwd(),
+      extraArgs: this.options.extraArgs ?? [],
+    });
+    return [
+      ...options,
+      join(this.workDir, "taskfit-job.sh"),
+      this.options.node ?? process.execPath,
+      ...workerNodeArgs(entry, invocation.task.module, invocation.resources.memoryGiB),
+      entry,
+      "--request",
+      files.request,
+      "--outcome",
+      files.outcome,
+    ];
+  }
+
+  async run<R>(invocation: Invocation<R>): Promise<R> {
+    const { taskName, signal } = invocation;
+    if (signal?.aborted) throw new TaskCancelledError({ task: taskName, reason: signal.reason });
+    await this.checkFits(taskName, invocation.resources);
+    const files = this.filesFor(`${Date.now().toString(36)}-${randomBytes(6).toString("hex")}`);
+    const request: WorkerRequest = {
+      kind: "run",
+      ref: invocation.task,
+      args: toWire(invocation.args, taskName, "argument", "args"),
+      resources: invocation.resources,
+      gpus: [],
+      attempt: invocation.attempt,
+    };
+    await this.jobScript();
+    await writeFile(files.request, JSON.stringify(request), { mode: 0o600 });
+    const submitted = await this.exec("sbatch", this.plan(invocation as Invocation<unknown>, files));
+    if (submitted.code !== 0) {
+      await this.removeFiles(files, true);
+      throw new SubmissionError({ task: taskName, scheduler: this.name, detail: submitted.stderr.trim() || `sbatch exited with ${submitted.code}` });
+    }
+    const jobId = submitted.stdout.trim().split(";")[0] as string;
+    return new Promise<R>((resolvePromise, reject) => {
+      const onAbort =
+        signal === undefined
+          ? undefined
+          : () => {
+              void this.exec("scancel", [jobId]);
+              this.settle(jobId, new TaskCancelledError({ task: taskName, reason: signal.reason }));
+            };
+      this.inFlight.set(jobId, {
+        jobId,
+        invocation: invocation as Invocation<unknown>,
+        files,
+        resolve: resolvePromise as (value: unknown) => void,
+        reject,
+        onAbort,
+        missing: 0,
+      });
+      if (onAbort !== undefined) signal?.addEventListener("abort", onAbort, { once: true });
+      this.startPolling();
+    });
+  }
+
+  private filesFor(id: string): JobFiles {
+    const base = join(this.workDir, `taskfit-${id}`);
+    return { request: `${base}.request.json`, outcome: `${base}.outcome.json`, output: `${base}.out`, error: `${base}.err` };
+  }
+
+  private jobScript(): Promise<string> {
+    this.scriptReady ??= (async () => {
+      await mkdir(this.workDir, { recursive: true, mode: 0o700 });
+      const path = join(this.workDir, "taskfit-job.sh");
+      await writeFile(path, JOB_SCRIPT, { mode: 0o700 });
+      await chmod(path, 0o700);
+      return path;
+    })();
+    return this.scriptReady;
+  }
+
+  /** A request no node can ever hold is refused now, not left pending forever. */
+  private async checkFits(task: string, resources: ResolvedResources): Promise<void> {
+    const nodes = await this.nodeList(task);
+    const candidates = this.options.partition === undefined ? nodes : nodes.filter((n) => n.partitions.includes(this.options.partition as string));
+    const want = {
+      cpu: Math.ceil(resources.cpu - 1e-9),
+      memoryMiB: Math.ceil(resources.memoryGiB * 1024 - 1e-9),
+      tmpMiB: resources.storageGiB === undefined ? 0 : Math.ceil(resources.storageGiB * 1024 - 1e-9),
+      gpus: resources.gpu,
+      type: resources.gpuType ?? "",
+    };
+    const fits = (n: NodeInfo) =>
+      n.cpus >= want.cpu && n.memoryMiB >= want.memoryMiB && n.tmpDiskMiB >= want.tmpMiB && (n.gpus.get(want.type) ?? 0) >= want.gpus;
+    if (candidates.some(fits)) return;
+    const most = (pick: (n: NodeInfo) => number) => Math.max(0, ...candidates.map(pick));
+    const shortfalls: Shortfall[] = [];
+    if (most((n) => n.cpus) < want.cpu) shortfalls.push({ field: "cpu", requested: want.cpu, available: most((n) => n.cpus) });
+    if (most((n) => n.memoryMiB) < want.memoryMiB) {
+      shortfalls.push({ field: "memory (MiB)", requested: want.memoryMiB, available: most((n) => n.memoryMiB) });
+    }
+    if (most((n) => n.tmpDiskMiB) < want.tmpMiB) shortfalls.push({ field: "tmp disk (MiB)", requested: want.tmpMiB, available: most((n) => n.tmpDiskMiB) });
+    const gpuField = want.type === "" ? "gpu" : `gpu (type ${want.type})`;
+    if (most((n) => n.gpus.get(want.type) ?? 0) < want.gpus) {
+      shortfalls.push({ field: gpuField, requested: want.gpus, available: most((n) => n.gpus.get(want.type) ?? 0) });
+    }
+    if (shortfalls.length === 0) shortfalls.push({ field: "one node with all of it", requested: JSON.stringify(want), available: "none" });
+    const where = this.options.partition === undefined ? "Slurm" : `Slurm partition ${this.options.partition}`;
+    throw new UnschedulableError({ task, scheduler: where, shortfalls });
+  }
+
+  private async nodeList(task: string): Promise<readonly NodeInfo[]> {
+    const maxAge = this.options.nodeCacheMs ?? 30_000;
+    if (this.nodes !== undefined && Date.now() - this.nodes.at < maxAge) return this.nodes.list;
+    const result = await this.exec("sinfo", ["--json"]);
+    if (result.code !== 0) {
+      throw new SubmissionError({ task, scheduler: this.name, detail: `sinfo --json failed: ${result.stderr.trim()}` });
+    }
+    this.nodes = { at: Date.now(), list: parseNodes(result.stdout) };
+    return this.nodes.list;
+  }
+
+  private startPolling(): void {
+    if (this.poller !== undefined) return;
+    this.poller = setInterval(() => void this.poll(), this.options.pollIntervalMs ?? 500);
+  }
+
+  private async poll(): Promise<void> {
+    if (this.polling || this.inFlight.size === 0) return;
+    this.polling = true;
+    try {
+      const ids = [...this.inFlight.keys()];
+      // In 22.05 `squeue --json` lists every job the controller knows, finished ones included
+      // (for MinJobAge), whatever -j or --states say: one call covers all jobs in flight.
+      const result = await this.exec("squeue", ["--json"]);
+      // slurmctld may be restarting: keep the jobs and ask again next time.
+      if (result.code !== 0) return;
+      const states = new Map(parseJobs(result.stdout).map((job) => [job.jobId, job]));
+      for (const id of ids) {
+        const job = states.get(id);
+        const entry = this.inFlight.get(id);
+        if (entry === undefined) continue;
+        if (job === undefined) await this.missingJob(entry);
+        else if (TERMINAL_STATES.has(job.state)) await this.finish(entry, job);
+      }
+    } finally {
+      this.polling = false;
+      if (this.inFlight.size === 0 && this.poller !== undefined) {
+        clearInterval(this.poller);
+        this.poller = undefined;
+      }
+    }
+  }
+
+  /** Slurm no longer lists the job (purged, or an id it lost): the outcome file still tells. */
+  private async missingJob(entry: InFlight): Promise<void> {
+    const outcome = await readOutcome(entry.files.outcome);
+    if (outcome !== undefined) return this.finish(entry, { jobId: entry.jobId, state: outcome.kind === "result" ? "COMPLETED" : "FAILED", exitCode: undefined, signal: undefined, reason: undefined });
+    entry.missing++;
+    if (entry.missing >= 20) {
+      this.settle(entry.jobId, new TaskExecutionError({ task: entry.invocation.taskName, attempt: entry.invocation.attempt, jobId: entry.jobId, message: "Slurm no longer knows the job and it left no outcome" }));
+    }
+  }
+
+  private async finish(entry: InFlight, job: JobState): Promise<void> {
+    const { taskName, attempt, resources, timeoutSeconds } = entry.invocation;
+    const outcome = await readOutcome(entry.files.outcome);
+    const stderr = await readTail(entry.files.error);
+    const base = { task: taskName, attempt, jobId: job.jobId, exitCode: job.exitCode, stderrTail: stderr || undefined };
+    if (outcome?.kind === "result") return this.settle(job.jobId, undefined, fromWire(outcome.value));
+    if (outcome?.kind === "error") {
+      return this.settle(job.jobId, new TaskExecutionError({ ...base, message: `${outcome.error.name}: ${outcome.error.message}`, cause: Object.assign(new Error(outcome.error.message), outcome.error) }));
+    }
+    const memoryKill = /exceeded memory limit|oom-kill|out of memory/i.test(stderr) || diedOfMemory(job.exitCode ?? null, null, stderr);
+    if (job.state === "OUT_OF_MEMORY" || memoryKill) {
+      return this.settle(job.jobId, new OutOfMemoryError({ task: taskName, memoryGiB: resources.memoryGiB, jobId: job.jobId, detail: `Slurm job ${job.jobId} ended ${job.state}${stderr ? `: ${lastLine(stderr)}` : ""}` }));
+    }
+    if (job.state === "TIMEOUT" || job.state === "DEADLINE") {
+      return this.settle(job.jobId, new TaskTimeoutError({ task: taskName, timeoutSeconds: timeoutSeconds ?? 0 }));
+    }
+    if (job.state === "CANCELLED") {
+      return this.settle(job.jobId, new TaskCancelledError({ task: taskName, reason: `Slurm job ${job.jobId} was cancelled` }));
+    }
+    this.settle(job.jobId, new TaskExecutionError({ ...base, message: `Slurm job ended ${job.state}${job.reason && job.reason !== "None" ? ` (${job.reason})` : ""}` }));
+  }
+
+  /** Settles a call once: later polls or aborts find nothing to do. */
+  private settle(jobId: string, error: unknown, value?: unknown): void {
+    const entry = this.inFlight.get(jobId);
+    if (entry === undefined) return;
+    this.inFlight.delete(jobId);
+    if (entry.onAbort !== undefined) entry.invocation.signal?.removeEventListener("abort", entry.onAbort);
+    void this.removeFiles(entry.files, error === undefined);
+    if (error === undefined) entry.resolve(value);
+    else entry.reject(error);
+  }
+
+  /** Job files go once read; the logs of a failed job stay for whoever debugs it. */
+  private async removeFiles(files: JobFiles, logsToo: boolean): Promise<void> {
+    const paths = logsToo ? Object.values(files) : [files.request, files.outcome];
+    await Promise.all(paths.map((path) => rm(path, { force: true })));
+  }
+}
+
+async function readOutcome(path: string): Promise<WorkerOutcome | undefined> {
+  try {
+    return JSON.parse(await readFile(path, "utf8")) as WorkerOutcome;
+  } catch {
+    return undefined;
+  }
+}
+
+async function readTail(path: string): Promise<string> {
+  try {
+    return (await readFile(path, "utf8")).slice(-STDERR_TAIL).trim();
+  } catch {
+    return "";
+  }
+}
+
+function lastLine(text: string): string {
+  return text.trim().split("\n").at(-1) ?? "";
+}

@@ -1,0 +1,36 @@
+/**
+ * How any scheduler starts the worker entry: which file, with which Node flags. Shared by
+ * LocalScheduler's process isolation and the cluster schedulers, so a task runs the same way in a
+ * child process, a Slurm job or a Kubernetes pod.
+ */
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { SubmissionError } from "../errors.js";
+
+const TYPESCRIPT = /\.[cm]?tsx?$/;
+
+/** The worker entry next to this code: src/schedulers/worker.ts from source, dist/worker.js installed. */
+export function workerEntry(): string {
+  const here = import.meta.url;
+  for (const candidate of ["./worker.ts", "../worker.ts", "./worker.js", "../worker.js"]) {
+    const path = fileURLToPath(new URL(candidate, here));
+    if (existsSync(path) && /worker\.[jt]s$/.test(path)) return path;
+  }
+  throw new SubmissionError({ task: "(any)", scheduler: "a worker process", detail: `the worker entry is missing next to ${here}` });
+}
+
+/** The V8 heap cap for a task's memory: a cap, not a request, so rounded up, never below what V8 needs. */
+export function heapLimitMiB(memoryGiB: number): number {
+  return Math.max(32, Math.ceil(memoryGiB * 1024));
+}
+
+/** Node flags for a worker: tsx when TypeScript is involved, and the heap cap. */
+export function workerNodeArgs(entry: string, module: string | undefined, memoryGiB: number): string[] {
+  const typescript = TYPESCRIPT.test(entry) || TYPESCRIPT.test(module ?? "");
+  return [...(typescript ? ["--import", "tsx"] : []), `--max-old-space-size=${heapLimitMiB(memoryGiB)}`];
+}
+
+/** Whether a worker that ended this way died of memory: V8's heap limit, or a kill by the OOM killer. */
+export function diedOfMemory(exitCode: number | null, signal: NodeJS.Signals | null, stderr: string): boolean {
+  return /heap out of memory|Reached heap limit|Allocation failed - JavaScript heap/i.test(stderr) || signal === "SIGKILL" || exitCode === 137;
+}

@@ -1,0 +1,172 @@
+/**
+ * SlurmScheduler against a real Slurm cluster (scripts/slurm/up.sh: one node, 4 CPUs, 8 GiB,
+ * 2 x a10g + 1 x v100 fake GPUs, memory enforcement on).
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { mkdtemp, truncate, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import {
+  customTask,
+  OutOfMemoryError,
+  SlurmScheduler,
+  SubmissionError,
+  TaskCancelledError,
+  TaskExecutionError,
+  TaskFile,
+  TaskTimeoutError,
+  UnschedulableError,
+} from "../../src/index.js";
+import { dynamicInfo, echo, fails, gpuInfo, holdsMemory, oddlyNamed, presetInfo, sleeps } from "../fixtures/slurm-tasks.js";
+
+let slurm: SlurmScheduler;
+let dir: string;
+
+function showJob(jobId: string): string {
+  return execFileSync("scontrol", ["show", "job", jobId], { encoding: "utf8" });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function activeJobs(): string[] {
+  return execFileSync("squeue", ["-h", "-o", "%i"], { encoding: "utf8" }).split("\n").filter(Boolean);
+}
+
+async function until(condition: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "taskfit-slurm-test-"));
+  slurm = new SlurmScheduler({ workDir: join(dir, "jobs"), pollIntervalMs: 250 });
+});
+
+describe("SlurmScheduler on a real cluster", () => {
+  it("submits a preset with its resources as the sbatch request", async () => {
+    const info = await presetInfo.with({ scheduler: slurm })();
+    expect(info).toMatchObject({ cpusPerTask: "2", memPerNode: "4096", attempt: 1 });
+    const job = showJob(info.jobId as string);
+    expect(job).toMatch(/TRES=cpu=2,mem=4G/);
+    expect(job).toMatch(/JobName=presetInfo/);
+  });
+
+  it("submits a dynamic custom task with what it resolved to for these arguments", async () => {
+    const files = await Promise.all(
+      ["a.fastq", "b.fastq", "c.fastq", "d.fastq"].map(async (name) => {
+        const path = join(dir, name);
+        await writeFile(path, "");
+        await truncate(path, 100 * 1024 * 1024);
+        return new TaskFile(path);
+      }),
+    );
+    const info = await dynamicInfo.with({ scheduler: slurm })(files, "cohort");
+    expect(info).toMatchObject({ cpusPerTask: "3", memPerNode: "1536", label: "cohort", names: ["a.fastq", "b.fastq", "c.fastq", "d.fastq"] });
+    const job = showJob(info.jobId as string);
+    expect(job).toMatch(/TRES=cpu=3,mem=1.50G/); // 1536 MiB, as Slurm prints it
+    // 1.5 x 400 MiB = 600 MiB of scratch.
+    expect(job).toMatch(/MinTmpDiskNode=600M/);
+  });
+
+  it("gives a GPU task its device through CUDA_VISIBLE_DEVICES", async () => {
+    const info = await gpuInfo.with({ scheduler: slurm })();
+    expect(info.cudaVisibleDevices).toMatch(/^[01]$/);
+    expect(showJob(info.jobId as string)).toMatch(/gpu:a10g:1|gres\/gpu:a10g=1|gres\/gpu=1/);
+  });
+
+  it("brings back a task's error with the job's stderr and id", async () => {
+    const error = await fails.with({ scheduler: slurm })("no such sample").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TaskExecutionError);
+    const failure = error as TaskExecutionError;
+    expect(failure.message).toContain("TypeError: no such sample");
+    expect(failure.stderrTail).toContain("fails: about to throw no such sample");
+    expect(failure.jobId).toMatch(/^\d+$/);
+    expect(failure.exitCode).toBe(1);
+  });
+
+  it("maps a job killed for exceeding --mem to OutOfMemoryError, and escalation then succeeds", async () => {
+    const once = holdsMemory.with({ scheduler: slurm, retries: 0 });
+    await expect(once(700)).rejects.toBeInstanceOf(OutOfMemoryError);
+    const result = await holdsMemory.with({ scheduler: slurm })(700);
+    expect(result).toMatchObject({ held: 700, memPerNode: "1024", attempt: 2 });
+  });
+
+  it("maps a job past its --time to TaskTimeoutError", async () => {
+    const error = await sleeps.with({ scheduler: slurm, timeout: 30 })(150).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TaskTimeoutError);
+  }, 200_000);
+
+  it("cancels with scancel on abort and leaves no job in squeue", async () => {
+    const controller = new AbortController();
+    const before = new Set(activeJobs());
+    const call = sleeps.with({ scheduler: slurm, signal: controller.signal })(120);
+    let jobId: string | undefined;
+    await until(() => {
+      jobId = activeJobs().find((id) => !before.has(id));
+      return jobId !== undefined;
+    }, "the job to appear in squeue");
+    controller.abort(new Error("user pressed stop"));
+    await expect(call).rejects.toBeInstanceOf(TaskCancelledError);
+    await until(() => !activeJobs().includes(jobId as string), "the job to leave squeue", 30_000);
+  });
+
+  it("refuses at once a request no node can hold, naming what is short", async () => {
+    const huge = customTask({ cpu: 64, memory: 4 })(async function huge() {});
+    const error = await huge.with({ scheduler: slurm })().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UnschedulableError);
+    expect((error as Error).message).toMatch(/cpu: requested 64, at most 4/);
+    const gpus = customTask({ cpu: 1, memory: 1, gpu: 2, gpuType: "v100" })(async function twoV100() {});
+    await expect(gpus.with({ scheduler: slurm })()).rejects.toThrow(/gpu \(type v100\): requested 2, at most 1/);
+  });
+
+  it("reports sbatch's own refusal with its message", async () => {
+    // A `partition` option no node is in: taskfit refuses before sbatch, from sinfo.
+    const elsewhere = new SlurmScheduler({ workDir: join(dir, "jobs"), partition: "nosuchpartition" });
+    const error = await echo.with({ scheduler: elsewhere })("x", 1).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UnschedulableError);
+    expect((error as Error).message).toContain("partition nosuchpartition");
+    // The same through extraArgs reaches sbatch, whose message comes back as it is.
+    const badOption = new SlurmScheduler({ workDir: join(dir, "jobs"), extraArgs: ["--partition=nope"] });
+    const refused = await echo.with({ scheduler: badOption })("x", 1).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(SubmissionError);
+    expect((refused as SubmissionError).detail).toMatch(/sbatch: error: invalid partition specified: nope/);
+  });
+
+  it("keeps waiting through a restart of slurmctld and gets the result", async () => {
+    const pidFile = join(process.env.TASKFIT_SLURM_DIR ?? "/tmp/taskfit-slurm", "run", "slurmctld.pid");
+    const before = new Set(activeJobs());
+    const call = sleeps.with({ scheduler: slurm })(8);
+    await until(() => activeJobs().some((id) => !before.has(id)), "the job to start");
+    const pid = Number(readFileSync(pidFile, "utf8").trim());
+    process.kill(pid, "SIGTERM");
+    await until(() => !isAlive(pid), "slurmctld to stop", 30_000);
+    // Down long enough for several polls to fail.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    execFileSync("bash", ["scripts/slurm/up.sh"], { stdio: "ignore" });
+    expect(await call).toBe(8);
+  });
+
+  it("runs 50 tasks in parallel and brings every result back", async () => {
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => echo.with({ scheduler: slurm })(`item-${i}`, i)));
+    expect(results).toEqual(Array.from({ length: 50 }, (_, i) => ({ value: `item-${i}`, n: i })));
+  }, 300_000);
+
+  it("passes a task name and an argument full of shell metacharacters intact", async () => {
+    const nasty = `$(touch /tmp/taskfit-pwned) \`id\` ; rm -rf / && echo "quoted" 'single' \\ | > < * ? ~ # \n newline`;
+    expect(await oddlyNamed.with({ scheduler: slurm })(nasty)).toBe(nasty);
+    expect(await echo.with({ scheduler: slurm })(nasty, 0)).toEqual({ value: nasty, n: 0 });
+    expect(existsSync("/tmp/taskfit-pwned")).toBe(false);
+  });
+});

@@ -1,0 +1,118 @@
+import { describe, expect, it } from "vitest";
+import { PRESETS, type ResolvedResources, SlurmScheduler, smallGpuTask, v100x8Task } from "../../../src/index.js";
+import { jobName, sbatchOptions, timeLimitMinutes } from "../../../src/schedulers/slurm/sbatch.js";
+import { parseGres, parseJobs, parseNodes } from "../../../src/schedulers/slurm/slurm-state.js";
+
+const files = { output: "/w/j.out", error: "/w/j.err", chdir: "/w", extraArgs: [] as string[] };
+const options = { jobName: "t", timeoutSeconds: undefined, partition: undefined, account: undefined, ...files };
+const source = { kind: "custom", dynamic: [], overridden: [] } as const;
+const resources = (r: Partial<ResolvedResources>): ResolvedResources => ({ cpu: 1, memoryGiB: 1, gpu: 0, source, clamped: [], ...r });
+
+describe("sbatch options", () => {
+  it("rounds CPUs up to whole cores and memory and storage up to MiB", () => {
+    const args = sbatchOptions(resources({ cpu: 0.25, memoryGiB: 0.0001, storageGiB: 1.5 }), options);
+    expect(args).toContain("--cpus-per-task=1");
+    expect(args).toContain("--mem=1M");
+    expect(args).toContain("--tmp=1536M");
+    expect(sbatchOptions(resources({ cpu: 2.001, memoryGiB: 14.901161193847656 }), options)).toEqual(
+      expect.arrayContaining(["--cpus-per-task=3", "--mem=15259M"]),
+    );
+  });
+
+  it("does not round an exact value up a step because of float noise", () => {
+    expect(sbatchOptions(resources({ cpu: 0.1 + 0.2 + 2.7, memoryGiB: 0.1 + 0.2 }), options)).toEqual(
+      expect.arrayContaining(["--cpus-per-task=3", "--mem=308M"]),
+    );
+  });
+
+  it("asks for typed or untyped GPUs as gres", () => {
+    expect(sbatchOptions(resources({ gpu: 2, gpuType: "a10g" }), options)).toContain("--gres=gpu:a10g:2");
+    expect(sbatchOptions(resources({ gpu: 1 }), options)).toContain("--gres=gpu:1");
+    expect(sbatchOptions(resources({}), options).some((a) => a.startsWith("--gres"))).toBe(false);
+  });
+
+  it("turns the timeout into whole minutes, rounded up", () => {
+    expect(timeLimitMinutes(1)).toBe(1);
+    expect(timeLimitMinutes(60)).toBe(1);
+    expect(timeLimitMinutes(61)).toBe(2);
+    expect(timeLimitMinutes(7200)).toBe(120);
+    expect(sbatchOptions(resources({}), { ...options, timeoutSeconds: 90 })).toContain("--time=2");
+  });
+
+  it("sanitises job names to Slurm-safe characters", () => {
+    expect(jobName("align reads; rm -rf /")).toBe("align_reads_rm_-rf_");
+    expect(jobName("$(id)")).toBe("_id_");
+    expect(jobName("")).toBe("taskfit");
+    expect(jobName("x".repeat(100))).toHaveLength(64);
+  });
+
+  it("plans the whole argv for a preset without a cluster, the task's arguments never in it", () => {
+    const slurm = new SlurmScheduler({ workDir: "/shared/jobs", partition: "gpu", account: "lab" });
+    const task = smallGpuTask(async function infer(prompt: string) {
+      return prompt;
+    });
+    const argv = slurm.plan({ taskName: task.taskName, resources: task.spec.fixed as ResolvedResources, timeoutSeconds: 3600, task: { module: "file:///m.ts", name: "infer", index: 0 } });
+    expect(argv).toEqual(
+      expect.arrayContaining([
+        "--job-name=infer",
+        `--cpus-per-task=${PRESETS.small_gpu_task.cpu}`,
+        "--mem=32768M",
+        "--gres=gpu:a10g:1",
+        "--time=60",
+        "--partition=gpu",
+        "--account=lab",
+        "/shared/jobs/taskfit-job.sh",
+        "--import",
+        "tsx",
+        "--max-old-space-size=32768",
+      ]),
+    );
+    expect(argv.indexOf("/shared/jobs/taskfit-job.sh")).toBeGreaterThan(argv.indexOf("--account=lab"));
+  });
+
+  it("asks for the exact preset numbers of the largest machines", () => {
+    const task = v100x8Task(async () => 0);
+    const args = sbatchOptions(task.spec.fixed as ResolvedResources, options);
+    expect(args).toEqual(expect.arrayContaining(["--cpus-per-task=128", "--mem=524288M", "--gres=gpu:v100:8"]));
+  });
+
+  it("refuses bad options at construction", () => {
+    expect(() => new SlurmScheduler({ workDir: "" })).toThrow(/workDir/);
+    expect(() => new SlurmScheduler({ workDir: "/w", extraArgs: "--qos=x" as never })).toThrow(/extraArgs/);
+    expect(() => new SlurmScheduler({ workDir: "/w", pollIntervalMs: 0 })).toThrow(/pollIntervalMs/);
+  });
+});
+
+describe("Slurm JSON", () => {
+  it("reads job states and decodes raw wait statuses", () => {
+    const jobs = parseJobs(
+      JSON.stringify({
+        jobs: [
+          { job_id: 7, job_state: "COMPLETED", exit_code: 0 },
+          { job_id: 8, job_state: "FAILED", exit_code: 768, state_reason: "NonZeroExitCode" },
+          { job_id: 9, job_state: "CANCELLED", exit_code: 15 },
+          { job_id: 10, job_state: ["TIMEOUT"], exit_code: { return_code: { number: 0 }, signal: { id: { number: 0 } } } },
+        ],
+      }),
+    );
+    expect(jobs).toEqual([
+      { jobId: "7", state: "COMPLETED", exitCode: 0, signal: undefined, reason: undefined },
+      { jobId: "8", state: "FAILED", exitCode: 3, signal: undefined, reason: "NonZeroExitCode" },
+      { jobId: "9", state: "CANCELLED", exitCode: undefined, signal: 15, reason: undefined },
+      { jobId: "10", state: "TIMEOUT", exitCode: 0, signal: undefined, reason: undefined },
+    ]);
+  });
+
+  it("reads node sizes and GPU counts by type", () => {
+    expect([...parseGres("gpu:a10g:2,gpu:v100:1(S:0)")]).toEqual([
+      ["a10g", 2],
+      ["v100", 1],
+      ["", 3],
+    ]);
+    const [node] = parseNodes(
+      JSON.stringify({ nodes: [{ name: "n1", cpus: 4, real_memory: 8192, temporary_disk: 20000, gres: "gpu:a10g:2", partitions: ["debug"], state: "idle" }] }),
+    );
+    expect(node).toMatchObject({ name: "n1", cpus: 4, memoryMiB: 8192, tmpDiskMiB: 20000, partitions: ["debug"] });
+    expect(node?.gpus.get("a10g")).toBe(2);
+  });
+});
