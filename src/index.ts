@@ -63,4 +63,4 @@ export { systemClock, type Clock } from "./schedulers/clock.js";
 export { ManualClock } from "./schedulers/manual-clock.js";
 export { getDefaultScheduler, setDefaultScheduler } from "./schedulers/default.js";
 export { RunRecorder, type AttemptRecord, type TaskSummary } from "./reporting/run-recorder.js";
-export { SlurmScheduler, type SlurmSchedulerOptions } from "./schedulers/slurm/slurm-scheduler.js";
+export { SlurmScheduler, type SlurmSchedulerOptions, type SlurmSchedulerEvents } from "./schedulers/slurm/slurm-scheduler.js";

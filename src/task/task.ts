@@ -110,3 +110,18 @@ export function asTask<F extends AnyFunction>(method: F, thisArg?: unknown): Tas
   }
   return makeTask(definition, UNBOUND, thisArg) as unknown as Task<Parameters<F>, ReturnType<F>>;
 }
+
+/** What a scheduler needs to plan a call without running it: name, resources, timeout, where defined. */
+export interface PlannedCall {
+  readonly taskName: string;
+  readonly resources: ResolvedResources;
+  readonly timeoutSeconds: number | undefined;
+  readonly task: TaskDefinition["ref"];
+}
+
+/** Resolves a call of `task` with `args` into what a scheduler's `plan()` turns into a job. */
+export async function planCall<A extends readonly unknown[]>(task: (...args: A) => unknown, args: A): Promise<PlannedCall> {
+  const resources = await resolveResources(task, args);
+  const definition = getDefinition(task) as TaskDefinition;
+  return { taskName: definition.name, resources, timeoutSeconds: definition.spec.timeoutSeconds, task: definition.ref };
+}

@@ -6,6 +6,7 @@
 import { OutOfMemoryError, TaskCancelledError, TaskExecutionError, TaskTimeoutError } from "../../errors.js";
 import type { Clock } from "../clock.js";
 import { type RunningTask, runAsTask } from "../context.js";
+import { onAbort } from "../abort.js";
 import type { Invocation } from "../scheduler.js";
 
 /**
@@ -92,11 +93,12 @@ export function runAttempt(
   }
   return new Promise((resolve, reject) => {
     let timer: unknown;
+    let unsubscribe: (() => void) | undefined;
     let settled = false;
     const settle = () => {
       settled = true;
       if (timer !== undefined) clock.clearTimeout(timer);
-      signal?.removeEventListener("abort", onCallerAbort);
+      unsubscribe?.();
     };
     const stop = (error: Error) => {
       if (settled) return;
@@ -106,7 +108,7 @@ export function runAttempt(
     };
     const onCallerAbort = () => stop(new TaskCancelledError({ task: taskName, reason: signal?.reason }));
     if (signal?.aborted) return onCallerAbort();
-    signal?.addEventListener("abort", onCallerAbort, { once: true });
+    if (signal !== undefined) unsubscribe = onAbort(signal, onCallerAbort);
     if (timeoutSeconds !== undefined) {
       timer = clock.setTimeout(() => stop(new TaskTimeoutError({ task: taskName, timeoutSeconds })), timeoutSeconds * 1000);
     }

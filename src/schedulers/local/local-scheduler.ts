@@ -8,6 +8,7 @@ import { EventEmitter } from "node:events";
 import { ResourceSpecError, TaskCancelledError } from "../../errors.js";
 import type { ResolvedResources } from "../../resources/spec.js";
 import { type Clock, systemClock } from "../clock.js";
+import { onAbort } from "../abort.js";
 import { currentTask } from "../context.js";
 import type { Invocation, Scheduler } from "../scheduler.js";
 import { Admission, type Allocation, type Request, type Usage, type Waiting } from "./admission.js";
@@ -77,6 +78,7 @@ interface Pending {
   readonly reject: (error: unknown) => void;
   waiting: Waiting<Pending> | undefined;
   onAbort: (() => void) | undefined;
+  unsubscribe: (() => void) | undefined;
 }
 
 export class LocalScheduler extends EventEmitter<LocalSchedulerEvents> implements Scheduler {
@@ -144,6 +146,7 @@ export class LocalScheduler extends EventEmitter<LocalSchedulerEvents> implement
         reject,
         waiting: undefined,
         onAbort: undefined,
+        unsubscribe: undefined,
       };
       if (signal !== undefined) {
         pending.onAbort = () => {
@@ -151,7 +154,7 @@ export class LocalScheduler extends EventEmitter<LocalSchedulerEvents> implement
             reject(new TaskCancelledError({ task: taskName, reason: signal.reason }));
           }
         };
-        signal.addEventListener("abort", pending.onAbort, { once: true });
+        pending.unsubscribe = onAbort(signal, pending.onAbort);
       }
       pending.waiting = this.admission.enqueue(requestOf(pending.invocation.resources), pending);
       if (invocation.attempt > 1) this.notify("retry", pending);
@@ -172,7 +175,7 @@ export class LocalScheduler extends EventEmitter<LocalSchedulerEvents> implement
 
   private start(pending: Pending, allocation: Allocation): void {
     const { invocation } = pending;
-    if (pending.onAbort !== undefined) invocation.signal?.removeEventListener("abort", pending.onAbort);
+    pending.unsubscribe?.();
     this.running++;
     this.trackPeak();
     const startedAt = this.clock.now();

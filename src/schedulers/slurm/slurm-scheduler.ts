@@ -5,6 +5,7 @@
  * `squeue --json` about every job in flight and settles each call from its final state.
  */
 import { randomBytes } from "node:crypto";
+import { EventEmitter } from "node:events";
 import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import {
@@ -18,6 +19,8 @@ import {
   UnschedulableError,
 } from "../../errors.js";
 import type { ResolvedResources } from "../../resources/spec.js";
+import { type PlannedCall, planCall } from "../../task/task.js";
+import { onAbort as onAbortOf } from "../abort.js";
 import type { Invocation, Scheduler } from "../scheduler.js";
 import { fromWire, toWire } from "../wire.js";
 import type { WorkerOutcome, WorkerRequest } from "../worker.js";
@@ -52,6 +55,7 @@ interface InFlight {
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
   readonly onAbort: (() => void) | undefined;
+  unsubscribe?: () => void;
   /** Polls in a row in which Slurm did not list the job. */
   missing: number;
 }
@@ -65,18 +69,27 @@ interface JobFiles {
 
 const STDERR_TAIL = 4000;
 
-export class SlurmScheduler implements Scheduler {
+export interface SlurmSchedulerEvents {
+  /** sbatch accepted the job. */
+  submitted: [{ readonly jobId: string; readonly task: string; readonly attempt: number }];
+  /** The job reached a final state. */
+  finished: [{ readonly jobId: string; readonly task: string; readonly state: string }];
+}
+
+export class SlurmScheduler extends EventEmitter<SlurmSchedulerEvents> implements Scheduler {
   readonly name = "Slurm";
   private readonly workDir: string;
   private readonly options: SlurmSchedulerOptions;
   private readonly exec: RunCommand;
   private readonly inFlight = new Map<string, InFlight>();
-  private nodes: { readonly at: number; readonly list: readonly NodeInfo[] } | undefined;
+  private nodes: { readonly at: number; readonly list: Promise<readonly NodeInfo[]> } | undefined;
+  private knownNodes: readonly NodeInfo[] = [];
   private poller: NodeJS.Timeout | undefined;
   private polling = false;
   private scriptReady: Promise<string> | undefined;
 
   constructor(options: SlurmSchedulerOptions) {
+    super();
     if (typeof options?.workDir !== "string" || options.workDir.length === 0) {
       throw new ResourceSpecError({ field: "workDir", value: options?.workDir, expected: "a shared directory path for job files (workDir)" });
     }
@@ -95,12 +108,19 @@ export class SlurmScheduler implements Scheduler {
 
   /** The largest node seen, once `sinfo` has been read: escalation stops at it. */
   get capacity(): Scheduler["capacity"] {
-    const largest = this.nodes?.list.reduce<NodeInfo | undefined>((a, b) => (a === undefined || b.memoryMiB > a.memoryMiB ? b : a), undefined);
+    const largest = this.knownNodes.reduce<NodeInfo | undefined>((a, b) => (a === undefined || b.memoryMiB > a.memoryMiB ? b : a), undefined);
     return largest && { cpu: largest.cpus, memoryGiB: largest.memoryMiB / 1024, storageGiB: largest.tmpDiskMiB / 1024 };
   }
 
-  /** The sbatch argv a call would submit (without submitting), for review and `taskfit plan`. */
-  plan(invocation: Pick<Invocation<unknown>, "taskName" | "resources" | "timeoutSeconds" | "task">, files = this.filesFor("PLANNED")): string[] {
+  /**
+   * The sbatch command a call of `task` with `args` would run, without submitting it (for review
+   * and `taskfit plan`). File names are placeholders until a real submission.
+   */
+  async plan<A extends readonly unknown[]>(task: (...args: A) => unknown, args: A): Promise<string[]> {
+    return ["sbatch", ...this.sbatchArgv(await planCall(task, args), this.filesFor("<id>"))];
+  }
+
+  private sbatchArgv(invocation: PlannedCall, files: JobFiles): string[] {
     const entry = this.options.entry ?? workerEntry();
     const options = sbatchOptions(invocation.resources, {
       jobName: jobName(invocation.taskName),
@@ -140,12 +160,13 @@ export class SlurmScheduler implements Scheduler {
     };
     await this.jobScript();
     await writeFile(files.request, JSON.stringify(request), { mode: 0o600 });
-    const submitted = await this.exec("sbatch", this.plan(invocation as Invocation<unknown>, files));
+    const submitted = await this.exec("sbatch", this.sbatchArgv(invocation, files));
     if (submitted.code !== 0) {
       await this.removeFiles(files, true);
       throw new SubmissionError({ task: taskName, scheduler: this.name, detail: submitted.stderr.trim() || `sbatch exited with ${submitted.code}` });
     }
     const jobId = submitted.stdout.trim().split(";")[0] as string;
+    this.emit("submitted", { jobId, task: taskName, attempt: invocation.attempt });
     return new Promise<R>((resolvePromise, reject) => {
       const onAbort =
         signal === undefined
@@ -163,7 +184,8 @@ export class SlurmScheduler implements Scheduler {
         onAbort,
         missing: 0,
       });
-      if (onAbort !== undefined) signal?.addEventListener("abort", onAbort, { once: true });
+      const entry = this.inFlight.get(jobId) as InFlight;
+      if (onAbort !== undefined && signal !== undefined) entry.unsubscribe = onAbortOf(signal, onAbort);
       this.startPolling();
     });
   }
@@ -214,15 +236,20 @@ export class SlurmScheduler implements Scheduler {
     throw new UnschedulableError({ task, scheduler: where, shortfalls });
   }
 
-  private async nodeList(task: string): Promise<readonly NodeInfo[]> {
+  /** Node sizes from `sinfo --json`, read once per `nodeCacheMs` however many calls ask at once. */
+  private nodeList(task: string): Promise<readonly NodeInfo[]> {
     const maxAge = this.options.nodeCacheMs ?? 30_000;
     if (this.nodes !== undefined && Date.now() - this.nodes.at < maxAge) return this.nodes.list;
-    const result = await this.exec("sinfo", ["--json"]);
-    if (result.code !== 0) {
-      throw new SubmissionError({ task, scheduler: this.name, detail: `sinfo --json failed: ${result.stderr.trim()}` });
-    }
-    this.nodes = { at: Date.now(), list: parseNodes(result.stdout) };
-    return this.nodes.list;
+    const list = this.exec("sinfo", ["--json"]).then((result) => {
+      if (result.code !== 0) {
+        this.nodes = undefined;
+        throw new SubmissionError({ task, scheduler: this.name, detail: `sinfo --json failed: ${result.stderr.trim()}` });
+      }
+      this.knownNodes = parseNodes(result.stdout);
+      return this.knownNodes;
+    });
+    this.nodes = { at: Date.now(), list };
+    return list;
   }
 
   private startPolling(): void {
@@ -269,6 +296,7 @@ export class SlurmScheduler implements Scheduler {
 
   private async finish(entry: InFlight, job: JobState): Promise<void> {
     const { taskName, attempt, resources, timeoutSeconds } = entry.invocation;
+    this.emit("finished", { jobId: job.jobId, task: taskName, state: job.state });
     const outcome = await readOutcome(entry.files.outcome);
     const stderr = await readTail(entry.files.error);
     const base = { task: taskName, attempt, jobId: job.jobId, exitCode: job.exitCode, stderrTail: stderr || undefined };
@@ -294,7 +322,7 @@ export class SlurmScheduler implements Scheduler {
     const entry = this.inFlight.get(jobId);
     if (entry === undefined) return;
     this.inFlight.delete(jobId);
-    if (entry.onAbort !== undefined) entry.invocation.signal?.removeEventListener("abort", entry.onAbort);
+    entry.unsubscribe?.();
     void this.removeFiles(entry.files, error === undefined);
     if (error === undefined) entry.resolve(value);
     else entry.reject(error);

@@ -120,6 +120,23 @@ describe("LocalScheduler admission", () => {
     expect(local.stats()).toMatchObject({ running: 0, inUse: { cpu: 0 } });
   });
 
+  it("shares one listener per AbortSignal across many calls, and cancels them all", async () => {
+    const { local } = scheduler();
+    const warn = vi.spyOn(process, "emitWarning");
+    const { task, gates } = gatedTask(1, 1);
+    const controller = new AbortController();
+    const calls = Array.from({ length: 100 }, (_, i) => task.with({ scheduler: local, signal: controller.signal })(`c${i}`));
+    await flush();
+    expect(local.stats()).toMatchObject({ running: 4, queued: 96 });
+    controller.abort();
+    const outcomes = await Promise.allSettled(calls);
+    expect(outcomes.every((o) => o.status === "rejected" && o.reason instanceof TaskCancelledError)).toBe(true);
+    expect(warn.mock.calls.filter(([w]) => String((w as Error)?.name ?? w).includes("MaxListeners"))).toEqual([]);
+    expect(local.stats()).toMatchObject({ running: 0, queued: 0, inUse: { cpu: 0 } });
+    expect(gates).toHaveLength(4);
+    warn.mockRestore();
+  });
+
   it("runs a task called from inside a running task within the caller's allocation (no deadlock)", async () => {
     const { local } = scheduler();
     const inner = customTask({ cpu: 4, memory: 1 })(async function inner(n: number) {

@@ -46,12 +46,14 @@ describe("sbatch options", () => {
     expect(jobName("x".repeat(100))).toHaveLength(64);
   });
 
-  it("plans the whole argv for a preset without a cluster, the task's arguments never in it", () => {
+  it("plans the whole argv for a preset without a cluster, the task's arguments never in it", async () => {
     const slurm = new SlurmScheduler({ workDir: "/shared/jobs", partition: "gpu", account: "lab" });
     const task = smallGpuTask(async function infer(prompt: string) {
       return prompt;
     });
-    const argv = slurm.plan({ taskName: task.taskName, resources: task.spec.fixed as ResolvedResources, timeoutSeconds: 3600, task: { module: "file:///m.ts", name: "infer", index: 0 } });
+    const argv = await slurm.plan(task.with({ timeout: "1h" }), ["$(rm -rf /) secret prompt"]);
+    expect(argv[0]).toBe("sbatch");
+    expect(argv.some((a) => a.includes("secret prompt"))).toBe(false);
     expect(argv).toEqual(
       expect.arrayContaining([
         "--job-name=infer",
