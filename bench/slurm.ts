@@ -41,13 +41,20 @@ async function throughTaskfit(workDir: string): Promise<number> {
   const task = benchNoop.with({ scheduler: slurm, signal: controller.signal });
   let submitted = 0;
   const start = performance.now();
-  const all = new Promise<number>((resolve) => {
+  let fail: (error: unknown) => void = () => {};
+  const all = new Promise<number>((resolve, reject) => {
+    fail = reject;
     slurm.on("submitted", () => {
       submitted++;
       if (submitted === COUNT) resolve(performance.now() - start);
     });
   });
-  const calls = Array.from({ length: COUNT }, (_, i) => task(i).catch(() => undefined));
+  // A call that fails before its job is submitted ends the measurement with its error.
+  const calls = Array.from({ length: COUNT }, (_, i) =>
+    task(i).catch((error: unknown) => {
+      if (!controller.signal.aborted) fail(error);
+    }),
+  );
   const ms = await all;
   controller.abort(); // scancel every job: only submission is measured
   await Promise.all(calls);

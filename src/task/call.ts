@@ -32,7 +32,9 @@ export async function callTask(context: CallContext, thisArg: unknown, args: unk
   const { name, spec, fn, signal } = context;
   if (signal?.aborted) throw new TaskCancelledError({ task: name, reason: signal.reason });
   const scheduler = context.scheduler ?? getDefaultScheduler();
-  let resources = await resolveCompiled(spec, name, args);
+  const resolution = resolveCompiled(spec, name, args);
+  // A static spec resolves synchronously: no extra tick on the hot path.
+  let resources = resolution instanceof Promise ? await resolution : resolution;
   const { count, escalate } = spec.retries;
   for (let attempt = 1; ; attempt++) {
     try {

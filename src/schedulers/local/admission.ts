@@ -25,27 +25,31 @@ export interface Request {
   readonly gpuType: GpuType | undefined;
 }
 
-export interface Allocation {
+/** What admission needs on a queued entry; the scheduler's own record carries these fields itself. */
+export interface Queued {
   readonly request: Request;
-  /** The device indices given to this request. */
-  readonly gpus: readonly number[];
-}
-
-export interface Waiting<T> {
-  readonly seq: number;
-  readonly request: Request;
-  readonly payload: T;
+  /** Arrival order, set by `enqueue`. */
+  seq: number;
   /** Set when it leaves the queue (started or removed). */
   done: boolean;
   /** How many newer requests started while this was the oldest waiting one. */
   bypassed: number;
 }
 
+export interface Allocation<T extends Queued = Queued> {
+  readonly entry: T;
+  readonly request: Request;
+  /** The device indices given to this request. */
+  readonly gpus: readonly number[];
+}
+
 interface Shape<T> {
   readonly request: Request;
-  readonly entries: Waiting<T>[];
+  readonly entries: T[];
   head: number;
 }
+
+const NO_GPUS: readonly number[] = Object.freeze([]);
 
 export interface Usage {
   cpu: number;
@@ -57,13 +61,13 @@ export interface Usage {
 // Accounting sums floats; a hair of rounding must not refuse a request that fits exactly.
 const EPSILON = 1e-9;
 
-export class Admission<T> {
+export class Admission<T extends Queued> {
   readonly inUse: Usage = { cpu: 0, memoryGiB: 0, storageGiB: 0, gpus: 0 };
   private readonly freeGpus: Map<number, GpuType | undefined>;
   private readonly shapes = new Map<string, Shape<T>>();
   private seq = 0;
   private queued = 0;
-  private reservation: Waiting<T> | undefined;
+  private reservation: T | undefined;
 
   constructor(
     private readonly capacity: Capacity,
@@ -77,21 +81,21 @@ export class Admission<T> {
     return this.queued;
   }
 
-  enqueue(request: Request, payload: T): Waiting<T> {
+  enqueue(entry: T): void {
+    const { request } = entry;
     const key = `${request.cpu}|${request.memoryGiB}|${request.storageGiB}|${request.gpu}|${request.gpuType ?? ""}`;
     let shape = this.shapes.get(key);
     if (shape === undefined) {
       shape = { request, entries: [], head: 0 };
       this.shapes.set(key, shape);
     }
-    const entry: Waiting<T> = { seq: this.seq++, request, payload, done: false, bypassed: 0 };
+    entry.seq = this.seq++;
     shape.entries.push(entry);
     this.queued++;
-    return entry;
   }
 
   /** Takes a waiting entry out of the queue (a cancellation). False when it had already left. */
-  remove(entry: Waiting<T>): boolean {
+  remove(entry: T): boolean {
     if (entry.done) return false;
     entry.done = true;
     this.queued--;
@@ -99,9 +103,9 @@ export class Admission<T> {
     return true;
   }
 
-  /** Starts what fits now, in order, with backfill; returns the started entries and their allocations. */
-  pass(): Array<{ entry: Waiting<T>; allocation: Allocation }> {
-    const started: Array<{ entry: Waiting<T>; allocation: Allocation }> = [];
+  /** Starts what fits now, in order, with backfill; returns an allocation per started entry. */
+  pass(): Allocation<T>[] {
+    const started: Allocation<T>[] = [];
     const reserved = this.reservation;
     if (reserved !== undefined) {
       if (!this.fits(reserved.request)) return started;
@@ -113,11 +117,11 @@ export class Admission<T> {
       if (this.skipDone(shape)) heads.push(shape);
       else this.shapes.delete(key);
     }
-    heads.sort((a, b) => (a.entries[a.head] as Waiting<T>).seq - (b.entries[b.head] as Waiting<T>).seq);
-    let oldestBlocked: Waiting<T> | undefined;
+    heads.sort((a, b) => (a.entries[a.head] as T).seq - (b.entries[b.head] as T).seq);
+    let oldestBlocked: T | undefined;
     for (const shape of heads) {
       while (this.skipDone(shape) && this.fits(shape.request)) {
-        const entry = shape.entries[shape.head] as Waiting<T>;
+        const entry = shape.entries[shape.head] as T;
         started.push(this.start(entry));
       }
       const blocked = shape.entries[shape.head];
@@ -132,7 +136,7 @@ export class Admission<T> {
     return started;
   }
 
-  release(allocation: Allocation): void {
+  release(allocation: Allocation<T>): void {
     const { request } = allocation;
     this.inUse.cpu -= request.cpu;
     this.inUse.memoryGiB -= request.memoryGiB;
@@ -145,7 +149,7 @@ export class Admission<T> {
 
   /** Advances the shape's head past removed entries; false when the shape has none left. */
   private skipDone(shape: Shape<T>): boolean {
-    while (shape.head < shape.entries.length && (shape.entries[shape.head] as Waiting<T>).done) shape.head++;
+    while (shape.head < shape.entries.length && (shape.entries[shape.head] as T).done) shape.head++;
     if (shape.head > 1024 && shape.head * 2 > shape.entries.length) {
       shape.entries.splice(0, shape.head);
       shape.head = 0;
@@ -170,23 +174,22 @@ export class Admission<T> {
     return count;
   }
 
-  private start(entry: Waiting<T>): { entry: Waiting<T>; allocation: Allocation } {
+  private start(entry: T): Allocation<T> {
     const { request } = entry;
     entry.done = true;
     this.queued--;
     this.inUse.cpu += request.cpu;
     this.inUse.memoryGiB += request.memoryGiB;
     this.inUse.storageGiB += request.storageGiB;
+    if (request.gpu === 0) return { entry, request, gpus: NO_GPUS };
     const gpus: number[] = [];
-    if (request.gpu > 0) {
-      for (const [index, type] of [...this.freeGpus].sort((a, b) => a[0] - b[0])) {
-        if (request.gpuType !== undefined && type !== request.gpuType) continue;
-        gpus.push(index);
-        this.freeGpus.delete(index);
-        if (gpus.length === request.gpu) break;
-      }
-      this.inUse.gpus += gpus.length;
+    for (const [index, type] of [...this.freeGpus].sort((a, b) => a[0] - b[0])) {
+      if (request.gpuType !== undefined && type !== request.gpuType) continue;
+      gpus.push(index);
+      this.freeGpus.delete(index);
+      if (gpus.length === request.gpu) break;
     }
-    return { entry, allocation: { request, gpus } };
+    this.inUse.gpus += gpus.length;
+    return { entry, request, gpus };
   }
 }

@@ -11,7 +11,7 @@ import { type Clock, systemClock } from "../clock.js";
 import { onAbort } from "../abort.js";
 import { currentTask } from "../context.js";
 import type { Invocation, Scheduler } from "../scheduler.js";
-import { Admission, type Allocation, type Request, type Usage, type Waiting } from "./admission.js";
+import { Admission, type Allocation, type Queued, type Request, type Usage } from "./admission.js";
 import { type RemoteRun, runAttempt } from "./attempt.js";
 import { type Capacity, type CapacityOptions, resolveCapacity } from "./capacity.js";
 import { fitToCapacity, type OversizePolicy } from "./oversize.js";
@@ -70,13 +70,13 @@ export interface SchedulerStats {
   readonly queued: number;
 }
 
-interface Pending {
+/** One queued call: its own record is the admission queue's entry (no wrapper per call). */
+interface Pending extends Queued {
   readonly id: number;
   readonly invocation: Invocation<unknown>;
   readonly queuedAt: number;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
-  waiting: Waiting<Pending> | undefined;
   onAbort: (() => void) | undefined;
   unsubscribe: (() => void) | undefined;
 }
@@ -144,19 +144,22 @@ export class LocalScheduler extends EventEmitter<LocalSchedulerEvents> implement
         queuedAt: this.clock.now(),
         resolve: resolve as (value: unknown) => void,
         reject,
-        waiting: undefined,
+        request: requestOf(resources),
+        seq: 0,
+        done: false,
+        bypassed: 0,
         onAbort: undefined,
         unsubscribe: undefined,
       };
       if (signal !== undefined) {
         pending.onAbort = () => {
-          if (pending.waiting !== undefined && this.admission.remove(pending.waiting)) {
+          if (this.admission.remove(pending)) {
             reject(new TaskCancelledError({ task: taskName, reason: signal.reason }));
           }
         };
         pending.unsubscribe = onAbort(signal, pending.onAbort);
       }
-      pending.waiting = this.admission.enqueue(requestOf(pending.invocation.resources), pending);
+      this.admission.enqueue(pending);
       if (invocation.attempt > 1) this.notify("retry", pending);
       this.notify("queued", pending);
       this.schedulePass();
@@ -169,11 +172,12 @@ export class LocalScheduler extends EventEmitter<LocalSchedulerEvents> implement
     this.passQueued = true;
     queueMicrotask(() => {
       this.passQueued = false;
-      for (const { entry, allocation } of this.admission.pass()) this.start(entry.payload, allocation);
+      for (const allocation of this.admission.pass()) this.start(allocation);
     });
   }
 
-  private start(pending: Pending, allocation: Allocation): void {
+  private start(allocation: Allocation<Pending>): void {
+    const pending = allocation.entry;
     const { invocation } = pending;
     pending.unsubscribe?.();
     this.running++;
@@ -198,7 +202,7 @@ export class LocalScheduler extends EventEmitter<LocalSchedulerEvents> implement
     return runAttempt(invocation, gpus, this.clock, this, this.remote);
   }
 
-  private release(allocation: Allocation): void {
+  private release(allocation: Allocation<Pending>): void {
     this.running--;
     this.admission.release(allocation);
     this.schedulePass();
