@@ -28,6 +28,6 @@ export function currentTask(): RunningTask | undefined {
   return storage.getStore();
 }
 
-export function runAsTask<T>(task: RunningTask, fn: () => T): T {
-  return storage.run(task, fn);
+export function runAsTask<T, A>(task: RunningTask, fn: (arg: A) => T, arg: A): T {
+  return storage.run(task, fn, arg);
 }

@@ -72,7 +72,7 @@ export async function runWorkerRequest(request: WorkerRequest, signal: AbortSign
       signal,
       scheduler: process,
     };
-    const value = await runAsTask(running, () => definition.fn(...args));
+    const value = await runAsTask(running, (fnArgs) => definition.fn(...fnArgs), args);
     return { kind: "result", value: toWire(value, ref.name, "result", "result") };
   } catch (error) {
     return { kind: "error", error: describeError(error) };

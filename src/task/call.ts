@@ -10,7 +10,7 @@ import { MIN_CPU, roundUpTo } from "../resources/quantity.js";
 import { resolveCompiled } from "../resources/resolve.js";
 import type { Escalation, ResolvedResources } from "../resources/spec.js";
 import { getDefaultScheduler } from "../schedulers/default.js";
-import type { Scheduler } from "../schedulers/scheduler.js";
+import type { Invocation, Scheduler } from "../schedulers/scheduler.js";
 import type { TaskRef } from "./metadata.js";
 import type { AnyFunction } from "./types.js";
 
@@ -28,6 +28,29 @@ function isRetryable(error: unknown): boolean {
   return error instanceof TaskExecutionError || error instanceof OutOfMemoryError || error instanceof TaskTimeoutError;
 }
 
+/** One attempt as a scheduler sees it. A class, not a literal with a closure: calls queue by the thousand. */
+class CallAttempt implements Invocation<unknown> {
+  constructor(
+    readonly taskName: string,
+    readonly task: TaskRef,
+    readonly resources: ResolvedResources,
+    readonly args: readonly unknown[],
+    readonly attempt: number,
+    readonly timeoutSeconds: number | undefined,
+    readonly signal: AbortSignal | undefined,
+    private readonly fn: AnyFunction,
+    private readonly thisArg: unknown,
+  ) {}
+
+  execute(): Promise<unknown> {
+    try {
+      return Promise.resolve(this.fn.apply(this.thisArg, this.args as unknown[]));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+}
+
 export async function callTask(context: CallContext, thisArg: unknown, args: unknown[]): Promise<unknown> {
   const { name, spec, fn, signal } = context;
   if (signal?.aborted) throw new TaskCancelledError({ task: name, reason: signal.reason });
@@ -38,16 +61,9 @@ export async function callTask(context: CallContext, thisArg: unknown, args: unk
   const { count, escalate } = spec.retries;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await scheduler.run({
-        taskName: name,
-        task: context.ref,
-        resources,
-        args,
-        attempt,
-        timeoutSeconds: spec.timeoutSeconds,
-        signal,
-        execute: async () => fn.apply(thisArg, args),
-      });
+      return await scheduler.run(
+        new CallAttempt(name, context.ref, resources, args, attempt, spec.timeoutSeconds, signal, fn, thisArg),
+      );
     } catch (error) {
       if (attempt > count || !isRetryable(error) || signal?.aborted) throw error;
       if (error instanceof OutOfMemoryError && escalate !== undefined) {

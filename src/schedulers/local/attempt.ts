@@ -60,8 +60,10 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+const execute = (invocation: Invocation<unknown>) => invocation.execute();
+
 function runHere(invocation: Invocation<unknown>, control: AttemptControl): Promise<unknown> {
-  return runAsTask(control, invocation.execute).catch((cause: unknown) => {
+  return runAsTask(control, execute, invocation).catch((cause: unknown) => {
     // A task may report running out of memory itself (a tool it ran was OOM-killed): kept as
     // is, so that `retries.escalate` acts on it.
     if (cause instanceof OutOfMemoryError) throw cause;

@@ -140,7 +140,9 @@ export class LocalScheduler extends EventEmitter<LocalSchedulerEvents> implement
     return new Promise<R>((resolve, reject) => {
       const pending: Pending = {
         id: this.nextId++,
-        invocation: resources === invocation.resources ? invocation : { ...invocation, resources },
+        // Clamped: the same invocation seen through a layer with the new resources (a spread would
+        // drop methods such as `execute` of a class instance).
+        invocation: resources === invocation.resources ? invocation : Object.create(invocation, { resources: { value: resources } }),
         queuedAt: this.clock.now(),
         resolve: resolve as (value: unknown) => void,
         reject,
