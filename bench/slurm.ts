@@ -30,7 +30,7 @@ function clusterUp(): boolean {
 async function rawSbatch(): Promise<{ ms: number; ids: string[] }> {
   const start = performance.now();
   const ids = await Promise.all(
-    Array.from({ length: COUNT }, async () => (await run("sbatch", ["--parsable", "--hold", "--job-name=bench-raw", "--mem=16M", "--wrap", "true"])).stdout.trim()),
+    Array.from({ length: COUNT }, async () => (await run("sbatch", ["--parsable", "--hold", "--job-name=bench-raw", "--mem=16M", "--output=/dev/null", "--wrap", "true"])).stdout.trim()),
   );
   return { ms: performance.now() - start, ids };
 }
