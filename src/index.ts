@@ -64,3 +64,9 @@ export { ManualClock } from "./schedulers/manual-clock.js";
 export { getDefaultScheduler, setDefaultScheduler } from "./schedulers/default.js";
 export { RunRecorder, type AttemptRecord, type TaskSummary } from "./reporting/run-recorder.js";
 export { SlurmScheduler, type SlurmSchedulerOptions, type SlurmSchedulerEvents } from "./schedulers/slurm/slurm-scheduler.js";
+export {
+  KubernetesScheduler,
+  type KubernetesSchedulerOptions,
+  type KubernetesSchedulerEvents,
+} from "./schedulers/kubernetes/kubernetes-scheduler.js";
+export type { JobManifest, Toleration } from "./schedulers/kubernetes/manifest.js";

@@ -10,32 +10,12 @@
  */
 import { readFile, rename, writeFile } from "node:fs/promises";
 import { TaskNotFoundError, TaskfitError } from "../errors.js";
-import type { ResolvedResources } from "../resources/spec.js";
-import type { TaskRef } from "../task/metadata.js";
 import { findTask, taskNames, tasksNamed } from "../task/registry.js";
 import { runAsTask } from "./context.js";
 import { fromWire, toWire } from "./wire.js";
+import { OUTCOME_MARKER, type WorkerError, type WorkerOutcome, type WorkerRequest } from "./worker-protocol.js";
 
-export interface WorkerRequest {
-  readonly kind: "run";
-  readonly ref: TaskRef;
-  /** The arguments as wire JSON (see wire.ts). */
-  readonly args: string;
-  readonly resources: ResolvedResources;
-  readonly gpus: readonly number[];
-  readonly attempt: number;
-}
-
-export interface WorkerError {
-  readonly name: string;
-  readonly message: string;
-  readonly stack: string | undefined;
-  readonly code: string | undefined;
-}
-
-export type WorkerOutcome =
-  | { readonly kind: "result"; readonly value: string }
-  | { readonly kind: "error"; readonly error: WorkerError };
+export type { WorkerError, WorkerOutcome, WorkerRequest };
 
 function describeError(error: unknown): WorkerError {
   if (error instanceof Error) {
@@ -95,20 +75,36 @@ function serveIpc(): void {
   process.once("disconnect", () => controller.abort());
 }
 
-/** File mode: read the request, run it, write the outcome next to where it is expected, exit. */
-async function serveFiles(requestPath: string, outcomePath: string): Promise<void> {
-  const request = JSON.parse(await readFile(requestPath, "utf8")) as WorkerRequest;
+/** Kubernetes keeps at most 4096 bytes of a container's termination message. */
+const TERMINATION_MESSAGE_LIMIT = 4096;
+
+/** Cluster mode: run the request, hand the outcome over with `deliver`, exit 0 (returned) or 1 (threw). */
+async function serveCluster(request: WorkerRequest, deliver: (outcome: string) => Promise<void>): Promise<void> {
   // A cluster scheduler, not taskfit, assigned the GPUs: they are the ones it made visible.
   const visible = process.env.CUDA_VISIBLE_DEVICES;
   const gpus = visible ? visible.split(",").filter((d) => /^\d+$/.test(d)).map(Number) : [];
   const controller = new AbortController();
   process.once("SIGTERM", () => controller.abort(new Error("SIGTERM")));
   const outcome = await runWorkerRequest({ ...request, gpus }, controller.signal);
-  const partial = `${outcomePath}.partial`;
-  await writeFile(partial, JSON.stringify(outcome), { mode: 0o600 });
-  await rename(partial, outcomePath);
+  await deliver(JSON.stringify(outcome));
   if (outcome.kind === "error") console.error(`taskfit worker: ${outcome.error.name}: ${outcome.error.message}`);
   process.exit(outcome.kind === "result" ? 0 : 1);
+}
+
+/** Slurm: the outcome file, written whole (mode 0600) and then renamed into place. */
+async function deliverToFile(outcomePath: string, outcome: string): Promise<void> {
+  const partial = `${outcomePath}.partial`;
+  await writeFile(partial, outcome, { mode: 0o600 });
+  await rename(partial, outcomePath);
+}
+
+/** Kubernetes: a marked last line in the log, and the termination message when it fits. */
+async function deliverToLog(outcome: string): Promise<void> {
+  const line = `${OUTCOME_MARKER}${outcome}`;
+  await new Promise<void>((resolve) => process.stdout.write(`\n${line}\n`, () => resolve()));
+  if (Buffer.byteLength(line) <= TERMINATION_MESSAGE_LIMIT) {
+    await writeFile("/dev/termination-log", line).catch(() => undefined);
+  }
 }
 
 function argValue(flag: string): string | undefined {
@@ -121,5 +117,12 @@ if (process.send !== undefined && process.env.TASKFIT_WORKER === "ipc") {
 } else {
   const requestPath = argValue("--request");
   const outcomePath = argValue("--outcome");
-  if (requestPath !== undefined && outcomePath !== undefined) void serveFiles(requestPath, outcomePath);
+  const requestEnv = argValue("--request-env");
+  if (requestPath !== undefined && outcomePath !== undefined) {
+    void readFile(requestPath, "utf8").then((text) =>
+      serveCluster(JSON.parse(text) as WorkerRequest, (outcome) => deliverToFile(outcomePath, outcome)),
+    );
+  } else if (requestEnv !== undefined) {
+    void serveCluster(JSON.parse(process.env[requestEnv] ?? "null") as WorkerRequest, deliverToLog);
+  }
 }

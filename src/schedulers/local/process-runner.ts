@@ -9,7 +9,7 @@ import { OutOfMemoryError, TaskExecutionError } from "../../errors.js";
 import type { Invocation } from "../scheduler.js";
 import type { AttemptControl } from "./attempt.js";
 import { fromWire, toWire } from "../wire.js";
-import type { WorkerOutcome, WorkerRequest } from "../worker.js";
+import type { WorkerOutcome, WorkerRequest } from "../worker-protocol.js";
 import { diedOfMemory, workerEntry, workerNodeArgs } from "../worker-command.js";
 
 const STDERR_TAIL_BYTES = 8 * 1024;

@@ -23,7 +23,7 @@ import { type PlannedCall, planCall } from "../../task/task.js";
 import { onAbort as onAbortOf } from "../abort.js";
 import type { Invocation, Scheduler } from "../scheduler.js";
 import { fromWire, toWire } from "../wire.js";
-import type { WorkerOutcome, WorkerRequest } from "../worker.js";
+import type { WorkerOutcome, WorkerRequest } from "../worker-protocol.js";
 import { diedOfMemory, workerEntry, workerNodeArgs } from "../worker-command.js";
 import { type RunCommand, runCommand } from "./commands.js";
 import { JOB_SCRIPT, jobName, sbatchOptions } from "./sbatch.js";

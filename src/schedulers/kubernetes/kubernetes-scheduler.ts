@@ -1,0 +1,299 @@
+/**
+ * KubernetesScheduler: each call becomes one batch/v1 Job (see manifest.ts), submitted with
+ * @kubernetes/client-node and followed until it ends. The result comes back in the pod's
+ * termination message or, when larger, the marked last line of its log.
+ */
+import { EventEmitter } from "node:events";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import {
+  OutOfMemoryError,
+  ResourceSpecError,
+  type Shortfall,
+  SubmissionError,
+  TaskCancelledError,
+  TaskExecutionError,
+  TaskTimeoutError,
+  UnschedulableError,
+} from "../../errors.js";
+import type { GpuType } from "../../resources/presets.js";
+import { type PlannedCall, planCall } from "../../task/task.js";
+import { onAbort } from "../abort.js";
+import type { Invocation, Scheduler } from "../scheduler.js";
+import { fromWire, toWire } from "../wire.js";
+import type { WorkerRequest } from "../worker-protocol.js";
+import {
+  buildJob,
+  DEFAULT_GPU_LABEL,
+  DEFAULT_GPU_VALUES,
+  GPU_RESOURCE,
+  type JobManifest,
+  type ManifestOptions,
+  type Toleration,
+} from "./manifest.js";
+import { type JobEnd, jobEnd, outcomeFrom, type PodLike } from "./outcome.js";
+import { quantityValue, validateJob } from "./validate.js";
+
+type Client = typeof import("@kubernetes/client-node");
+
+export interface KubernetesSchedulerOptions {
+  /** The image the task runs in: Node, the workflow's code and taskfit installed. */
+  readonly image: string;
+  /** @default "default" */
+  readonly namespace?: string;
+  /** A kubeconfig file. @default the usual lookup (KUBECONFIG, ~/.kube/config, in-cluster) */
+  readonly kubeconfig?: string;
+  /** The node label that names the GPU model, and its value per GPU type. @default nvidia.com/gpu.product: A10G, V100, L40S */
+  readonly gpuNodeSelector?: { readonly label?: string; readonly values?: Partial<Record<GpuType, string>> };
+  readonly tolerations?: readonly Toleration[];
+  readonly serviceAccount?: string;
+  /** Added to the Job and its pod. */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** The worker inside the image. @default ["node", "/app/node_modules/taskfit/dist/worker.js"] */
+  readonly workerCommand?: readonly string[];
+  /**
+   * Where the project's modules are inside the image: a task defined in `local`/x.ts is imported
+   * from `image`/x.ts in the pod. @default { local: process.cwd(), image: "/app" }
+   */
+  readonly modulePaths?: { readonly local: string; readonly image: string };
+  /** @default 1000 */
+  readonly pollIntervalMs?: number;
+}
+
+export interface KubernetesSchedulerEvents {
+  submitted: [{ readonly job: string; readonly task: string; readonly attempt: number }];
+  /** The pod cannot be placed yet; `message` is the scheduler's (e.g. "0/2 nodes are available: 2 Insufficient cpu."). */
+  pending: [{ readonly job: string; readonly task: string; readonly message: string }];
+}
+
+interface Api {
+  readonly k8s: Client;
+  readonly batch: InstanceType<Client["BatchV1Api"]>;
+  readonly core: InstanceType<Client["CoreV1Api"]>;
+}
+
+export class KubernetesScheduler extends EventEmitter<KubernetesSchedulerEvents> implements Scheduler {
+  readonly name = "Kubernetes";
+  private readonly manifestOptions: ManifestOptions;
+  private readonly pollIntervalMs: number;
+  private api: Promise<Api> | undefined;
+
+  constructor(private readonly options: KubernetesSchedulerOptions) {
+    super();
+    if (typeof options?.image !== "string" || options.image.length === 0) {
+      throw new ResourceSpecError({ field: "image", value: options?.image, expected: "a container image name (image)" });
+    }
+    this.pollIntervalMs = options.pollIntervalMs ?? 1000;
+    this.manifestOptions = {
+      image: options.image,
+      namespace: options.namespace ?? "default",
+      workerCommand: options.workerCommand ?? ["node", "/app/node_modules/taskfit/dist/worker.js"],
+      gpuLabel: options.gpuNodeSelector?.label ?? DEFAULT_GPU_LABEL,
+      gpuValues: { ...DEFAULT_GPU_VALUES, ...options.gpuNodeSelector?.values },
+      tolerations: options.tolerations ?? [],
+      serviceAccount: options.serviceAccount,
+      labels: options.labels ?? {},
+    };
+  }
+
+  /** The Job a call of `task` with `args` would submit, validated, without a cluster. */
+  async plan<A extends readonly unknown[]>(task: (...args: A) => unknown, args: A): Promise<JobManifest> {
+    const call = await planCall(task, args);
+    const job = this.manifest(call, 1, args);
+    await validateJob(job, call.taskName);
+    return job;
+  }
+
+  private manifest(call: PlannedCall, attempt: number, args: readonly unknown[]): JobManifest {
+    const request: WorkerRequest = {
+      kind: "run",
+      ref: { ...call.task, module: this.imageModule(call.task.module) },
+      args: toWire(args, call.taskName, "argument", "args"),
+      resources: call.resources,
+      gpus: [],
+      attempt,
+    };
+    return buildJob({ ...call, task: request.ref, attempt, request: JSON.stringify(request) }, this.manifestOptions);
+  }
+
+  /** The task's module as the pod sees it: the project directory maps to its place in the image. */
+  private imageModule(module: string | undefined): string | undefined {
+    if (module === undefined) return undefined;
+    const local = pathToFileURL(`${resolve(this.options.modulePaths?.local ?? process.cwd())}/`).href;
+    const image = pathToFileURL(`${resolve(this.options.modulePaths?.image ?? "/app")}/`).href;
+    return module.startsWith(local) ? image + module.slice(local.length) : module;
+  }
+
+  async run<R>(invocation: Invocation<R>): Promise<R> {
+    const { taskName, signal, attempt } = invocation;
+    if (signal?.aborted) throw new TaskCancelledError({ task: taskName, reason: signal.reason });
+    const job = this.manifest(invocation, attempt, invocation.args);
+    await validateJob(job, taskName);
+    const api = await this.connect(taskName);
+    await this.checkFits(api, invocation);
+    const { namespace, name } = job.metadata;
+    try {
+      await api.batch.createNamespacedJob({ namespace, body: job as never });
+    } catch (error) {
+      throw new SubmissionError({ task: taskName, scheduler: this.name, detail: apiMessage(error), cause: error });
+    }
+    this.emit("submitted", { job: name, task: taskName, attempt });
+    return (await this.follow(api, invocation as Invocation<unknown>, name)) as R;
+  }
+
+  private connect(task: string): Promise<Api> {
+    this.api ??= import("@kubernetes/client-node").then(
+      (k8s) => {
+        const config = new k8s.KubeConfig();
+        if (this.options.kubeconfig !== undefined) config.loadFromFile(this.options.kubeconfig);
+        else config.loadFromDefault();
+        return { k8s, batch: config.makeApiClient(k8s.BatchV1Api), core: config.makeApiClient(k8s.CoreV1Api) };
+      },
+      (cause: unknown) => {
+        this.api = undefined;
+        throw new SubmissionError({ task, scheduler: this.name, detail: "the optional peer dependency @kubernetes/client-node@1.4.0 is not installed", cause });
+      },
+    );
+    return this.api;
+  }
+
+  /** A request no node's allocatable could ever hold is refused now (when nodes may be listed). */
+  private async checkFits(api: Api, invocation: Invocation<unknown>): Promise<void> {
+    let nodes: Array<{ labels: Record<string, string>; allocatable: Record<string, string> }>;
+    try {
+      const list = await api.core.listNode();
+      nodes = list.items.map((node) => ({ labels: node.metadata?.labels ?? {}, allocatable: node.status?.allocatable ?? {} }));
+    } catch {
+      return; // no permission to list nodes: the pending-pod report still tells
+    }
+    const { resources } = invocation;
+    const wanted: Record<string, number> = {
+      cpu: Math.ceil(resources.cpu * 1000 - 1e-6) / 1000,
+      memory: Math.ceil(resources.memoryGiB * 1024 - 1e-9) * 1024 ** 2,
+      ...(resources.storageGiB !== undefined && { "ephemeral-storage": Math.ceil(resources.storageGiB * 1024 - 1e-9) * 1024 ** 2 }),
+      ...(resources.gpu > 0 && { [GPU_RESOURCE]: resources.gpu }),
+    };
+    const selector =
+      resources.gpu > 0 && resources.gpuType !== undefined
+        ? { key: this.manifestOptions.gpuLabel, value: this.manifestOptions.gpuValues[resources.gpuType] }
+        : undefined;
+    const eligible = nodes.filter((n) => selector === undefined || n.labels[selector.key] === selector.value);
+    const has = (n: (typeof nodes)[number], resource: string) => quantityValue(n.allocatable[resource] ?? "0");
+    if (eligible.some((n) => Object.entries(wanted).every(([resource, amount]) => has(n, resource) >= amount))) return;
+    const shortfalls: Shortfall[] = Object.entries(wanted)
+      .map(([field, requested]) => ({ field, requested, available: Math.max(0, ...eligible.map((n) => has(n, field))) }))
+      .filter((s) => s.available < s.requested);
+    if (eligible.length === 0 && selector !== undefined) {
+      shortfalls.push({ field: `nodes labelled ${selector.key}=${selector.value}`, requested: 1, available: 0 });
+    }
+    throw new UnschedulableError({ task: invocation.taskName, scheduler: this.name, shortfalls });
+  }
+
+  /** Polls the Job and its pod until it ends; maps the end to the result or a typed error. */
+  private follow(api: Api, invocation: Invocation<unknown>, job: string): Promise<unknown> {
+    const { taskName, signal, attempt, resources, timeoutSeconds } = invocation;
+    const namespace = this.manifestOptions.namespace;
+    return new Promise((resolve, reject) => {
+      let done = false;
+      let timer: NodeJS.Timeout | undefined;
+      let reportedPending = false;
+      const finish = (error: unknown, value?: unknown) => {
+        if (done) return;
+        done = true;
+        if (timer !== undefined) clearTimeout(timer);
+        unsubscribe?.();
+        if (error === undefined) resolve(value);
+        else reject(error);
+      };
+      const unsubscribe =
+        signal === undefined
+          ? undefined
+          : onAbort(signal, () => {
+              void this.deleteJob(api, job);
+              finish(new TaskCancelledError({ task: taskName, reason: signal.reason }));
+            });
+      const check = async () => {
+        if (done) return;
+        try {
+          const status = await api.batch.readNamespacedJobStatus({ name: job, namespace });
+          const pods = (await api.core.listNamespacedPod({ namespace, labelSelector: `job-name=${job}` })).items as PodLike[];
+          const end = jobEnd(status as never, pods);
+          if (end.kind === "unschedulable" && !reportedPending) {
+            reportedPending = true;
+            this.emit("pending", { job, task: taskName, message: end.message });
+          }
+          const settled = await this.settle(api, end, { taskName, attempt, memoryGiB: resources.memoryGiB, timeoutSeconds, job });
+          if (settled !== undefined) return finish(settled.error, settled.value);
+        } catch {
+          // The API may be briefly unavailable: try again at the next poll.
+        }
+        if (!done) timer = setTimeout(() => void check(), this.pollIntervalMs);
+      };
+      void check();
+    });
+  }
+
+  private async settle(
+    api: Api,
+    end: JobEnd,
+    call: { taskName: string; attempt: number; memoryGiB: number; timeoutSeconds: number | undefined; job: string },
+  ): Promise<{ error: unknown; value?: unknown } | undefined> {
+    const { taskName: task, attempt, job } = call;
+    switch (end.kind) {
+      case "running":
+      case "unschedulable":
+        return undefined;
+      case "deadline":
+        return { error: new TaskTimeoutError({ task, timeoutSeconds: call.timeoutSeconds ?? 0 }) };
+      case "oom":
+        return { error: new OutOfMemoryError({ task, memoryGiB: call.memoryGiB, jobId: job, detail: `pod ${end.pod ?? "?"} was OOMKilled (exit code ${end.exitCode ?? "?"})` }) };
+      case "succeeded":
+      case "failed": {
+        const log = end.pod === undefined ? "" : await this.podLog(api, end.pod);
+        const outcome = outcomeFrom(end.message) ?? outcomeFrom(log);
+        if (end.kind === "succeeded" && outcome?.kind === "result") return { error: undefined, value: fromWire(outcome.value) };
+        const tail = log.slice(-4000).trim() || undefined;
+        const message =
+          outcome?.kind === "error"
+            ? `${outcome.error.name}: ${outcome.error.message}`
+            : end.kind === "succeeded"
+              ? "the pod succeeded but left no outcome"
+              : `the pod failed${end.reason ? ` (${end.reason})` : ""}`;
+        return {
+          error: new TaskExecutionError({ task, attempt, jobId: job, message, exitCode: end.kind === "failed" ? end.exitCode : undefined, stderrTail: tail }),
+        };
+      }
+    }
+  }
+
+  private async podLog(api: Api, pod: string): Promise<string> {
+    try {
+      return String(await api.core.readNamespacedPodLog({ name: pod, namespace: this.manifestOptions.namespace, container: "task" }));
+    } catch {
+      return "";
+    }
+  }
+
+  private async deleteJob(api: Api, name: string): Promise<void> {
+    try {
+      await api.batch.deleteNamespacedJob({ name, namespace: this.manifestOptions.namespace, propagationPolicy: "Background" });
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+/** The API server's own message from an ApiException (its JSON body), or the error's message. */
+function apiMessage(error: unknown): string {
+  const body = (error as { body?: unknown }).body;
+  const code = (error as { code?: unknown }).code;
+  if (typeof body === "string") {
+    try {
+      const parsed = JSON.parse(body) as { message?: string };
+      if (parsed.message) return `${code ?? ""} ${parsed.message}`.trim();
+    } catch {
+      return body;
+    }
+  }
+  return error instanceof Error ? error.message : String(error);
+}

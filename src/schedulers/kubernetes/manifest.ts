@@ -1,0 +1,163 @@
+/**
+ * The batch/v1 Job for one attempt: one container running the worker entry, requests = limits for
+ * cpu (millicores, rounded up), memory (Mi, rounded up), ephemeral-storage (when given) and
+ * nvidia.com/gpu (whole), a node selector for the GPU type, `backoffLimit: 0` (taskfit's retries
+ * decide), `activeDeadlineSeconds` from the timeout. The arguments travel in an environment
+ * variable as JSON, never through a shell.
+ */
+import { randomBytes } from "node:crypto";
+import type { GpuType } from "../../resources/presets.js";
+import type { ResolvedResources } from "../../resources/spec.js";
+import type { TaskRef } from "../../task/metadata.js";
+import { workerNodeArgs } from "../worker-command.js";
+
+/** The JSON form of a Job, as the API takes it (kept structural: no client types needed to plan). */
+export interface JobManifest {
+  readonly apiVersion: "batch/v1";
+  readonly kind: "Job";
+  readonly metadata: {
+    readonly name: string;
+    readonly namespace: string;
+    readonly labels: Record<string, string>;
+    readonly annotations: Record<string, string>;
+  };
+  readonly spec: {
+    readonly backoffLimit: 0;
+    readonly activeDeadlineSeconds?: number;
+    readonly template: {
+      readonly metadata: { readonly labels: Record<string, string> };
+      readonly spec: PodSpec;
+    };
+  };
+}
+
+export interface Toleration {
+  readonly key?: string;
+  readonly operator?: "Exists" | "Equal";
+  readonly value?: string;
+  readonly effect?: "NoSchedule" | "PreferNoSchedule" | "NoExecute";
+  readonly tolerationSeconds?: number;
+}
+
+interface PodSpec {
+  readonly restartPolicy: "Never";
+  readonly serviceAccountName?: string;
+  readonly nodeSelector?: Record<string, string>;
+  readonly tolerations?: readonly Toleration[];
+  readonly containers: readonly [
+    {
+      readonly name: "task";
+      readonly image: string;
+      readonly command: readonly string[];
+      readonly env: ReadonlyArray<{ readonly name: string; readonly value: string }>;
+      readonly resources: { readonly requests: Record<string, string>; readonly limits: Record<string, string> };
+      readonly terminationMessagePolicy: "FallbackToLogsOnError";
+    },
+  ];
+}
+
+export interface ManifestOptions {
+  readonly image: string;
+  readonly namespace: string;
+  /** The node binary and the worker entry inside the image. */
+  readonly workerCommand: readonly string[];
+  readonly gpuLabel: string;
+  readonly gpuValues: Readonly<Record<GpuType, string>>;
+  readonly tolerations: readonly Toleration[];
+  readonly serviceAccount: string | undefined;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+export interface ManifestCall {
+  readonly taskName: string;
+  readonly task: TaskRef;
+  readonly resources: ResolvedResources;
+  readonly timeoutSeconds: number | undefined;
+  readonly attempt: number;
+  /** The worker request (see worker.ts), JSON. */
+  readonly request: string;
+}
+
+export const REQUEST_ENV = "TASKFIT_REQUEST";
+export const MANAGED_BY = "taskfit";
+export const TASK_LABEL = "taskfit.dev/task";
+export const GPU_RESOURCE = "nvidia.com/gpu";
+export const DEFAULT_GPU_LABEL = "nvidia.com/gpu.product";
+export const DEFAULT_GPU_VALUES: Readonly<Record<GpuType, string>> = { a10g: "A10G", v100: "V100", l40s: "L40S" };
+
+const SUFFIX_LENGTH = 8;
+
+/** A DNS-1123 label from a task name plus a unique suffix: at most 63 characters. */
+export function jobNameFor(taskName: string, suffix = randomBytes(4).toString("hex")): string {
+  const base =
+    taskName
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-+|-+$/g, "")
+      .slice(0, 63 - 1 - SUFFIX_LENGTH)
+      .replace(/-+$/, "") || "task";
+  return `${base}-${suffix}`;
+}
+
+/** A label value from a task name: letters, digits, `-_.`, alphanumeric at both ends, at most 63. */
+export function labelValueFor(taskName: string): string {
+  return (
+    taskName
+      .replace(/[^A-Za-z0-9_.-]+/g, "-")
+      .slice(0, 63)
+      .replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, "") || "task"
+  );
+}
+
+const millicores = (cpu: number) => `${Math.ceil(cpu * 1000 - 1e-6)}m`;
+const mebibytes = (gib: number) => `${Math.ceil(gib * 1024 - 1e-9)}Mi`;
+
+export function quantities(resources: ResolvedResources): Record<string, string> {
+  const amounts: Record<string, string> = { cpu: millicores(resources.cpu), memory: mebibytes(resources.memoryGiB) };
+  if (resources.storageGiB !== undefined) amounts["ephemeral-storage"] = mebibytes(resources.storageGiB);
+  if (resources.gpu > 0) amounts[GPU_RESOURCE] = String(resources.gpu);
+  return amounts;
+}
+
+export function buildJob(call: ManifestCall, options: ManifestOptions, name = jobNameFor(call.taskName)): JobManifest {
+  const labels = {
+    ...options.labels,
+    "app.kubernetes.io/managed-by": MANAGED_BY,
+    [TASK_LABEL]: labelValueFor(call.taskName),
+  };
+  const amounts = quantities(call.resources);
+  const { gpuType } = call.resources;
+  const [node, ...rest] = options.workerCommand;
+  const pod: PodSpec = {
+    restartPolicy: "Never",
+    ...(options.serviceAccount !== undefined && { serviceAccountName: options.serviceAccount }),
+    ...(call.resources.gpu > 0 && gpuType !== undefined && { nodeSelector: { [options.gpuLabel]: options.gpuValues[gpuType] } }),
+    ...(options.tolerations.length > 0 && { tolerations: options.tolerations }),
+    containers: [
+      {
+        name: "task",
+        image: options.image,
+        command: [node as string, ...workerNodeArgs(rest.at(-1) ?? "", call.task.module, call.resources.memoryGiB), ...rest, "--request-env", REQUEST_ENV],
+        env: [{ name: REQUEST_ENV, value: call.request }],
+        // Requests equal limits: the scheduler places the pod by what it will be held to.
+        resources: { requests: { ...amounts }, limits: { ...amounts } },
+        terminationMessagePolicy: "FallbackToLogsOnError",
+      },
+    ],
+  };
+  return {
+    apiVersion: "batch/v1",
+    kind: "Job",
+    metadata: {
+      name,
+      namespace: options.namespace,
+      labels,
+      annotations: { "taskfit.dev/task-name": call.taskName, "taskfit.dev/attempt": String(call.attempt) },
+    },
+    spec: {
+      backoffLimit: 0,
+      ...(call.timeoutSeconds !== undefined && { activeDeadlineSeconds: Math.ceil(call.timeoutSeconds) }),
+      template: { metadata: { labels: { ...labels } }, spec: pod },
+    },
+  };
+}

@@ -1,0 +1,77 @@
+/**
+ * How a taskfit Job ended, read from the Job's conditions and its pod's status: pure functions of
+ * the API's JSON, so the mapping is tested against recorded replies without a cluster.
+ */
+import { OUTCOME_MARKER, type WorkerOutcome } from "../worker-protocol.js";
+
+interface Condition {
+  readonly type?: string;
+  readonly status?: string;
+  readonly reason?: string;
+  readonly message?: string;
+}
+
+export interface JobStatusLike {
+  readonly status?: { readonly conditions?: readonly Condition[]; readonly active?: number; readonly failed?: number; readonly succeeded?: number };
+}
+
+interface Terminated {
+  readonly exitCode?: number;
+  readonly reason?: string;
+  readonly message?: string;
+}
+
+export interface PodLike {
+  readonly metadata?: { readonly name?: string };
+  readonly spec?: { readonly nodeName?: string };
+  readonly status?: {
+    readonly phase?: string;
+    readonly conditions?: readonly Condition[];
+    readonly containerStatuses?: ReadonlyArray<{ readonly state?: { readonly terminated?: Terminated } }>;
+  };
+}
+
+export type JobEnd =
+  | { readonly kind: "running" }
+  | { readonly kind: "unschedulable"; readonly message: string }
+  | { readonly kind: "succeeded"; readonly pod: string | undefined; readonly message: string | undefined }
+  | { readonly kind: "failed"; readonly pod: string | undefined; readonly exitCode: number | undefined; readonly reason: string | undefined; readonly message: string | undefined }
+  | { readonly kind: "oom"; readonly pod: string | undefined; readonly exitCode: number | undefined }
+  | { readonly kind: "deadline"; readonly message: string | undefined };
+
+const condition = (conditions: readonly Condition[] | undefined, type: string) =>
+  conditions?.find((c) => c.type === type && c.status === "True");
+
+/** The state of a Job from its status and its pods (the newest first). */
+export function jobEnd(job: JobStatusLike, pods: readonly PodLike[]): JobEnd {
+  const pod = pods[0];
+  const terminated = pod?.status?.containerStatuses?.[0]?.state?.terminated;
+  const podName = pod?.metadata?.name;
+  const failed = condition(job.status?.conditions, "Failed");
+  if (failed?.reason === "DeadlineExceeded") return { kind: "deadline", message: failed.message };
+  if (terminated?.reason === "OOMKilled") return { kind: "oom", pod: podName, exitCode: terminated.exitCode };
+  if (condition(job.status?.conditions, "Complete") || pod?.status?.phase === "Succeeded") {
+    return { kind: "succeeded", pod: podName, message: terminated?.message };
+  }
+  if (failed || pod?.status?.phase === "Failed") {
+    return { kind: "failed", pod: podName, exitCode: terminated?.exitCode, reason: terminated?.reason ?? failed?.reason, message: terminated?.message ?? failed?.message };
+  }
+  const scheduled = pod?.status?.conditions?.find((c) => c.type === "PodScheduled");
+  if (scheduled?.status === "False" && scheduled.reason === "Unschedulable") {
+    return { kind: "unschedulable", message: scheduled.message ?? "no node fits the pod" };
+  }
+  return { kind: "running" };
+}
+
+/** The worker's outcome from a termination message or a log: the last marked line. */
+export function outcomeFrom(text: string | undefined): WorkerOutcome | undefined {
+  if (!text) return undefined;
+  const lines = text.split("\n").filter((line) => line.startsWith(OUTCOME_MARKER));
+  const last = lines.at(-1);
+  if (last === undefined) return undefined;
+  try {
+    return JSON.parse(last.slice(OUTCOME_MARKER.length)) as WorkerOutcome;
+  } catch {
+    return undefined;
+  }
+}

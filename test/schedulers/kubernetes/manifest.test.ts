@@ -1,0 +1,119 @@
+import { describe, expect, it } from "vitest";
+import { customTask, KubernetesScheduler, PRESET_DECORATORS, PRESET_NAMES, PRESETS, SubmissionError, TaskFile } from "../../../src/index.js";
+import { buildJob, jobNameFor, labelValueFor, type ManifestOptions } from "../../../src/schedulers/kubernetes/manifest.js";
+import { quantityValue, taskfitRules, validateJob } from "../../../src/schedulers/kubernetes/validate.js";
+
+const k8s = new KubernetesScheduler({ image: "ghcr.io/lab/pipeline:1.0", namespace: "pipelines", labels: { team: "genomics" } });
+
+describe("the Job for each preset", () => {
+  it.each(PRESET_NAMES)("%s asks for its exact numbers, requests = limits", async (name) => {
+    const task = PRESET_DECORATORS[name](async function presetTask(x: number) {
+      return x;
+    });
+    const job = await k8s.plan(task, [1]);
+    const preset = PRESETS[name];
+    const container = job.spec.template.spec.containers[0];
+    const expected: Record<string, string> = { cpu: `${preset.cpu * 1000}m`, memory: `${preset.memoryGiB * 1024}Mi` };
+    if (preset.gpu > 0) expected["nvidia.com/gpu"] = String(preset.gpu);
+    expect(container.resources.requests).toEqual(expected);
+    expect(container.resources.limits).toEqual(expected);
+    expect(job.spec.template.spec.nodeSelector).toEqual(
+      preset.gpuType === undefined ? undefined : { "nvidia.com/gpu.product": { a10g: "A10G", v100: "V100", l40s: "L40S" }[preset.gpuType] },
+    );
+    expect(job.spec.backoffLimit).toBe(0);
+    expect(job.metadata.namespace).toBe("pipelines");
+    expect(job.metadata.labels).toMatchObject({ team: "genomics", "app.kubernetes.io/managed-by": "taskfit", "taskfit.dev/task": "presetTask" });
+  });
+});
+
+describe("the Job for a dynamic custom task", () => {
+  it("asks for what the call resolved to, rounded up to millicores and Mi", async () => {
+    const task = customTask({
+      cpu: (files: TaskFile[]) => files.length * 0.3333,
+      memory: "1.5Gi",
+      storage: (files: TaskFile[]) => files.length * 0.1,
+      timeout: "90m",
+    })(async function alignReads(files: TaskFile[], _count: number) {
+      return files.length;
+    });
+    const files = [new TaskFile("/data/a.fq"), new TaskFile("/data/b.fq"), new TaskFile("/data/c.fq")];
+    const job = await k8s.plan(task, [files, 3]);
+    const { resources, env, command } = job.spec.template.spec.containers[0];
+    expect(resources.requests).toEqual({ cpu: "1000m", memory: "1536Mi", "ephemeral-storage": "308Mi" });
+    expect(resources.limits).toEqual(resources.requests);
+    expect(job.spec.activeDeadlineSeconds).toBe(5400);
+    expect(job.metadata.name).toMatch(/^alignreads-[0-9a-f]{8}$/);
+    // The arguments travel as JSON in an environment variable, not on the command line.
+    expect(command.join(" ")).not.toContain("a.fq");
+    const request = JSON.parse(env[0]?.value ?? "{}") as { args: string; ref: { name: string; module: string } };
+    expect(request.ref.name).toBe("alignReads");
+    // The module is imported from the project's place in the image (default /app), with tsx for TypeScript.
+    expect(request.ref.module).toBe("file:///app/test/schedulers/kubernetes/manifest.test.ts");
+    expect(command.slice(0, 3)).toEqual(["node", "--import", "tsx"]);
+    expect(JSON.parse(request.args).value[0][0]).toEqual({ $taskfit: "TaskFile", path: "/data/a.fq" });
+  });
+});
+
+describe("names and labels", () => {
+  it("makes DNS-1123 Job names and valid label values from any task name", () => {
+    expect(jobNameFor("Align Reads!", "0123abcd")).toBe("align-reads-0123abcd");
+    expect(jobNameFor("$(id)", "0123abcd")).toBe("id-0123abcd");
+    expect(jobNameFor("---", "0123abcd")).toBe("task-0123abcd");
+    expect(jobNameFor("x".repeat(100), "0123abcd")).toHaveLength(63);
+    expect(labelValueFor("odd $(name) `x`")).toBe("odd-name-x");
+  });
+});
+
+describe("validation before submit", () => {
+  const options: ManifestOptions = {
+    image: "img",
+    namespace: "default",
+    workerCommand: ["node", "/w.js"],
+    gpuLabel: "nvidia.com/gpu.product",
+    gpuValues: { a10g: "A10G", v100: "V100", l40s: "L40S" },
+    tolerations: [],
+    serviceAccount: undefined,
+    labels: {},
+  };
+  const source = { kind: "custom", dynamic: [], overridden: [] } as const;
+  const good = buildJob(
+    { taskName: "t", task: { module: undefined, name: "t", index: 0 }, attempt: 1, request: "{}", timeoutSeconds: undefined, resources: { cpu: 1, memoryGiB: 1, gpu: 1, source, clamped: [] } },
+    options,
+    "t-00000000",
+  );
+  const withResources = (requests: Record<string, string>, limits: Record<string, string>) => {
+    const job = structuredClone(good) as unknown as { spec: { template: { spec: { containers: Array<{ resources: unknown }> } } } };
+    job.spec.template.spec.containers[0]!.resources = { requests, limits };
+    return job as unknown as typeof good;
+  };
+
+  it("passes a Job taskfit built", async () => {
+    expect(taskfitRules(good)).toEqual([]);
+    await expect(validateJob(good, "t")).resolves.toBeUndefined();
+  });
+
+  it("catches what the schema misses: negatives, fractional GPUs, GPU request != limit, requests > limits, bad names", () => {
+    expect(taskfitRules(withResources({ cpu: "-1" }, { cpu: "-1" })).join()).toMatch(/cpu "-1" is not a non-negative/);
+    expect(taskfitRules(withResources({ "nvidia.com/gpu": "0.5" }, { "nvidia.com/gpu": "0.5" })).join()).toMatch(/must be a whole number/);
+    expect(taskfitRules(withResources({ "nvidia.com/gpu": "1" }, { "nvidia.com/gpu": "2" })).join()).toMatch(/request 1 must equal its limit 2/);
+    expect(taskfitRules(withResources({ memory: "2Gi" }, { memory: "1Gi" })).join()).toMatch(/memory request 2Gi is more than its limit 1Gi/);
+    expect(taskfitRules({ ...good, metadata: { ...good.metadata, name: "Bad_Name" } }).join()).toMatch(/not a DNS-1123 label/);
+  });
+
+  it("rejects a malformed quantity through kubernetes-models' schema, as a SubmissionError", async () => {
+    const error = await validateJob(withResources({ memory: "1.5.5Gi" }, { memory: "1.5.5Gi" }), "t").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SubmissionError);
+    expect((error as Error).message).toMatch(/memory/);
+  });
+
+  it("reads Kubernetes quantities", () => {
+    expect(quantityValue("500m")).toBe(0.5);
+    expect(quantityValue("1536Mi")).toBe(1536 * 1024 ** 2);
+    expect(quantityValue("2")).toBe(2);
+    expect(quantityValue("1.5.5Gi")).toBeNaN();
+  });
+
+  it("refuses bad options at construction", () => {
+    expect(() => new KubernetesScheduler({ image: "" })).toThrow(/image/);
+  });
+});

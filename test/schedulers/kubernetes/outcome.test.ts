@@ -1,0 +1,70 @@
+import { describe, expect, it } from "vitest";
+import { jobEnd, outcomeFrom } from "../../../src/schedulers/kubernetes/outcome.js";
+
+// Shapes as the API server returns them (batch/v1 Job status, v1 Pod status).
+const completeJob = { status: { succeeded: 1, conditions: [{ type: "Complete", status: "True" }] } };
+const runningJob = { status: { active: 1 } };
+const deadlineJob = {
+  status: { failed: 1, conditions: [{ type: "Failed", status: "True", reason: "DeadlineExceeded", message: "Job was active longer than specified deadline" }] },
+};
+const backoffJob = {
+  status: { failed: 1, conditions: [{ type: "Failed", status: "True", reason: "BackoffLimitExceeded", message: "Job has reached the specified backoff limit" }] },
+};
+const pod = (status: Record<string, unknown>) => ({ metadata: { name: "align-1a2b3c4d-xk2p9" }, status });
+const terminated = (t: Record<string, unknown>) => ({ containerStatuses: [{ name: "task", state: { terminated: t } }] });
+
+describe("how a Job ended", () => {
+  it("is running while the pod runs", () => {
+    expect(jobEnd(runningJob, [pod({ phase: "Running" })])).toEqual({ kind: "running" });
+    expect(jobEnd(runningJob, [])).toEqual({ kind: "running" });
+  });
+
+  it("succeeded, with the termination message carrying the outcome", () => {
+    const message = 'TASKFIT_OUTCOME {"kind":"result","value":"{\\"value\\":42}"}';
+    expect(jobEnd(completeJob, [pod({ phase: "Succeeded", ...terminated({ exitCode: 0, reason: "Completed", message }) })])).toEqual({
+      kind: "succeeded",
+      pod: "align-1a2b3c4d-xk2p9",
+      message,
+    });
+  });
+
+  it("OOMKilled is out of memory, whatever the Job's condition says", () => {
+    expect(jobEnd(backoffJob, [pod({ phase: "Failed", ...terminated({ exitCode: 137, reason: "OOMKilled" }) })])).toEqual({
+      kind: "oom",
+      pod: "align-1a2b3c4d-xk2p9",
+      exitCode: 137,
+    });
+  });
+
+  it("DeadlineExceeded is a timeout", () => {
+    expect(jobEnd(deadlineJob, [pod({ phase: "Failed" })])).toMatchObject({ kind: "deadline" });
+  });
+
+  it("a failed pod carries its exit code and reason", () => {
+    expect(jobEnd(backoffJob, [pod({ phase: "Failed", ...terminated({ exitCode: 1, reason: "Error", message: "boom" }) })])).toEqual({
+      kind: "failed",
+      pod: "align-1a2b3c4d-xk2p9",
+      exitCode: 1,
+      reason: "Error",
+      message: "boom",
+    });
+  });
+
+  it("a pod the scheduler cannot place is reported with the scheduler's message", () => {
+    const pending = pod({
+      phase: "Pending",
+      conditions: [{ type: "PodScheduled", status: "False", reason: "Unschedulable", message: "0/2 nodes are available: 2 Insufficient cpu." }],
+    });
+    expect(jobEnd(runningJob, [pending])).toEqual({ kind: "unschedulable", message: "0/2 nodes are available: 2 Insufficient cpu." });
+  });
+});
+
+describe("the outcome line", () => {
+  it("takes the last marked line of a log or termination message", () => {
+    const log = ['starting', 'TASKFIT_OUTCOME {"kind":"result","value":"1"}', "more output", 'TASKFIT_OUTCOME {"kind":"result","value":"2"}', ""].join("\n");
+    expect(outcomeFrom(log)).toEqual({ kind: "result", value: "2" });
+    expect(outcomeFrom("no marker here")).toBeUndefined();
+    expect(outcomeFrom("TASKFIT_OUTCOME {broken")).toBeUndefined();
+    expect(outcomeFrom(undefined)).toBeUndefined();
+  });
+});
