@@ -103,7 +103,8 @@ async function deliverToLog(outcome: string): Promise<void> {
   const line = `${OUTCOME_MARKER}${outcome}`;
   await new Promise<void>((resolve) => process.stdout.write(`\n${line}\n`, () => resolve()));
   if (Buffer.byteLength(line) <= TERMINATION_MESSAGE_LIMIT) {
-    await writeFile("/dev/termination-log", line).catch(() => undefined);
+    // Only where Kubernetes mounted it ("r+" never creates the file elsewhere).
+    await writeFile("/dev/termination-log", line, { flag: "r+" }).catch(() => undefined);
   }
 }
 
