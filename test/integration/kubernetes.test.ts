@@ -37,6 +37,14 @@ let stopKubelet = false;
 const handled = new Set<string>();
 const boundTo = new Map<string, string>();
 
+async function until(condition: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 120; i++) {
+    if (condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
 async function standInKubelet(): Promise<void> {
   while (!stopKubelet) {
     const pods = await core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: "app.kubernetes.io/managed-by=taskfit" });
@@ -121,7 +129,7 @@ describe("KubernetesScheduler on a real API server", () => {
     expect(result).toEqual({ value: "hello from a pod", n: 7 });
   });
 
-  it("binds a GPU task to the GPU node through its node selector, and a CPU task to a node that fits it", async () => {
+  it("binds a GPU task to the GPU node through its node selector, and CPU tasks to the node that fits them", async () => {
     kubelet = runContainer;
     const jobs: string[] = [];
     k8s.on("submitted", (event) => jobs.push(event.job));
@@ -130,9 +138,16 @@ describe("KubernetesScheduler on a real API server", () => {
     expect(await needsBigNode.with({ scheduler: k8s })()).toBe("ran");
     expect(boundTo.get(jobs[0] as string)).toBe("gpu-node");
     expect(boundTo.get(jobs[1] as string)).toBe("gpu-node"); // 6 CPUs fit only the 8-CPU node
-    const small = await echo.with({ scheduler: k8s })("small", 1);
-    expect(small).toEqual({ value: "small", n: 1 });
-    expect(["cpu-node", "gpu-node"]).toContain(boundTo.get(jobs[2] as string));
+    // Hold 6 of the GPU node's 8 CPUs with a pod that is never run; a 3-CPU task then fits only
+    // the CPU node.
+    kubelet = async (pod) => (pod.metadata?.labels?.["taskfit.dev/task"] === "needsBigNode" ? undefined : runContainer(pod));
+    const holder = new AbortController();
+    const held = needsBigNode.with({ scheduler: k8s, signal: holder.signal })().catch((e: unknown) => e);
+    await until(() => boundTo.get(jobs[2] as string) === "gpu-node", "the holder to be bound");
+    expect(await echo.with({ scheduler: k8s, cpu: 3 })("three cpus", 3)).toEqual({ value: "three cpus", n: 3 });
+    expect(boundTo.get(jobs[3] as string)).toBe("cpu-node");
+    holder.abort();
+    expect(await held).toBeInstanceOf(TaskCancelledError);
   });
 
   it("refuses a request too big for every node, naming what is short", async () => {
