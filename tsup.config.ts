@@ -3,7 +3,7 @@ import { defineConfig } from "tsup";
 export default defineConfig({
   // The worker is its own entry: LocalScheduler's process isolation and the cluster schedulers
   // start it as a script.
-  entry: { index: "src/index.ts", worker: "src/schedulers/worker.ts" },
+  entry: { index: "src/index.ts", worker: "src/schedulers/worker.ts", cli: "src/cli/main.ts" },
   format: ["esm", "cjs"],
   dts: { entry: "src/index.ts" },
   sourcemap: true,
@@ -11,4 +11,6 @@ export default defineConfig({
   target: "node20",
   // import.meta.url in the CJS build (the worker entry is found next to the code).
   shims: true,
+  // Loaded at run time when present (TypeScript task modules), never bundled.
+  external: ["tsx"],
 });
