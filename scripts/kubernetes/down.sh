@@ -37,19 +37,19 @@ running() {
 }
 
 # stop NAME: TERM, wait up to 15 s, then KILL. Only if the recorded PID is still our daemon:
-# argv[0] ends in /NAME and the command line mentions $DIR (guards against PID reuse).
+# argv[0] ends in /NAME (or argv[1] in /NAME.sh, the pod reaper) and the command line mentions
+# $DIR (guards against PID reuse).
 stop() {
-  local name=$1 pidfile=$DIR/run/$1.pid pid cmd i
+  local name=$1 pidfile=$DIR/run/$1.pid pid argv=() i
   if [[ ! -s $pidfile ]]; then
     log "$name: no pid file, nothing to stop"
     return 0
   fi
   pid=$(<"$pidfile")
-  cmd=
   if [[ $pid =~ ^[0-9]+$ ]] && running "$pid"; then
-    cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null || true)
+    mapfile -d '' -t argv <"/proc/$pid/cmdline" 2>/dev/null || true
   fi
-  if [[ ${cmd%% *} != */"$name" || $cmd != *"$DIR"* ]]; then
+  if [[ ${argv[0]-} != */"$name" && ${argv[1]-} != */"$name.sh" ]] || [[ " ${argv[*]} " != *"$DIR"* ]]; then
     log "$name: not running (stale pid ${pid:-?})"
     rm -f "$pidfile"
     return 0
@@ -70,6 +70,7 @@ stop() {
 }
 
 # Reverse start order: clients of the apiserver first, etcd last.
+stop pod-reaper
 stop kube-scheduler
 stop kube-controller-manager
 stop kube-apiserver

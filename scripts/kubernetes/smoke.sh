@@ -66,9 +66,8 @@ JOBS=()
 cleanup() {
   local j
   for j in "${JOBS[@]}"; do
-    # Pods bound to a node that is still "running" them are deleted gracefully and would wait
-    # forever for a kubelet; gracePeriodSeconds 0 removes them at once.
-    api DELETE "/api/v1/namespaces/$NS/pods?labelSelector=job-name%3D$j" '{"gracePeriodSeconds":0}'
+    # Background: the garbage collector deletes the pods; pod-reaper.sh finishes that deletion
+    # for pods still bound and "running" (no kubelet would ever confirm it).
     api DELETE "/apis/batch/v1/namespaces/$NS/jobs/$j" '{"propagationPolicy":"Background"}'
   done
 }

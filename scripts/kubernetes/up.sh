@@ -30,6 +30,7 @@ TIMEOUT=${TASKFIT_K8S_TIMEOUT:-120}
 MIRROR=${TASKFIT_K8S_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 NAMESPACE=taskfit-test
 BIN=$CACHE/bin
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 COMPONENTS=(kube-apiserver kube-controller-manager kube-scheduler)
 # Bumped whenever the build recipe changes, so binaries from an older recipe get rebuilt.
 RECIPE=2-reflect2-1.0.2
@@ -149,29 +150,30 @@ running() {
 }
 
 # Prints the PID recorded for daemon $1 if that process is alive and really ours: its argv[0]
-# is the expected binary and its command line mentions $DIR (guards against PID reuse and
-# against another cluster's daemons).
+# is the expected binary (or argv[1] the script NAME.sh, for the pod reaper) and its command line
+# mentions $DIR (guards against PID reuse and against another cluster's daemons).
 alive_pid() {
-  local name=$1 pid cmd
+  local name=$1 pid argv
   [[ -s $DIR/run/$name.pid ]] || return 1
   pid=$(<"$DIR/run/$name.pid")
   [[ $pid =~ ^[0-9]+$ ]] && running "$pid" || return 1
-  cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
-  [[ ${cmd%% *} == */"$name" && $cmd == *"$DIR"* ]] || return 1
+  mapfile -d '' -t argv <"/proc/$pid/cmdline" 2>/dev/null || return 1
+  [[ ${argv[0]-} == */"$name" || ${argv[1]-} == */"$name.sh" ]] || return 1
+  [[ " ${argv[*]} " == *"$DIR"* ]] || return 1
   echo "$pid"
 }
 
 # True if something accepts connections on 127.0.0.1:$1 (bash /dev/tcp; no ss/netstat needed).
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-# start NAME PORT BINARY ARGS...: detached (setsid, so the caller's Ctrl-C or process-group kill
+# start NAME PORT|- BINARY ARGS...: detached (setsid, so the caller's Ctrl-C or process-group kill
 # does not take the cluster down) with stdout/stderr in $DIR/logs/NAME.log; the PID is recorded
 # for down.sh. setsid does not fork here (a non-interactive shell's child is no group leader), so
 # $! is the daemon itself.
 start() {
   local name=$1 port=$2
   shift 2
-  if port_busy "$port"; then
+  if [[ $port != - ]] && port_busy "$port"; then
     die "$name: 127.0.0.1:$port is already in use by a process this script did not start (set TASKFIT_K8S_*_PORT)"
   fi
   printf -- '--- %s start: %s\n' "$(date -Is)" "$*" >>"$DIR/logs/$name.log"
@@ -184,7 +186,9 @@ start() {
     [[ $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) == setsid* ]] || break
     sleep 0.05
   done
-  log "$name: started (pid $pid, 127.0.0.1:$port, log $DIR/logs/$name.log)"
+  local where=
+  [[ $port == - ]] || where=", 127.0.0.1:$port"
+  log "$name: started (pid $pid$where, log $DIR/logs/$name.log)"
 }
 
 log_tail() {
@@ -343,6 +347,11 @@ start_scheduler() {
     --leader-elect=false --profiling=false --v 2
 }
 
+# No kubelet: finishes the graceful deletion of bound pods (see pod-reaper.sh for why).
+start_pod_reaper() {
+  start pod-reaper - /bin/bash "$HERE/pod-reaper.sh" "$DIR" "https://127.0.0.1:$API_PORT"
+}
+
 # ---------------------------------------------------------------------------------------------
 # API objects (namespace, fake nodes) via curl; kubectl on this host is not guaranteed to be 1.20
 
@@ -444,6 +453,7 @@ wait_for kube-apiserver api_ready
 log "kube-apiserver: /readyz ok"
 if alive_pid kube-controller-manager >/dev/null; then reused+=(kube-controller-manager); else start_controller_manager; fi
 if alive_pid kube-scheduler >/dev/null; then reused+=(kube-scheduler); else start_scheduler; fi
+if alive_pid pod-reaper >/dev/null; then reused+=(pod-reaper); else start_pod_reaper; fi
 wait_for kube-controller-manager healthz "$CM_PORT"
 wait_for kube-scheduler healthz "$SCHED_PORT"
 ((${#reused[@]} == 0)) || log "reused running: ${reused[*]}"
