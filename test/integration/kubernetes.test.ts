@@ -199,9 +199,11 @@ describe("KubernetesScheduler on a real API server", () => {
       memories.push(memory);
       return memory === "512Mi" ? oomKilled : runContainer(pod);
     };
+    const once = echo.with({ scheduler: k8s, memory: "512Mi", retries: 0 });
+    await expect(once("no retry", 1)).rejects.toBeInstanceOf(OutOfMemoryError);
     const grows = echo.with({ scheduler: k8s, memory: "512Mi", retries: { count: 1, escalate: { memory: 2 } } });
     expect(await grows("after oom", 2)).toEqual({ value: "after oom", n: 2 });
-    expect(memories).toEqual(["512Mi", "1Gi"]);
+    expect(memories).toEqual(["512Mi", "512Mi", "1Gi"]);
   });
 
   it("deletes the Job when the call is aborted", async () => {
