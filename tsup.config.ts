@@ -11,6 +11,9 @@ export default defineConfig({
   target: "node20",
   // import.meta.url in the CJS build (the worker entry is found next to the code).
   shims: true,
+  // Class and function names survive bundling: error classes are matched by name across copies
+  // of taskfit (errors.ts), and tasks are named after their functions.
+  keepNames: true,
   // Loaded at run time when present (TypeScript task modules), never bundled.
   external: ["tsx"],
 });

@@ -47,6 +47,8 @@ function where(task: string | undefined, field: string | undefined): string {
   return parts.length > 0 ? ` (${parts.join(", ")})` : "";
 }
 
+const BRAND = Symbol.for("taskfit.error");
+
 export class TaskfitError extends Error {
   readonly code: ErrorCode;
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
@@ -54,7 +56,22 @@ export class TaskfitError extends Error {
     this.code = code;
     this.name = new.target.name;
   }
+
+  /**
+   * `instanceof` also holds for an error made by another copy of taskfit in the same process (the
+   * ESM and CJS builds, or the `taskfit` command's copy and the one a project's module imports):
+   * retries, escalation and callers' checks must not depend on which copy threw.
+   */
+  static override [Symbol.hasInstance]<T>(this: abstract new (...args: never[]) => T, value: unknown): value is T {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    if (typeof value !== "object" || value === null || !(BRAND in value)) return false;
+    for (let proto = Object.getPrototypeOf(value); proto !== null; proto = Object.getPrototypeOf(proto)) {
+      if (Object.hasOwn(proto, "constructor") && (proto.constructor as { name?: unknown }).name === this.name) return true;
+    }
+    return false;
+  }
 }
+Object.defineProperty(TaskfitError.prototype, BRAND, { value: true });
 
 /** A static resource spec is malformed: thrown when the decorator or wrapper is applied. */
 export class ResourceSpecError extends TaskfitError {
