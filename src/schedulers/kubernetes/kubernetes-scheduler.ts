@@ -19,6 +19,7 @@ import {
 import type { GpuType } from "../../resources/presets.js";
 import { type PlannedCall, planCall } from "../../task/task.js";
 import { onAbort } from "../abort.js";
+import type { ResolvedResources } from "../../resources/spec.js";
 import type { Invocation, Scheduler } from "../scheduler.js";
 import { fromWire, toWire } from "../wire.js";
 import type { WorkerRequest } from "../worker-protocol.js";
@@ -61,7 +62,11 @@ export interface KubernetesSchedulerOptions {
 }
 
 export interface KubernetesSchedulerEvents {
-  submitted: [{ readonly job: string; readonly task: string; readonly attempt: number }];
+  submitted: [{ readonly job: string; readonly task: string; readonly attempt: number; readonly resources: ResolvedResources }];
+  /** The Job's pod was bound to a node: from here it holds the node's resources. */
+  started: [{ readonly job: string; readonly task: string; readonly attempt: number; readonly node: string }];
+  /** The call settled; `ok` when the task returned a result. */
+  finished: [{ readonly job: string; readonly task: string; readonly attempt: number; readonly ok: boolean }];
   /** The pod cannot be placed yet; `message` is the scheduler's (e.g. "0/2 nodes are available: 2 Insufficient cpu."). */
   pending: [{ readonly job: string; readonly task: string; readonly message: string }];
 }
@@ -137,7 +142,7 @@ export class KubernetesScheduler extends EventEmitter<KubernetesSchedulerEvents>
     } catch (error) {
       throw new SubmissionError({ task: taskName, scheduler: this.name, detail: apiMessage(error), cause: error });
     }
-    this.emit("submitted", { job: name, task: taskName, attempt });
+    this.emit("submitted", { job: name, task: taskName, attempt, resources: invocation.resources });
     return (await this.follow(api, invocation as Invocation<unknown>, name)) as R;
   }
 
@@ -155,6 +160,14 @@ export class KubernetesScheduler extends EventEmitter<KubernetesSchedulerEvents>
       },
     );
     return this.api;
+  }
+
+  /** What the cluster's nodes can allocate in all: for progress displays and run reports. Needs permission to list nodes. */
+  async clusterCapacity(): Promise<{ readonly cpu: number; readonly memoryGiB: number; readonly gpus: number; readonly nodes: number }> {
+    const api = await this.connect("(cluster capacity)");
+    const nodes = (await api.core.listNode()).items.map((node) => node.status?.allocatable ?? {});
+    const sum = (resource: string) => nodes.reduce((total, n) => total + quantityValue(n[resource] ?? "0"), 0);
+    return { cpu: sum("cpu"), memoryGiB: sum("memory") / 1024 ** 3, gpus: sum(GPU_RESOURCE), nodes: nodes.length };
   }
 
   /** A request no node's allocatable could ever hold is refused now (when nodes may be listed). */
@@ -197,11 +210,13 @@ export class KubernetesScheduler extends EventEmitter<KubernetesSchedulerEvents>
       let done = false;
       let timer: NodeJS.Timeout | undefined;
       let reportedPending = false;
+      let bound = false;
       const finish = (error: unknown, value?: unknown) => {
         if (done) return;
         done = true;
         if (timer !== undefined) clearTimeout(timer);
         unsubscribe?.();
+        this.emit("finished", { job, task: taskName, attempt, ok: error === undefined });
         if (error === undefined) resolve(value);
         else reject(error);
       };
@@ -217,6 +232,11 @@ export class KubernetesScheduler extends EventEmitter<KubernetesSchedulerEvents>
         try {
           const status = await api.batch.readNamespacedJobStatus({ name: job, namespace });
           const pods = (await api.core.listNamespacedPod({ namespace, labelSelector: `job-name=${job}` })).items as PodLike[];
+          const node = pods[0]?.spec?.nodeName;
+          if (node !== undefined && !bound) {
+            bound = true;
+            this.emit("started", { job, task: taskName, attempt, node });
+          }
           const end = jobEnd(status as never, pods);
           if (end.kind === "unschedulable" && !reportedPending) {
             reportedPending = true;

@@ -87,7 +87,8 @@ export class LocalScheduler extends EventEmitter<LocalSchedulerEvents> implement
   private readonly admission: Admission<Pending>;
   private readonly oversize: OversizePolicy;
   private readonly isolation: Isolation;
-  private readonly clock: Clock;
+  /** The clock its events and timeouts use. */
+  readonly clock: Clock;
   private readonly remote: RemoteRun | undefined;
   private readonly peak: Usage = { cpu: 0, memoryGiB: 0, storageGiB: 0, gpus: 0 };
   private running = 0;

@@ -58,6 +58,8 @@ interface InFlight {
   unsubscribe?: () => void;
   /** Polls in a row in which Slurm did not list the job. */
   missing: number;
+  /** A poll has seen it RUNNING. */
+  running: boolean;
 }
 
 interface JobFiles {
@@ -71,9 +73,11 @@ const STDERR_TAIL = 4000;
 
 export interface SlurmSchedulerEvents {
   /** sbatch accepted the job. */
-  submitted: [{ readonly jobId: string; readonly task: string; readonly attempt: number }];
-  /** The job reached a final state. */
-  finished: [{ readonly jobId: string; readonly task: string; readonly state: string }];
+  submitted: [{ readonly jobId: string; readonly task: string; readonly attempt: number; readonly resources: ResolvedResources }];
+  /** A poll saw the job RUNNING for the first time (a job that ends between two polls is never seen running). */
+  started: [{ readonly jobId: string; readonly task: string; readonly attempt: number }];
+  /** The job reached a final state; `ok` when it left a result. */
+  finished: [{ readonly jobId: string; readonly task: string; readonly attempt: number; readonly state: string; readonly ok: boolean }];
 }
 
 export class SlurmScheduler extends EventEmitter<SlurmSchedulerEvents> implements Scheduler {
@@ -110,6 +114,13 @@ export class SlurmScheduler extends EventEmitter<SlurmSchedulerEvents> implement
   get capacity(): Scheduler["capacity"] {
     const largest = this.knownNodes.reduce<NodeInfo | undefined>((a, b) => (a === undefined || b.memoryMiB > a.memoryMiB ? b : a), undefined);
     return largest && { cpu: largest.cpus, memoryGiB: largest.memoryMiB / 1024, storageGiB: largest.tmpDiskMiB / 1024 };
+  }
+
+  /** What the cluster (or the partition) holds in all, from `sinfo`: for progress displays and run reports. */
+  async clusterCapacity(): Promise<{ readonly cpu: number; readonly memoryGiB: number; readonly gpus: number; readonly nodes: number }> {
+    const nodes = await this.nodeList("(cluster capacity)");
+    const sum = (of: (n: NodeInfo) => number) => nodes.reduce((total, n) => total + of(n), 0);
+    return { cpu: sum((n) => n.cpus), memoryGiB: sum((n) => n.memoryMiB) / 1024, gpus: sum((n) => [...n.gpus.values()].reduce((a, b) => a + b, 0)), nodes: nodes.length };
   }
 
   /**
@@ -166,7 +177,7 @@ export class SlurmScheduler extends EventEmitter<SlurmSchedulerEvents> implement
       throw new SubmissionError({ task: taskName, scheduler: this.name, detail: submitted.stderr.trim() || `sbatch exited with ${submitted.code}` });
     }
     const jobId = submitted.stdout.trim().split(";")[0] as string;
-    this.emit("submitted", { jobId, task: taskName, attempt: invocation.attempt });
+    this.emit("submitted", { jobId, task: taskName, attempt: invocation.attempt, resources: invocation.resources });
     return new Promise<R>((resolvePromise, reject) => {
       const onAbort =
         signal === undefined
@@ -183,6 +194,7 @@ export class SlurmScheduler extends EventEmitter<SlurmSchedulerEvents> implement
         reject,
         onAbort,
         missing: 0,
+        running: false,
       });
       const entry = this.inFlight.get(jobId) as InFlight;
       if (onAbort !== undefined && signal !== undefined) entry.unsubscribe = onAbortOf(signal, onAbort);
@@ -274,6 +286,10 @@ export class SlurmScheduler extends EventEmitter<SlurmSchedulerEvents> implement
         if (entry === undefined) continue;
         if (job === undefined) await this.missingJob(entry);
         else if (TERMINAL_STATES.has(job.state)) await this.finish(entry, job);
+        else if (job.state === "RUNNING" && !entry.running) {
+          entry.running = true;
+          this.emit("started", { jobId: id, task: entry.invocation.taskName, attempt: entry.invocation.attempt });
+        }
       }
     } finally {
       this.polling = false;
@@ -296,8 +312,8 @@ export class SlurmScheduler extends EventEmitter<SlurmSchedulerEvents> implement
 
   private async finish(entry: InFlight, job: JobState): Promise<void> {
     const { taskName, attempt, resources, timeoutSeconds } = entry.invocation;
-    this.emit("finished", { jobId: job.jobId, task: taskName, state: job.state });
     const outcome = await readOutcome(entry.files.outcome);
+    this.emit("finished", { jobId: job.jobId, task: taskName, attempt, state: job.state, ok: outcome?.kind === "result" });
     const stderr = await readTail(entry.files.error);
     const base = { task: taskName, attempt, jobId: job.jobId, exitCode: job.exitCode, stderrTail: stderr || undefined };
     if (outcome?.kind === "result") return this.settle(job.jobId, undefined, fromWire(outcome.value));
