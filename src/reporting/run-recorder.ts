@@ -1,29 +1,50 @@
 /**
- * Records what a LocalScheduler did: one record per attempt (queued, started, finished, how it
- * ended), and a summary per task. The progress display, the run summary and a timeline of the run
- * are all drawn from it.
+ * Records what a scheduler did in a run: one record per attempt (queued, started, finished, how it
+ * ended). The progress display, the summary table and the HTML timeline are all drawn from it.
+ * It listens to the events each scheduler already emits (see sources.ts), so it works the same for
+ * the LocalScheduler, Slurm and Kubernetes.
  */
-import type { LocalScheduler, TaskEvent } from "../schedulers/local/local-scheduler.js";
 import type { ResolvedResources } from "../resources/spec.js";
+import { type Clock, systemClock } from "../schedulers/clock.js";
+import type { KubernetesScheduler } from "../schedulers/kubernetes/kubernetes-scheduler.js";
+import type { LocalScheduler } from "../schedulers/local/local-scheduler.js";
+import type { SlurmScheduler } from "../schedulers/slurm/slurm-scheduler.js";
+import { listen } from "./sources.js";
+
+export const AttemptOutcome = {
+  Queued: "queued",
+  Running: "running",
+  Ok: "ok",
+  Error: "error",
+  /** Still open when the run ended (cancelled, or the process stopped following it). */
+  Cancelled: "cancelled",
+} as const;
+export type AttemptOutcome = (typeof AttemptOutcome)[keyof typeof AttemptOutcome];
 
 export interface AttemptRecord {
-  readonly id: number;
+  /** The scheduler's own id: a local sequence number, a Slurm job id, a Kubernetes Job name. */
+  readonly id: string;
   readonly task: string;
   readonly attempt: number;
   readonly resources: ResolvedResources;
-  readonly gpus: readonly number[];
-  /** unit: ms on the scheduler's clock */
+  /** GPU device indices (local runs), or empty. */
+  gpus: readonly number[];
+  /** Where it ran, when the scheduler says (a Kubernetes node). */
+  where: string | undefined;
+  /** unit: ms on the recorder's clock */
   readonly queuedAt: number;
+  /** unit: ms; undefined until it starts (a cluster job that ended between two polls never reports a start). */
   startedAt: number | undefined;
+  /** unit: ms */
   finishedAt: number | undefined;
-  outcome: "queued" | "running" | "ok" | "error";
+  outcome: AttemptOutcome;
 }
 
 export interface TaskSummary {
   readonly task: string;
   readonly attempts: number;
   readonly failed: number;
-  /** unit: cores; min and max over the task's attempts (they differ for dynamic specs) */
+  /** unit: cores; min and max over the task's attempts (they differ for dynamic specs and escalation) */
   readonly cpu: readonly [number, number];
   /** unit: GiB */
   readonly memoryGiB: readonly [number, number];
@@ -34,26 +55,78 @@ export interface TaskSummary {
   readonly meanRun: number;
 }
 
-export class RunRecorder {
-  readonly attempts = new Map<number, AttemptRecord>();
-  private readonly listeners: Array<() => void> = [];
+/** A scheduler whose events a RunRecorder understands. */
+export type RecordableScheduler = LocalScheduler | SlurmScheduler | KubernetesScheduler;
 
-  constructor(readonly scheduler: LocalScheduler) {
-    scheduler.on("queued", (event) => this.queued(event));
-    scheduler.on("start", (event) => this.update(event, "running"));
-    scheduler.on("finish", (event) => this.update(event, "ok"));
-    scheduler.on("error", (event) => this.update(event, "error"));
+export interface RunRecorderOptions {
+  /** Times for schedulers whose events carry none (Slurm, Kubernetes). @default the system clock (a LocalScheduler's events carry its own clock's times) */
+  readonly clock?: Clock;
+}
+
+export class RunRecorder {
+  readonly attempts = new Map<string, AttemptRecord>();
+  readonly clock: Clock;
+  private readonly listeners: Array<(record: AttemptRecord) => void> = [];
+
+  constructor(scheduler?: RecordableScheduler, options: RunRecorderOptions = {}) {
+    this.clock = options.clock ?? (scheduler !== undefined && "stats" in scheduler ? scheduler.clock : systemClock);
+    if (scheduler !== undefined) listen(scheduler, this);
   }
 
-  /** Called after every change, e.g. to redraw a progress display. */
-  onChange(listener: () => void): void {
+  /** Called after every change, with the record that changed, e.g. to redraw a progress display. */
+  onChange(listener: (record: AttemptRecord) => void): void {
     this.listeners.push(listener);
   }
 
-  counts(): { queued: number; running: number; ok: number; error: number } {
-    const counts = { queued: 0, running: 0, ok: 0, error: 0 };
+  queued(attempt: { id: string; task: string; attempt: number; resources: ResolvedResources }, at = this.clock.now()): void {
+    this.attempts.set(attempt.id, { ...attempt, gpus: [], where: undefined, queuedAt: at, startedAt: undefined, finishedAt: undefined, outcome: "queued" });
+    this.changed(attempt.id);
+  }
+
+  started(id: string, details: { gpus?: readonly number[]; where?: string } = {}, at = this.clock.now()): void {
+    const record = this.attempts.get(id);
+    if (record === undefined || record.startedAt !== undefined) return;
+    record.startedAt = at;
+    record.outcome = "running";
+    if (details.gpus !== undefined) record.gpus = details.gpus;
+    if (details.where !== undefined) record.where = details.where;
+    this.changed(id);
+  }
+
+  finished(id: string, ok: boolean, at = this.clock.now()): void {
+    const record = this.attempts.get(id);
+    if (record === undefined || record.finishedAt !== undefined) return;
+    record.finishedAt = at;
+    record.outcome = ok ? "ok" : "error";
+    this.changed(id);
+  }
+
+  /** Ends the run: attempts still queued or running are closed as cancelled at `at`. */
+  close(at = this.clock.now()): void {
+    for (const record of this.attempts.values()) {
+      if (record.finishedAt !== undefined) continue;
+      record.finishedAt = at;
+      record.outcome = "cancelled";
+      this.changed(record.id);
+    }
+  }
+
+  counts(): Record<AttemptOutcome, number> {
+    const counts = { queued: 0, running: 0, ok: 0, error: 0, cancelled: 0 };
     for (const record of this.attempts.values()) counts[record.outcome]++;
     return counts;
+  }
+
+  /** What the running attempts hold now. */
+  inUse(): { cpu: number; memoryGiB: number; gpus: number } {
+    const use = { cpu: 0, memoryGiB: 0, gpus: 0 };
+    for (const { outcome, resources } of this.attempts.values()) {
+      if (outcome !== "running") continue;
+      use.cpu += resources.cpu;
+      use.memoryGiB += resources.memoryGiB;
+      use.gpus += resources.gpu;
+    }
+    return use;
   }
 
   summary(): TaskSummary[] {
@@ -63,50 +136,27 @@ export class RunRecorder {
       list.push(record);
       byTask.set(record.task, list);
     }
+    const mean = (values: number[]) => (values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length);
+    // reduce, not Math.max(...values): a fan-out of 100k attempts would overflow the call stack.
+    const range = (values: number[]) => [values.reduce((a, b) => Math.min(a, b)), values.reduce((a, b) => Math.max(a, b))] as const;
     return [...byTask].map(([task, records]) => {
       const started = records.filter((r) => r.startedAt !== undefined);
       const finished = started.filter((r) => r.finishedAt !== undefined);
-      const mean = (values: number[]) => (values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length);
-      const range = (values: number[]) => [Math.min(...values), Math.max(...values)] as const;
       return {
         task,
         attempts: records.length,
-        failed: records.filter((r) => r.outcome === "error").length,
+        failed: records.filter((r) => r.outcome === "error" || r.outcome === "cancelled").length,
         cpu: range(records.map((r) => r.resources.cpu)),
         memoryGiB: range(records.map((r) => r.resources.memoryGiB)),
-        gpu: Math.max(...records.map((r) => r.resources.gpu)),
+        gpu: records.reduce((most, r) => Math.max(most, r.resources.gpu), 0),
         meanWait: mean(started.map((r) => (r.startedAt as number) - r.queuedAt)),
         meanRun: mean(finished.map((r) => (r.finishedAt as number) - (r.startedAt as number))),
       };
     });
   }
 
-  private queued(event: TaskEvent): void {
-    this.attempts.set(event.id, {
-      id: event.id,
-      task: event.task,
-      attempt: event.attempt,
-      resources: event.resources,
-      gpus: [],
-      queuedAt: event.queuedAt,
-      startedAt: undefined,
-      finishedAt: undefined,
-      outcome: "queued",
-    });
-    this.changed();
-  }
-
-  private update(event: TaskEvent, outcome: AttemptRecord["outcome"]): void {
-    const record = this.attempts.get(event.id);
-    if (record === undefined) return;
-    record.outcome = outcome;
-    if (event.startedAt !== undefined) record.startedAt = event.startedAt;
-    if (event.finishedAt !== undefined) record.finishedAt = event.finishedAt;
-    if (event.gpus !== undefined) (record as { gpus: readonly number[] }).gpus = event.gpus;
-    this.changed();
-  }
-
-  private changed(): void {
-    for (const listener of this.listeners) listener();
+  private changed(id: string): void {
+    const record = this.attempts.get(id) as AttemptRecord;
+    for (const listener of this.listeners) listener(record);
   }
 }

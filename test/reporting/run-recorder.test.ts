@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { customTask, LocalScheduler, ManualClock, RunRecorder } from "../../src/index.js";
 import { flush } from "../helpers/manual-clock.js";
+import { resources } from "../helpers/records.js";
 
 describe("RunRecorder", () => {
   it("records each attempt's wait and run time on the scheduler's clock, and summarises per task", async () => {
@@ -13,10 +14,12 @@ describe("RunRecorder", () => {
     });
     const calls = Promise.allSettled([1, 2, 1].map((n) => step.with({ scheduler: local })(n)));
     await flush();
-    expect(recorder.counts()).toEqual({ queued: 1, running: 2, ok: 0, error: 0 });
+    expect(recorder.counts()).toEqual({ queued: 1, running: 2, ok: 0, error: 0, cancelled: 0 });
+    expect(recorder.inUse()).toEqual({ cpu: 2, memoryGiB: 2, gpus: 0 });
     while (clock.runNext()) await flush();
     expect((await calls).map((c) => c.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
-    expect(recorder.counts()).toEqual({ queued: 0, running: 0, ok: 2, error: 1 });
+    expect(recorder.counts()).toEqual({ queued: 0, running: 0, ok: 2, error: 1, cancelled: 0 });
+    expect(recorder.inUse()).toEqual({ cpu: 0, memoryGiB: 0, gpus: 0 });
     const [summary] = recorder.summary();
     expect(summary).toMatchObject({ task: "step", attempts: 3, failed: 1, cpu: [1, 2], memoryGiB: [1, 1], gpu: 0 });
     // Two 1-cpu calls start at 0; the 2-cpu call waits for both (100 ms), runs 200 ms.
@@ -28,5 +31,20 @@ describe("RunRecorder", () => {
     ]);
     expect(summary?.meanWait).toBeCloseTo(100 / 3, 6);
     expect(summary?.meanRun).toBeCloseTo(400 / 3, 6);
+  });
+
+  it("closes attempts still open when the run ends as cancelled, at the given time", () => {
+    const clock = new ManualClock();
+    const recorder = new RunRecorder(undefined, { clock });
+    recorder.queued({ id: "a", task: "t", attempt: 1, resources: resources(1, 1) });
+    recorder.queued({ id: "b", task: "t", attempt: 1, resources: resources(1, 1) });
+    clock.advanceTo(50);
+    recorder.started("a");
+    clock.advanceTo(75);
+    recorder.close();
+    const [a, b] = [...recorder.attempts.values()];
+    expect(a).toMatchObject({ startedAt: 50, finishedAt: 75, outcome: "cancelled" });
+    expect(b).toMatchObject({ startedAt: undefined, finishedAt: 75, outcome: "cancelled" });
+    expect(recorder.summary()[0]).toMatchObject({ attempts: 2, failed: 2 });
   });
 });

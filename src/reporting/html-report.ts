@@ -1,0 +1,111 @@
+/**
+ * A self-contained HTML report of a run: headline figures (how busy each resource was against the
+ * capacity), a chart per resource over time, the timeline of attempts and the per-task summary.
+ * No scripts, fonts or images from elsewhere: it opens offline and can be mailed as one file.
+ */
+import { formatGiB } from "../resources/quantity.js";
+import { attemptTimeline, type ResourceChart, resourceChart, taskColours, timeAxis } from "./charts.js";
+import type { AttemptRecord, RunRecorder } from "./run-recorder.js";
+import { escapeHtml, formatDuration, formatNumber } from "./svg.js";
+import { type Usage, peakUsage, usageOverTime, utilisation } from "./usage.js";
+
+export interface RunReportInput {
+  /** The heading, e.g. the command that ran. */
+  readonly title: string;
+  /** Where it ran, e.g. "the local machine (2 cores, 23.5 GiB)" or "Slurm". */
+  readonly scheduler: string;
+  /** What the machine or cluster offers; undefined when unknown (no capacity lines). */
+  readonly capacity: Usage | undefined;
+  readonly recorder: RunRecorder;
+  /** Wall-clock time of the run's start, shown in the heading. */
+  readonly startedAt: Date;
+  /** How the run ended: the error's one-line message when it failed. */
+  readonly error?: string;
+}
+
+const STYLE = `
+body{font:14px/1.45 system-ui,-apple-system,"DejaVu Sans",sans-serif;color:#1d2433;margin:24px auto;max-width:1000px;padding:0 16px}
+h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:28px 0 8px}.sub{color:#5b6475;margin:0 0 16px}
+.cards{display:flex;flex-wrap:wrap;gap:12px}.card{border:1px solid #dde2ea;border-radius:8px;padding:10px 14px;min-width:150px}
+.card b{display:block;font-size:20px}.card span{color:#5b6475;font-size:12px}
+.failed{background:#fdecec;border:1px solid #f3b7b7;border-radius:8px;padding:10px 14px;margin:12px 0}
+svg{display:block;margin:6px 0;max-width:100%;height:auto}.grid{stroke:#eef1f5}.tick{font-size:11px;fill:#5b6475}
+.axis-label{font-size:12px;font-weight:600;fill:#1d2433}.used{fill:#4a86d8}
+.idle{fill:url(#idle)}.capacity{stroke:#c0392b;stroke-width:1.5;stroke-dasharray:6 4}.capacity-label{font-size:11px;fill:#c0392b}
+.wait{opacity:.22}.attempt[data-outcome=error] .run,.attempt[data-outcome=cancelled] .run{fill:#d64545}
+.legend{display:flex;flex-wrap:wrap;gap:12px;font-size:12px;color:#5b6475}.legend i{display:inline-block;width:12px;height:12px;border-radius:2px;margin-right:4px;vertical-align:-2px}
+table{border-collapse:collapse;width:100%;font-size:13px}th,td{text-align:left;padding:5px 8px;border-bottom:1px solid #eef1f5}th{color:#5b6475;font-weight:600}
+td.n{text-align:right;font-variant-numeric:tabular-nums}footer{margin-top:28px;color:#8a92a3;font-size:12px}`;
+
+const PATTERN = `<svg width="0" height="0" style="position:absolute" aria-hidden="true"><defs><pattern id="idle" width="8" height="8" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="8" height="8" fill="#fbf3f2"/><line x1="0" y1="0" x2="0" y2="8" stroke="#efc9c4" stroke-width="3"/></pattern></defs></svg>`;
+
+const percent = (share: number | undefined) => (share === undefined ? "–" : `${Math.round(share * 100)}%`);
+const cores = (n: number) => `${formatNumber(n)} cores`;
+
+function card(value: string, label: string): string {
+  return `<div class="card"><b>${escapeHtml(value)}</b><span>${escapeHtml(label)}</span></div>`;
+}
+
+function summaryTable(recorder: RunRecorder, colours: ReadonlyMap<string, string>): string {
+  const range = ([low, high]: readonly [number, number], format: (n: number) => string) => (low === high ? format(low) : `${format(low)} – ${format(high)}`);
+  const rows = recorder
+    .summary()
+    .map(
+      (t) =>
+        `<tr><td><i style="display:inline-block;width:10px;height:10px;border-radius:2px;background:${colours.get(t.task)}"></i> ${escapeHtml(t.task)}</td>` +
+        `<td class="n">${t.attempts}</td><td class="n">${t.failed}</td><td class="n">${range(t.cpu, formatNumber)}</td><td class="n">${range(t.memoryGiB, formatGiB)}</td>` +
+        `<td class="n">${t.gpu}</td><td class="n">${formatDuration(t.meanWait)}</td><td class="n">${formatDuration(t.meanRun)}</td></tr>`,
+    )
+    .join("");
+  return `<table class="summary"><thead><tr><th>task</th><th>attempts</th><th>failed</th><th>cpu</th><th>memory</th><th>gpu</th><th>mean wait</th><th>mean run</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+export function renderReport(input: RunReportInput): string {
+  const records: AttemptRecord[] = [...input.recorder.attempts.values()];
+  const from = records.reduce((min, r) => Math.min(min, r.queuedAt), Number.POSITIVE_INFINITY);
+  const to = records.reduce((max, r) => Math.max(max, r.finishedAt ?? r.startedAt ?? r.queuedAt), Number.NEGATIVE_INFINITY);
+  const [start, end] = records.length === 0 ? [0, 0] : [from, to];
+  const points = usageOverTime(records, end);
+  const peak = peakUsage(points);
+  const capacity = input.capacity;
+  const busy = capacity === undefined ? undefined : utilisation(points, capacity, start, end);
+  const counts = input.recorder.counts();
+  const axis = timeAxis(start, end);
+  const colours = taskColours(records);
+
+  const charts: ResourceChart[] = [
+    { resource: "cpu", label: "CPU (cores)", format: formatNumber, capacity: capacity?.cpu },
+    { resource: "memoryGiB", label: "memory", format: (v) => (v === 0 ? "0" : formatGiB(v)), capacity: capacity?.memoryGiB },
+  ];
+  if ((capacity?.gpus ?? 0) > 0 || peak.gpus > 0) charts.push({ resource: "gpus", label: "GPUs", format: formatNumber, capacity: capacity?.gpus });
+
+  const cards = [
+    card(formatDuration(end - start), "wall time"),
+    card(`${counts.ok} / ${records.length}`, `attempts ok${counts.error + counts.cancelled > 0 ? `, ${counts.error + counts.cancelled} failed` : ""}`),
+    card(percent(busy?.cpu), capacity === undefined ? "CPU busy (capacity unknown)" : `CPU busy of ${cores(capacity.cpu)} · peak ${formatNumber(peak.cpu)}`),
+    card(percent(busy?.memoryGiB), capacity === undefined ? "memory busy" : `memory busy of ${formatGiB(capacity.memoryGiB)} · peak ${formatGiB(peak.memoryGiB)}`),
+  ];
+  if (charts.length === 3) cards.push(card(percent(busy?.gpus), `GPUs busy of ${capacity?.gpus ?? "?"} · peak ${peak.gpus}`));
+  const legend = [...colours].map(([task, colour]) => `<span><i style="background:${colour}"></i>${escapeHtml(task)}</span>`).join("");
+
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${escapeHtml(input.title)} · taskfit report</title><style>${STYLE}</style></head>
+<body>${PATTERN}
+<h1>${escapeHtml(input.title)}</h1>
+<p class="sub">on ${escapeHtml(input.scheduler)} · started ${escapeHtml(input.startedAt.toISOString())}</p>
+${input.error === undefined ? "" : `<div class="failed" role="alert"><b>The run failed:</b> ${escapeHtml(input.error)}</div>`}
+<div class="cards">${cards.join("")}</div>
+<h2>Resources in use against capacity</h2>
+<p class="sub">Blue is what running tasks held; the hatched band below the dashed capacity line is capacity nobody used.</p>
+${charts.map((chart) => resourceChart(chart, points, axis)).join("\n")}
+<h2>Attempts</h2>
+<p class="sub">Pale: queued, waiting for room; solid: running; red: failed or cancelled. Hover a bar for its request.</p>
+<div class="legend">${legend}</div>
+${attemptTimeline(records, axis, colours)}
+<h2>Per task</h2>
+${summaryTable(input.recorder, colours)}
+<footer>Made by taskfit. Times are relative to the first task queued.</footer>
+</body></html>
+`;
+}

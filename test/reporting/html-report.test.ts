@@ -1,0 +1,54 @@
+import { describe, expect, it } from "vitest";
+import { renderReport } from "../../src/reporting/html-report.js";
+import { recorderOf, type Span } from "../helpers/records.js";
+
+const spans: Span[] = [
+  { task: "align", cpu: 2, memoryGiB: 4, queued: 0, start: 0, end: 1000 },
+  { task: "align", cpu: 2, memoryGiB: 4, queued: 0, start: 1000, end: 2000, ok: false },
+  { task: "call", cpu: 1, memoryGiB: 1, queued: 500, start: 1000, end: 1500 },
+];
+
+const render = (over: Partial<Parameters<typeof renderReport>[0]> = {}, records = spans) =>
+  renderReport({ title: "taskfit run x.ts", scheduler: "the local machine", capacity: { cpu: 4, memoryGiB: 8, gpus: 0 }, recorder: recorderOf(records), startedAt: new Date(0), ...over });
+
+describe("renderReport", () => {
+  it("draws a chart per resource with its capacity line, and one bar group per attempt", () => {
+    const html = render();
+    expect(html.match(/<svg class="chart" data-resource="(\w+)"/g)).toEqual(['<svg class="chart" data-resource="cpu"', '<svg class="chart" data-resource="memoryGiB"']);
+    expect(html).toContain('data-resource="cpu" data-capacity="4" data-peak="3"');
+    expect(html).toContain('data-resource="memoryGiB" data-capacity="8" data-peak="5"');
+    expect(html.match(/<line class="capacity"/g)).toHaveLength(2);
+    expect(html.match(/<g class="attempt"/g)).toHaveLength(3);
+    expect(html.match(/data-outcome="error"/g)).toHaveLength(1);
+    // Busy: cpu (2×1000 + 2×1000 + 1×500) / (4×2000) = 56%; memory (4000 + 4000 + 500) / 16000 = 53%.
+    expect(html).toContain("<b>56%</b>");
+    expect(html).toContain("<b>53%</b>");
+  });
+
+  it("adds a GPU chart only when the machine has GPUs or a task used one", () => {
+    expect(render()).not.toContain('data-resource="gpus"');
+    expect(render({ capacity: { cpu: 4, memoryGiB: 8, gpus: 2 } })).toContain('data-resource="gpus" data-capacity="2"');
+    expect(render({ capacity: undefined }, [{ task: "train", cpu: 1, memoryGiB: 1, gpu: 1, queued: 0, start: 0, end: 10 }])).toContain('data-resource="gpus" data-capacity=""');
+  });
+
+  it("draws no capacity line when the capacity is unknown", () => {
+    const html = render({ capacity: undefined });
+    expect(html).not.toContain('<line class="capacity"');
+    expect(html).toContain("CPU busy (capacity unknown)");
+  });
+
+  it("escapes task names and the error, and loads nothing from elsewhere", () => {
+    const html = render({ error: 'TASK_EXECUTION_FAILED: <img src=x onerror="alert(1)">' }, [{ task: "<script>alert(1)</script>", cpu: 1, memoryGiB: 1, queued: 0, start: 0, end: 10 }]);
+    expect(html).not.toContain("<script>");
+    expect(html).not.toContain("<img");
+    expect(html).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
+    expect(html).toContain('role="alert"');
+    expect(html).not.toMatch(/\b(src|href)=["']?(https?:)?\/\//);
+  });
+
+  it("renders an empty run (the workflow failed before any task) without NaN", () => {
+    const html = render({ error: "boom" }, []);
+    expect(html).not.toMatch(/NaN|Infinity/);
+    expect(html.match(/<g class="attempt"/g)).toBeNull();
+  });
+});
