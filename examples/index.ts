@@ -1,6 +1,7 @@
 /**
- * `npm run example`: runs the seed's examples on this machine and prints what each call resolved
- * to, then a fan-out workflow with live progress and a summary. The examples work on real files:
+ * `npm run example`, first part: runs the seed's examples on this machine and prints what each
+ * call resolved to. (The second part is the `taskfit` command running the cohort workflow in
+ * cohort.ts with live progress, a summary and an HTML report.) The examples work on real files:
  * sparse files, so their logical size is large while they take no disk.
  */
 import { mkdtemp, rm, truncate, writeFile } from "node:fs/promises";
@@ -19,8 +20,6 @@ import {
 import { embed, sortReads } from "./custom.js";
 import { myTask } from "./dynamic.js";
 import { countLines, Models, normalise } from "./presets.js";
-import { printSummary, showProgress } from "./progress.js";
-import { cohortWorkflow } from "./workflow.js";
 
 const MiB = 1024 ** 2;
 
@@ -86,16 +85,8 @@ async function main(): Promise<void> {
     await run("embed(sentence)", embed, "resources follow the data");
     await run("myTask(3 files, 2)", myTask, few, 2);
     await run("myTask(12 files, 1)", myTask, many, 1);
-    console.log("\nThe seed's examples, and what each call asked for:");
+    console.log("The seed's examples, and what each call asked for:");
     print(rows);
-
-    const samples = await sparseFiles(dir, Array.from({ length: 16 }, (_, i) => (20 + i * 15) * MiB));
-    console.log(`\nA cohort workflow over ${samples.length} samples on this machine:`);
-    const progress = showProgress(local);
-    const result = await cohortWorkflow(samples);
-    progress.stop();
-    console.log(JSON.stringify(result));
-    printSummary(local, progress.recorder);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -62,7 +62,16 @@ export { currentTask, type RunningTask } from "./schedulers/context.js";
 export { systemClock, type Clock } from "./schedulers/clock.js";
 export { ManualClock } from "./schedulers/manual-clock.js";
 export { getDefaultScheduler, setDefaultScheduler } from "./schedulers/default.js";
-export { RunRecorder, type AttemptRecord, type TaskSummary } from "./reporting/run-recorder.js";
+export {
+  AttemptOutcome,
+  RunRecorder,
+  type AttemptRecord,
+  type RecordableScheduler,
+  type RunRecorderOptions,
+  type TaskSummary,
+} from "./reporting/run-recorder.js";
+export { renderReport, type RunReportInput } from "./reporting/html-report.js";
+export { peakUsage, usageOverTime, utilisation, type ResourceTotals, type UsagePoint } from "./reporting/usage.js";
 export { SlurmScheduler, type SlurmSchedulerOptions, type SlurmSchedulerEvents } from "./schedulers/slurm/slurm-scheduler.js";
 export {
   KubernetesScheduler,

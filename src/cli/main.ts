@@ -1,15 +1,17 @@
 #!/usr/bin/env node
 /**
- * The `taskfit` command: presets, resolve, plan. Every command exits 0 on success and 1 with one
- * clear line on error; data commands take --json.
+ * The `taskfit` command: presets, resolve, plan, run. Every command exits 0 on success and 1 with
+ * one clear line on error; data commands take --json.
  */
-import Table from "cli-table3";
 import { Command } from "commander";
 import { ResourceSpecError, TaskfitError } from "../errors.js";
 import { PRESETS } from "../resources/presets.js";
 import { resolveResources } from "../task/task.js";
 import { parseArgs } from "./args.js";
 import { loadTask } from "./load-task.js";
+import { type RunFlags, runCommand } from "./run.js";
+import { schedulerOptions } from "./scheduler-options.js";
+import { table as makeTable } from "./table.js";
 
 const program = new Command("taskfit")
   .description("Declare what each task needs; see what a call asks for and where it would run.")
@@ -22,7 +24,7 @@ program
   .addHelpText("after", "\nExamples:\n  taskfit presets\n  taskfit presets --json")
   .action((options: { json?: boolean }) => {
     if (options.json) return print(JSON.stringify(PRESETS, null, 2));
-    const table = new Table({ head: ["preset", "cpu", "memory (GiB)", "gpus", "gpu type", "VRAM per GPU (GiB)"] });
+    const table = makeTable(["preset", "cpu", "memory (GiB)", "gpus", "gpu type", "VRAM per GPU (GiB)"]);
     for (const [name, p] of Object.entries(PRESETS)) {
       table.push([name, p.cpu, p.memoryGiB, p.gpu, p.gpuType ?? "", p.gpuMemoryGiB ?? ""]);
     }
@@ -42,7 +44,7 @@ program
     const task = await loadTask(module, name);
     const resources = await resolveResources(task, parseArgs(options.args, options.file));
     if (options.json) return print(JSON.stringify(resources, null, 2));
-    const table = new Table({ head: ["field", "value"] });
+    const table = makeTable(["field", "value"]);
     table.push(["cpu", resources.cpu], ["memoryGiB", resources.memoryGiB], ["storageGiB", resources.storageGiB ?? "(scheduler default)"]);
     table.push(["gpu", resources.gpu], ["gpuType", resources.gpuType ?? "-"], ["source", JSON.stringify(resources.source)]);
     print(table.toString());
@@ -79,6 +81,33 @@ program
     throw new ResourceSpecError({ field: "--target", value: options.target, expected: "slurm or kubernetes" });
   });
 
+const run = program
+  .command("run")
+  .description("run a task, or the module's default export as a workflow, with live progress and a summary")
+  .argument("<module>", "the module (.ts works)")
+  .argument("[task]", "the task to run; without it, the module's default export is called as a workflow")
+  .option("--args <json>", "the arguments as a JSON array")
+  .option("--file <path>", "an argument before those of --args: a TaskFile (a,b,c for a list of them)", collect, [])
+  .option("--report <file>", "write a self-contained HTML report: a timeline of the run against capacity")
+  .option("--json", "print one JSON document: the result, the per-task summary, peak use and utilisation")
+  .option("--no-progress", "no live progress on stderr");
+for (const option of schedulerOptions()) run.addOption(option);
+run
+  .addHelpText(
+    "after",
+    `
+The result goes to stdout (as JSON); progress, the summary table and errors go to stderr.
+
+Examples:
+  taskfit run examples/cohort.ts --args '[16]' --oversize clamp --report run.html
+  taskfit run examples/dynamic.ts myTask --file a.fq,b.fq --args '[3]'
+  taskfit run pipeline.ts align --file s1.fq --args '[4]' --scheduler slurm --work-dir /shared/jobs
+  taskfit run pipeline.ts --scheduler kubernetes --image ghcr.io/lab/pipeline:1 --namespace ml --json`,
+  )
+  .action(async (module: string, name: string | undefined, options: RunFlags) => {
+    process.exitCode = await runCommand(module, name, options);
+  });
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
@@ -87,8 +116,13 @@ function print(text: string): void {
   process.stdout.write(`${text}\n`);
 }
 
-program.parseAsync(process.argv).catch((error: unknown) => {
-  const code = error instanceof TaskfitError ? `${error.code}: ` : "";
-  process.stderr.write(`taskfit: ${code}${error instanceof Error ? error.message.split("\n")[0] : String(error)}\n`);
-  process.exit(1);
-});
+program.parseAsync(process.argv).then(
+  // Exit now: a cluster client's keep-alive sockets or a task still ignoring its abort signal
+  // would otherwise hold the process open after the run has ended.
+  () => process.exit(process.exitCode ?? 0),
+  (error: unknown) => {
+    const code = error instanceof TaskfitError ? `${error.code}: ` : "";
+    process.stderr.write(`taskfit: ${code}${error instanceof Error ? error.message.split("\n")[0] : String(error)}\n`);
+    process.exit(1);
+  },
+);

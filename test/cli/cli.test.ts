@@ -1,6 +1,6 @@
 /** The built `taskfit` binary, run as a user runs it: a subprocess, checked by output and exit code. */
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtemp, truncate, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -78,10 +78,82 @@ describe("taskfit plan", () => {
 
 describe("help", () => {
   it("shows examples for each command", () => {
-    for (const command of ["presets", "resolve", "plan"]) {
+    for (const command of ["presets", "resolve", "plan", "run"]) {
       const out = cli(command, "--help");
       expect(out.code).toBe(0);
       expect(out.stdout).toContain("Examples:");
     }
+  });
+});
+
+describe("taskfit run", () => {
+  const FIXTURE = "test/fixtures/cli-workflow.ts";
+  const LOCAL = ["--cpu", "2", "--memory", "4Gi", "--gpus", "0"];
+
+  it("runs one task: the result on stdout, a line per attempt and the summary on stderr", () => {
+    const out = cli("run", FIXTURE, "square", "--args", "[7]", ...LOCAL);
+    expect(out.code).toBe(0);
+    expect(JSON.parse(out.stdout)).toBe(49);
+    expect(out.stderr).toMatch(/\[1\/1\] ok {4}square \(attempt 1\) 1 cpu, 256 MiB/);
+    expect(out.stderr).toMatch(/│ square +│ 1 +│ 0 +│ 1 +│ 256 MiB/);
+    expect(out.stderr).toMatch(/peak use: cpu 1 of 2 cores, busy \d+% of the time; memory 256 MiB of 4 GiB/);
+  });
+
+  it("runs the default export as a workflow; --json gives the result, counts, per-task summary and utilisation", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "taskfit-run-"));
+    const report = join(dir, "run.html");
+    const out = cli("run", FIXTURE, "--args", "[5]", "--json", "--report", report, ...LOCAL);
+    expect(out.code).toBe(0);
+    const json = JSON.parse(out.stdout);
+    expect(json).toMatchObject({ ok: true, result: { count: 5, sum: 30 }, capacity: { cpu: 2, memoryGiB: 4, gpus: 0 }, attempts: { ok: 6, error: 1, cancelled: 0 }, report });
+    expect(json.tasks).toEqual([
+      expect.objectContaining({ task: "square", attempts: 5, failed: 0, cpu: [1, 1] }),
+      expect.objectContaining({ task: "flaky", attempts: 2, failed: 1 }),
+    ]);
+    expect(json.peak.cpu).toBeLessThanOrEqual(2);
+    expect(json.busy.cpu).toBeGreaterThan(0);
+    expect(json.busy.cpu).toBeLessThanOrEqual(1);
+    const html = await readFile(report, "utf8");
+    expect(html.match(/<g class="attempt"/g)).toHaveLength(7);
+    expect(html).toContain('data-resource="cpu" data-capacity="2"');
+  });
+
+  it("exits 1 with the task's error in one line, and still writes the report", async () => {
+    const report = join(await mkdtemp(join(tmpdir(), "taskfit-run-")), "failed.html");
+    const out = cli("run", FIXTURE, "boom", "--args", '["bad sample sheet"]', "--report", report, ...LOCAL);
+    expect(out.code).toBe(1);
+    expect(out.stdout).toBe("");
+    expect(out.stderr.trim().split("\n").at(-1)).toMatch(/^taskfit: TASK_EXECUTION_FAILED: .*`boom`.*bad sample sheet/);
+    expect(await readFile(report, "utf8")).toMatch(/role="alert"><b>The run failed:<\/b> TASK_EXECUTION_FAILED/);
+  });
+
+  it("refuses a task larger than the machine before running it", () => {
+    const out = cli("run", FIXTURE, "huge", ...LOCAL);
+    expect(out.code).toBe(1);
+    expect(out.stderr).toMatch(/taskfit: UNSCHEDULABLE: .*`huge`/);
+  });
+
+  it("prints a result that is not JSON data as Node shows it rather than losing it", () => {
+    const out = cli("run", FIXTURE, "bigNumber", ...LOCAL);
+    expect(out.code).toBe(0);
+    expect(out.stdout.trim()).toBe(String(2n ** 70n) + "n");
+  });
+
+  it("says what the module offers when it has no default export and no task was named", () => {
+    const out = cli("run", "examples/dynamic.ts", ...LOCAL);
+    expect(out.code).toBe(1);
+    expect(out.stderr).toMatch(/RESOURCE_SPEC_INVALID: Expected examples\/dynamic.ts to export a workflow function as default, or a task name .*tasks found: myTask/);
+  });
+
+  it("checks the scheduler options before running anything", () => {
+    expect(cli("run", FIXTURE, "square", "--scheduler", "mars").stderr).toMatch(/'mars' is invalid.*local, slurm, kubernetes/);
+    const k8s = cli("run", FIXTURE, "square", "--scheduler", "kubernetes");
+    expect(k8s.code).toBe(1);
+    expect(k8s.stderr).toMatch(/RESOURCE_SPEC_INVALID: Expected the container image .*field `--image`/);
+    const cpu = cli("run", FIXTURE, "square", "--cpu", "lots");
+    expect(cpu.code).toBe(1);
+    expect(cpu.stderr).toMatch(/Expected .*got `"lots"` \(string\) \(field `--cpu`\)/);
+    const poll = cli("run", FIXTURE, "square", "--scheduler", "slurm", "--poll-ms", "0");
+    expect(poll.stderr).toMatch(/from 10 up, got `"0"`.*field `--poll-ms`/);
   });
 });

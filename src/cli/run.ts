@@ -1,0 +1,138 @@
+/**
+ * `taskfit run <module> [<task>]`: runs one task, or the module's default export as a workflow,
+ * on the chosen scheduler, with live progress on stderr, the result on stdout, a summary table at
+ * the end and, with --report, a self-contained HTML timeline of the run against capacity.
+ */
+import { writeFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { inspect } from "node:util";
+import { ResourceSpecError, TaskfitError } from "../errors.js";
+import { formatGiB } from "../resources/quantity.js";
+import { renderReport } from "../reporting/html-report.js";
+import { RunRecorder } from "../reporting/run-recorder.js";
+import { formatDuration, formatNumber } from "../reporting/svg.js";
+import { peakUsage, type ResourceTotals, usageOverTime, utilisation } from "../reporting/usage.js";
+import { setDefaultScheduler } from "../schedulers/default.js";
+import type { AnyFunction } from "../task/types.js";
+import { parseArgs } from "./args.js";
+import { importModule, loadTask, tasksIn } from "./load-task.js";
+import { showProgress } from "./progress.js";
+import { table as makeTable } from "./table.js";
+import { describeScheduler, makeScheduler, type SchedulerFlags, totalCapacity } from "./scheduler-options.js";
+
+export interface RunFlags extends SchedulerFlags {
+  readonly args?: string;
+  readonly file: string[];
+  readonly json?: boolean;
+  readonly report?: string;
+  /** false with --no-progress */
+  readonly progress: boolean;
+}
+
+/** The module's default export, called as a workflow: a plain async function that calls tasks. */
+async function loadWorkflow(path: string): Promise<AnyFunction> {
+  const { url, exports } = await importModule(path);
+  const workflow = exports.default;
+  if (typeof workflow === "function") return workflow as AnyFunction;
+  const tasks = tasksIn(url, exports);
+  throw new ResourceSpecError({
+    field: "default export",
+    value: workflow,
+    expected: `${path} to export a workflow function as default, or a task name after the module (tasks found: ${tasks.length > 0 ? tasks.join(", ") : "none"})`,
+  });
+}
+
+/** The result as JSON, or, when it is not JSON data (a BigInt, a cycle), as util.inspect shows it: never lost. */
+function printable(result: unknown): { json: true; text: string } | { json: false; text: string } {
+  try {
+    const text = JSON.stringify(result, null, 2);
+    if (text !== undefined) return { json: true, text };
+  } catch {
+    // fall through to inspect
+  }
+  return { json: false, text: inspect(result, { depth: null }) };
+}
+
+function errorLine(error: unknown): string {
+  const code = error instanceof TaskfitError ? `${error.code}: ` : "";
+  return `${code}${error instanceof Error ? (error.message.split("\n")[0] as string) : String(error)}`;
+}
+
+function summaryTable(recorder: RunRecorder): string {
+  const range = ([low, high]: readonly [number, number], format: (n: number) => string) => (low === high ? format(low) : `${format(low)} - ${format(high)}`);
+  const table = makeTable(["task", "attempts", "failed", "cpu", "memory", "gpu", "mean wait", "mean run"], process.stderr);
+  for (const t of recorder.summary()) {
+    table.push([t.task, t.attempts, t.failed, range(t.cpu, formatNumber), range(t.memoryGiB, formatGiB), t.gpu, formatDuration(t.meanWait), formatDuration(t.meanRun)]);
+  }
+  return table.toString();
+}
+
+interface RunFigures {
+  readonly wallMs: number;
+  readonly peak: ResourceTotals;
+  readonly busy: { readonly [K in keyof ResourceTotals]: number | undefined } | undefined;
+}
+
+function figures(recorder: RunRecorder, capacity: ResourceTotals | undefined): RunFigures {
+  const records = [...recorder.attempts.values()];
+  const from = records.reduce((min, r) => Math.min(min, r.queuedAt), Number.POSITIVE_INFINITY);
+  const to = records.reduce((max, r) => Math.max(max, r.finishedAt ?? r.queuedAt), Number.NEGATIVE_INFINITY);
+  if (records.length === 0) return { wallMs: 0, peak: { cpu: 0, memoryGiB: 0, gpus: 0 }, busy: undefined };
+  const points = usageOverTime(records, to);
+  return { wallMs: to - from, peak: peakUsage(points), busy: capacity && utilisation(points, capacity, from, to) };
+}
+
+function usageLine({ peak, busy, wallMs }: RunFigures, capacity: ResourceTotals | undefined): string {
+  const pct = (share: number | undefined) => (share === undefined ? "" : `, busy ${Math.round(share * 100)}% of the time`);
+  const of = (value: string, cap: string | undefined) => (cap === undefined ? value : `${value} of ${cap}`);
+  const parts = [
+    `cpu ${of(formatNumber(peak.cpu), capacity && `${formatNumber(capacity.cpu)} cores`)}${pct(busy?.cpu)}`,
+    `memory ${of(formatGiB(peak.memoryGiB), capacity && formatGiB(capacity.memoryGiB))}${pct(busy?.memoryGiB)}`,
+  ];
+  if ((capacity?.gpus ?? 0) > 0 || peak.gpus > 0) parts.push(`gpu ${of(String(peak.gpus), capacity && String(capacity.gpus))}${pct(busy?.gpus)}`);
+  return `tasks ran for ${formatDuration(wallMs)}; peak use: ${parts.join("; ")}`;
+}
+
+/** Runs it; returns the exit code (0 when the task or workflow returned, 1 when it threw). */
+export async function runCommand(module: string, name: string | undefined, flags: RunFlags): Promise<number> {
+  const scheduler = await makeScheduler(flags);
+  const target = name === undefined ? await loadWorkflow(module) : await loadTask(module, name);
+  const args = parseArgs(flags.args, flags.file);
+  const capacity = await totalCapacity(scheduler);
+  setDefaultScheduler(scheduler);
+  const recorder = new RunRecorder(scheduler);
+  const startedAt = new Date();
+  const progress = flags.progress ? showProgress(recorder, { stream: process.stderr, capacity, live: process.stderr.isTTY === true }) : undefined;
+  let result: unknown;
+  let failure: unknown;
+  try {
+    result = await target(...args);
+  } catch (error) {
+    failure = error;
+  }
+  progress?.stop();
+  recorder.close();
+
+  const title = `taskfit run ${module}${name === undefined ? "" : ` ${name}`}`;
+  const where = describeScheduler(flags, capacity);
+  let report: string | undefined;
+  if (flags.report !== undefined) {
+    report = resolve(flags.report);
+    const html = renderReport({ title, scheduler: where, capacity, recorder, startedAt, ...(failure !== undefined && { error: errorLine(failure) }) });
+    await writeFile(report, html);
+  }
+  const run = figures(recorder, capacity);
+  if (flags.json) {
+    const error = failure === undefined ? undefined : { name: (failure as Error).name, code: (failure as TaskfitError).code, message: (failure as Error).message };
+    const shown = printable(result);
+    const value = shown.json || result === undefined ? { result } : { resultText: shown.text };
+    const out = { ok: failure === undefined, ...value, error, scheduler: where, capacity, ...run, attempts: recorder.counts(), tasks: recorder.summary(), report };
+    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+  } else {
+    if (failure === undefined && result !== undefined) process.stdout.write(`${printable(result).text}\n`);
+    if (recorder.attempts.size > 0) process.stderr.write(`${summaryTable(recorder)}\n${usageLine(run, capacity)}\n`);
+    if (report !== undefined) process.stderr.write(`report: ${report}\n`);
+  }
+  if (failure !== undefined) process.stderr.write(`taskfit: ${errorLine(failure)}\n`);
+  return failure === undefined ? 0 : 1;
+}
