@@ -7,7 +7,7 @@ import { formatGiB } from "../resources/quantity.js";
 import { attemptTimeline, type ResourceChart, resourceChart, taskColours, timeAxis } from "./charts.js";
 import type { AttemptRecord, RunRecorder } from "./run-recorder.js";
 import { escapeHtml, formatDuration, formatNumber } from "./svg.js";
-import { type Usage, peakUsage, usageOverTime, utilisation } from "./usage.js";
+import { type ResourceTotals, peakUsage, usageOverTime, utilisation } from "./usage.js";
 
 export interface RunReportInput {
   /** The heading, e.g. the command that ran. */
@@ -15,7 +15,7 @@ export interface RunReportInput {
   /** Where it ran, e.g. "the local machine (2 cores, 23.5 GiB)" or "Slurm". */
   readonly scheduler: string;
   /** What the machine or cluster offers; undefined when unknown (no capacity lines). */
-  readonly capacity: Usage | undefined;
+  readonly capacity: ResourceTotals | undefined;
   readonly recorder: RunRecorder;
   /** Wall-clock time of the run's start, shown in the heading. */
   readonly startedAt: Date;

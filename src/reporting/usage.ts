@@ -4,7 +4,7 @@
  */
 import type { AttemptRecord } from "./run-recorder.js";
 
-export interface Usage {
+export interface ResourceTotals {
   /** unit: cores */
   readonly cpu: number;
   /** unit: GiB */
@@ -12,7 +12,7 @@ export interface Usage {
   readonly gpus: number;
 }
 
-export interface UsagePoint extends Usage {
+export interface UsagePoint extends ResourceTotals {
   /** unit: ms on the recorder's clock; the usage holds from here to the next point */
   readonly at: number;
   /** Attempts running from here. */
@@ -25,7 +25,7 @@ export function heldSpan(record: AttemptRecord, end: number): readonly [number, 
   return [record.startedAt, record.finishedAt ?? end];
 }
 
-/** Usage after every start and end, in time order (ends before starts at the same instant). */
+/** Use after every start and end, in time order (ends before starts at the same instant). */
 export function usageOverTime(records: Iterable<AttemptRecord>, end: number): UsagePoint[] {
   const changes: Array<{ at: number; sign: 1 | -1; record: AttemptRecord }> = [];
   for (const record of records) {
@@ -54,7 +54,7 @@ export function usageOverTime(records: Iterable<AttemptRecord>, end: number): Us
 }
 
 /** The most in use at once. */
-export function peakUsage(points: readonly UsagePoint[]): Usage {
+export function peakUsage(points: readonly UsagePoint[]): ResourceTotals {
   return points.reduce((peak, p) => ({ cpu: Math.max(peak.cpu, p.cpu), memoryGiB: Math.max(peak.memoryGiB, p.memoryGiB), gpus: Math.max(peak.gpus, p.gpus) }), { cpu: 0, memoryGiB: 0, gpus: 0 });
 }
 
@@ -62,7 +62,7 @@ export function peakUsage(points: readonly UsagePoint[]): Usage {
  * The share of `capacity` × the span [from, to] that was in use, per resource (0 to 1; a resource
  * with no capacity is undefined). The rest is where the machine sat idle.
  */
-export function utilisation(points: readonly UsagePoint[], capacity: Usage, from: number, to: number): { [K in keyof Usage]: number | undefined } {
+export function utilisation(points: readonly UsagePoint[], capacity: ResourceTotals, from: number, to: number): { [K in keyof ResourceTotals]: number | undefined } {
   const used = { cpu: 0, memoryGiB: 0, gpus: 0 };
   for (let i = 0; i < points.length; i++) {
     const p = points[i] as UsagePoint;
