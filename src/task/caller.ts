@@ -24,6 +24,17 @@ function toUrl(file: string): string {
   return file.startsWith("file:") ? file : pathToFileURL(file).href;
 }
 
+/**
+ * The module's own URL, without what a loader added: tsx's `tsImport` (used by the `taskfit`
+ * command) loads modules as `x.ts?tsx-namespace=<id>`, a URL no worker could import as the same module.
+ */
+export function moduleUrl(url: string): string {
+  if (!url.includes("tsx-namespace=")) return url;
+  const parsed = new URL(url);
+  parsed.searchParams.delete("tsx-namespace");
+  return parsed.href;
+}
+
 /** This package's own code: src/ when run from source, dist/ when installed. */
 function ownRoot(file: string): string {
   const url = toUrl(file);
@@ -41,7 +52,7 @@ export function callerModule(): string | undefined {
     const file = site.getFileName();
     if (!file || file.startsWith("node:") || !(file.startsWith("/") || file.startsWith("file:"))) continue;
     const url = toUrl(file);
-    if (!url.startsWith(root)) return url;
+    if (!url.startsWith(root)) return moduleUrl(url);
   }
   return undefined;
 }

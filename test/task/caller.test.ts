@@ -1,0 +1,14 @@
+import { describe, expect, it } from "vitest";
+import { callerModule, moduleUrl } from "../../src/task/caller.js";
+
+describe("the module a task was defined in", () => {
+  it("is the first caller outside taskfit, as a file URL", () => {
+    expect(callerModule()).toBe(new URL(import.meta.url).href.replace(/\?.*$/, ""));
+  });
+
+  it("drops the namespace tsx's tsImport adds, keeping the rest of the URL", () => {
+    expect(moduleUrl("file:///work/p/tasks.ts?tsx-namespace=4249b348-0951")).toBe("file:///work/p/tasks.ts");
+    expect(moduleUrl("file:///work/p/tasks.ts?v=2&tsx-namespace=abc")).toBe("file:///work/p/tasks.ts?v=2");
+    expect(moduleUrl("file:///work/p/tasks.ts")).toBe("file:///work/p/tasks.ts");
+  });
+});
