@@ -2,7 +2,7 @@
  * SlurmScheduler against a real Slurm cluster (scripts/slurm/up.sh: one node, 4 CPUs, 8 GiB,
  * 2 x a10g + 1 x v100 fake GPUs, memory enforcement on).
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -169,4 +169,41 @@ describe("SlurmScheduler on a real cluster", () => {
     expect(await echo.with({ scheduler: slurm })(nasty, 0)).toEqual({ value: nasty, n: 0 });
     expect(existsSync("/tmp/taskfit-pwned")).toBe(false);
   });
+});
+
+describe("taskfit run --scheduler slurm (the built command, as a user runs it)", () => {
+  beforeAll(() => {
+    execFileSync("npx", ["tsup", "--silent"], { stdio: "ignore" });
+  }, 120_000);
+
+  it("runs a module's workflow as Slurm jobs and reports each job against the cluster's capacity", async () => {
+    const report = join(dir, "slurm-run.html");
+    const out = spawnSync(
+      process.execPath,
+      ["dist/cli.js", "run", "test/fixtures/cluster-workflow.ts", "--args", "[4]", "--scheduler", "slurm", "--work-dir", join(dir, "cli-jobs"), "--poll-ms", "250", "--json", "--report", report],
+      { encoding: "utf8", timeout: 180_000 },
+    );
+    expect(out.status, out.stderr).toBe(0);
+    const json = JSON.parse(out.stdout);
+    expect(json.result).toEqual(Array.from({ length: 4 }, (_, i) => ({ value: `sample ${i}`, n: i })));
+    // The test cluster: one node, 4 CPUs, 8 GiB, 3 GPUs (sinfo).
+    expect(json.capacity).toEqual({ cpu: 4, memoryGiB: 8, gpus: 3 });
+    expect(json.attempts).toMatchObject({ ok: 4, error: 0, cancelled: 0 });
+    expect(json.tasks).toEqual([expect.objectContaining({ task: "echo", attempts: 4, cpu: [1, 1], memoryGiB: [0.25, 0.25] })]);
+    expect(json.scheduler).toMatch(/^Slurm \(4 cores, 8 GiB, 3 GPUs\)$/);
+    const html = readFileSync(report, "utf8");
+    expect(html.match(/<g class="attempt" data-task="echo" data-outcome="ok"/g)).toHaveLength(4);
+    expect(html).toContain('data-resource="gpus" data-capacity="3"');
+  }, 200_000);
+
+  it("exits 1 with the job's error, naming the task, when a task fails on the cluster", () => {
+    const out = spawnSync(
+      process.execPath,
+      ["dist/cli.js", "run", "test/fixtures/slurm-tasks.ts", "fails", "--args", '["no reference genome"]', "--scheduler", "slurm", "--work-dir", join(dir, "cli-jobs"), "--poll-ms", "250"],
+      { encoding: "utf8", timeout: 180_000 },
+    );
+    expect(out.status).toBe(1);
+    expect(out.stderr).toMatch(/\[1\/1\] error fails \(attempt 1\) 1 cpu, 512 MiB/);
+    expect(out.stderr.trim().split("\n").at(-1)).toMatch(/^taskfit: TASK_EXECUTION_FAILED: .*`fails`.*no reference genome/);
+  }, 200_000);
 });

@@ -120,7 +120,7 @@ export class SlurmScheduler extends EventEmitter<SlurmSchedulerEvents> implement
   async clusterCapacity(): Promise<{ readonly cpu: number; readonly memoryGiB: number; readonly gpus: number; readonly nodes: number }> {
     const nodes = await this.nodeList("(cluster capacity)");
     const sum = (of: (n: NodeInfo) => number) => nodes.reduce((total, n) => total + of(n), 0);
-    return { cpu: sum((n) => n.cpus), memoryGiB: sum((n) => n.memoryMiB) / 1024, gpus: sum((n) => [...n.gpus.values()].reduce((a, b) => a + b, 0)), nodes: nodes.length };
+    return { cpu: sum((n) => n.cpus), memoryGiB: sum((n) => n.memoryMiB) / 1024, gpus: sum((n) => n.gpus.get("") ?? 0), nodes: nodes.length };
   }
 
   /**
