@@ -5,8 +5,10 @@
  * kubelet: it runs the worker with the pod's own command and environment, and writes what came out
  * into the pod's status, as a kubelet would.
  */
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { mkdtemp, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { CoreV1Api, KubeConfig, BatchV1Api, type V1Pod } from "@kubernetes/client-node";
@@ -222,3 +224,49 @@ describe("KubernetesScheduler on a real API server", () => {
     throw new Error(`Job ${name} is still there after the abort`);
   });
 });
+
+describe("taskfit run --scheduler kubernetes (the built command, as a user runs it)", () => {
+  beforeAll(() => {
+    execFileSync("npx", ["tsup", "--silent"], { stdio: "ignore" });
+  }, 120_000);
+
+  it("runs a module's workflow as Jobs, follows each pod to its node and reports against the nodes' allocatable", async () => {
+    kubelet = runContainer;
+    const cwd = process.cwd();
+    const report = join(await mkdtemp(join(tmpdir(), "taskfit-k8s-cli-")), "run.html");
+    // Asynchronous: the stand-in kubelet runs in this process while the command waits for its pods.
+    const { stdout } = await run(
+      process.execPath,
+      [
+        "dist/cli.js", "run", "test/fixtures/cluster-workflow.ts", "--args", "[3]",
+        "--scheduler", "kubernetes", "--image", "taskfit-test:local", "--namespace", NAMESPACE, "--kubeconfig", KUBECONFIG,
+        "--image-dir", cwd, "--worker-command", JSON.stringify(["node", join(cwd, "dist/worker.js")]), "--poll-ms", "250",
+        "--json", "--report", report,
+      ],
+      { timeout: 150_000 },
+    );
+    const json = JSON.parse(stdout);
+    expect(json.result).toEqual(Array.from({ length: 3 }, (_, i) => ({ value: `sample ${i}`, n: i })));
+    // cpu-node (4 CPU, 8Gi) + gpu-node (8 CPU, 32Gi, 2 GPUs)
+    expect(json.capacity).toEqual({ cpu: 12, memoryGiB: 40, gpus: 2 });
+    expect(json.attempts).toMatchObject({ ok: 3, error: 0, cancelled: 0 });
+    expect(json.scheduler).toBe(`Kubernetes namespace ${NAMESPACE} (12 cores, 40 GiB, 2 GPUs)`);
+    const html = await readFile(report, "utf8");
+    expect(html.match(/<g class="attempt" data-task="echo" data-outcome="ok">/g)).toHaveLength(3);
+    // Each bar's tooltip names the node its pod was bound to.
+    expect(html.match(/ on (cpu|gpu)-node<\/title>/g)).toHaveLength(3);
+  }, 200_000);
+
+  it("exits 1 with UNSCHEDULABLE, before creating a Job, when no node could hold the task", async () => {
+    const result = await run(
+      process.execPath,
+      ["dist/cli.js", "run", "test/fixtures/cli-workflow.ts", "huge", "--scheduler", "kubernetes", "--image", "x", "--namespace", NAMESPACE, "--kubeconfig", KUBECONFIG],
+      { timeout: 60_000 },
+    ).catch((error: { code: number; stderr: string }) => error);
+    expect((result as { code: number }).code).toBe(1);
+    expect((result as { stderr: string }).stderr).toMatch(/taskfit: UNSCHEDULABLE: Task `huge` .*cpu/);
+    const jobs = await batch.listNamespacedJob({ namespace: NAMESPACE });
+    expect(jobs.items.filter((job) => job.metadata?.name?.startsWith("huge-"))).toEqual([]);
+  });
+});
+
