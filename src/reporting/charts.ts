@@ -32,7 +32,8 @@ function xTicks(axis: TimeAxis, top: number, bottom: number): string {
 }
 
 export interface ResourceChart {
-  readonly resource: "cpu" | "memoryGiB" | "gpus";
+  /** A resource, or `waiting`: the number of attempts queued and not yet started. */
+  readonly resource: "cpu" | "memoryGiB" | "gpus" | "waiting";
   readonly label: string;
   readonly format: (value: number) => string;
   /** undefined: not known (a cluster that would not say); the chart then has no capacity line. */
@@ -68,35 +69,55 @@ export function resourceChart(chart: ResourceChart, points: readonly UsagePoint[
   );
 }
 
-/** Greedy lanes: each attempt goes to the first lane free from its queueing to its end. */
-function lanes(records: readonly AttemptRecord[], end: number): Map<AttemptRecord, number> {
+/** Above this many lanes, each attempt's wait is left out of the timeline (the waiting chart shows the queue). */
+const MAX_LANES_WITH_WAITS = 40;
+
+/**
+ * Greedy lanes: each attempt goes to the first lane free for its span, from queueing (withWaits)
+ * or from starting, to its end. Undefined when the waits need more than MAX_LANES_WITH_WAITS lanes.
+ */
+function lanes(records: readonly AttemptRecord[], end: number, withWaits: boolean): Map<AttemptRecord, number> | undefined {
+  const from = (r: AttemptRecord) => (withWaits ? r.queuedAt : (r.startedAt as number));
   const laneEnds: number[] = [];
   const lane = new Map<AttemptRecord, number>();
-  for (const record of [...records].sort((a, b) => a.queuedAt - b.queuedAt)) {
-    let index = laneEnds.findIndex((free) => free <= record.queuedAt);
-    if (index === -1) index = laneEnds.push(0) - 1;
+  const drawn = withWaits ? records : records.filter((r) => r.startedAt !== undefined);
+  for (const record of [...drawn].sort((a, b) => from(a) - from(b))) {
+    let index = laneEnds.findIndex((free) => free <= from(record));
+    if (index === -1) {
+      if (withWaits && laneEnds.length === MAX_LANES_WITH_WAITS) return undefined;
+      index = laneEnds.push(0) - 1;
+    }
     laneEnds[index] = record.finishedAt ?? end;
     lane.set(record, index);
   }
   return lane;
 }
 
-/** One bar per attempt: a pale stretch while it waited, a solid one while it ran, red when it failed. */
-export function attemptTimeline(records: readonly AttemptRecord[], axis: TimeAxis, colours: ReadonlyMap<string, string>): string {
-  const lane = lanes(records, axis.to);
+/** The timeline's lanes, and whether the waits are drawn in them. */
+export function timelineLanes(records: readonly AttemptRecord[], end: number): { lane: Map<AttemptRecord, number>; withWaits: boolean } {
+  const withWaits = lanes(records, end, true);
+  return withWaits !== undefined ? { lane: withWaits, withWaits: true } : { lane: lanes(records, end, false) as Map<AttemptRecord, number>, withWaits: false };
+}
+
+/** One bar per attempt: a pale stretch while it waited (when there is room), a solid one while it ran, red when it failed. */
+export function attemptTimeline(
+  { lane, withWaits }: ReturnType<typeof timelineLanes>,
+  axis: TimeAxis,
+  colours: ReadonlyMap<string, string>,
+): string {
   let count = 1;
   for (const l of lane.values()) count = Math.max(count, l + 1);
   const row = Math.max(3, Math.min(16, Math.floor(560 / count)));
   const top = 8;
   const bottom = top + count * row;
-  const bars = records
-    .map((r) => {
-      const y = top + (lane.get(r) as number) * row;
+  const bars = [...lane]
+    .map(([r, index]) => {
+      const y = top + index * row;
       const h = Math.max(2, row - 2);
       const colour = colours.get(r.task) as string;
       const start = r.startedAt ?? r.finishedAt ?? axis.to;
       const end = r.finishedAt ?? axis.to;
-      const wait = `<rect class="wait" x="${axis.x(r.queuedAt).toFixed(1)}" y="${y}" width="${Math.max(0, axis.x(start) - axis.x(r.queuedAt)).toFixed(1)}" height="${h}" fill="${colour}"/>`;
+      const wait = withWaits ? `<rect class="wait" x="${axis.x(r.queuedAt).toFixed(1)}" y="${y}" width="${Math.max(0, axis.x(start) - axis.x(r.queuedAt)).toFixed(1)}" height="${h}" fill="${colour}"/>` : "";
       const run = r.startedAt === undefined ? "" : `<rect class="run" x="${axis.x(start).toFixed(1)}" y="${y}" width="${Math.max(1, axis.x(end) - axis.x(start)).toFixed(1)}" height="${h}" fill="${colour}"/>`;
       const held = `${formatNumber(r.resources.cpu)} cpu, ${formatNumber(r.resources.memoryGiB)} GiB${r.resources.gpu > 0 ? `, ${r.resources.gpu} gpu` : ""}`;
       const timing = r.startedAt === undefined ? "never started" : `waited ${formatDuration(start - r.queuedAt)}, ran ${formatDuration(end - start)}`;
@@ -106,7 +127,7 @@ export function attemptTimeline(records: readonly AttemptRecord[], axis: TimeAxi
     .join("");
   const height = bottom + 24;
   return (
-    `<svg class="timeline" viewBox="0 0 ${WIDTH} ${height}" width="${WIDTH}" height="${height}" role="img" aria-label="attempts over time">` +
+    `<svg class="timeline" data-waits="${withWaits}" viewBox="0 0 ${WIDTH} ${height}" width="${WIDTH}" height="${height}" role="img" aria-label="attempts over time">` +
     `<text class="axis-label" x="8" y="${top + 10}">attempts</text>${xTicks(axis, top, bottom)}${bars}</svg>`
   );
 }

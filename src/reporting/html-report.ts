@@ -4,7 +4,7 @@
  * No scripts, fonts or images from elsewhere: it opens offline and can be mailed as one file.
  */
 import { formatGiB } from "../resources/quantity.js";
-import { attemptTimeline, type ResourceChart, resourceChart, taskColours, timeAxis } from "./charts.js";
+import { attemptTimeline, type ResourceChart, resourceChart, taskColours, timeAxis, timelineLanes } from "./charts.js";
 import type { AttemptRecord, RunRecorder } from "./run-recorder.js";
 import { escapeHtml, formatDuration, formatNumber } from "./svg.js";
 import { type ResourceTotals, peakUsage, usageOverTime, utilisation } from "./usage.js";
@@ -78,6 +78,9 @@ export function renderReport(input: RunReportInput): string {
     { resource: "memoryGiB", label: "memory", format: (v) => (v === 0 ? "0" : formatGiB(v)), capacity: capacity?.memoryGiB },
   ];
   if ((capacity?.gpus ?? 0) > 0 || peak.gpus > 0) charts.push({ resource: "gpus", label: "GPUs", format: formatNumber, capacity: capacity?.gpus });
+  const queue: ResourceChart = { resource: "waiting", label: "waiting", format: formatNumber, capacity: undefined };
+  const queued = points.some((p) => p.waiting > 0);
+  const lanes = timelineLanes(records, end);
 
   const cards = [
     card(formatDuration(end - start), "wall time"),
@@ -85,7 +88,7 @@ export function renderReport(input: RunReportInput): string {
     card(percent(busy?.cpu), capacity === undefined ? "CPU busy (capacity unknown)" : `CPU busy of ${cores(capacity.cpu)} · peak ${formatNumber(peak.cpu)}`),
     card(percent(busy?.memoryGiB), capacity === undefined ? "memory busy" : `memory busy of ${formatGiB(capacity.memoryGiB)} · peak ${formatGiB(peak.memoryGiB)}`),
   ];
-  if (charts.length === 3) cards.push(card(percent(busy?.gpus), `GPUs busy of ${capacity?.gpus ?? "?"} · peak ${peak.gpus}`));
+  if (charts.some((c) => c.resource === "gpus")) cards.push(card(percent(busy?.gpus), `GPUs busy of ${capacity?.gpus ?? "?"} · peak ${peak.gpus}`));
   const legend = [...colours].map(([task, colour]) => `<span><i style="background:${colour}"></i>${escapeHtml(task)}</span>`).join("");
 
   return `<!doctype html>
@@ -99,10 +102,11 @@ ${input.error === undefined ? "" : `<div class="failed" role="alert"><b>The run 
 <h2>Resources in use against capacity</h2>
 <p class="sub">Blue is what running tasks held; the hatched band below the dashed capacity line is capacity nobody used.</p>
 ${charts.map((chart) => resourceChart(chart, points, axis)).join("\n")}
+${queued ? `<p class="sub">Attempts queued, waiting for room:</p>${resourceChart(queue, points, axis)}` : ""}
 <h2>Attempts</h2>
-<p class="sub">Pale: queued, waiting for room; solid: running; red: failed or cancelled. Hover a bar for its request.</p>
+<p class="sub">${lanes.withWaits ? "Pale: queued, waiting for room; solid" : "Solid"}: running; red: failed or cancelled. Hover a bar for its request and wait.</p>
 <div class="legend">${legend}</div>
-${attemptTimeline(records, axis, colours)}
+${attemptTimeline(lanes, axis, colours)}
 <h2>Per task</h2>
 ${summaryTable(input.recorder, colours)}
 <footer>Made by taskfit. Times are relative to the first task queued.</footer>

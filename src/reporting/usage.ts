@@ -17,6 +17,8 @@ export interface UsagePoint extends ResourceTotals {
   readonly at: number;
   /** Attempts running from here. */
   readonly running: number;
+  /** Attempts queued and not yet started from here. */
+  readonly waiting: number;
 }
 
 /** The time an attempt held its resources; undefined when it never started. */
@@ -25,28 +27,40 @@ export function heldSpan(record: AttemptRecord, end: number): readonly [number, 
   return [record.startedAt, record.finishedAt ?? end];
 }
 
-/** Use after every start and end, in time order (ends before starts at the same instant). */
+interface Change {
+  readonly at: number;
+  /** +1 starts running, -1 stops, 0 only queues or leaves the queue */
+  readonly run: -1 | 0 | 1;
+  readonly wait: -1 | 0 | 1;
+  readonly record: AttemptRecord;
+}
+
+/** Use after every change, in time order (at the same instant, ends before starts). */
 export function usageOverTime(records: Iterable<AttemptRecord>, end: number): UsagePoint[] {
-  const changes: Array<{ at: number; sign: 1 | -1; record: AttemptRecord }> = [];
+  const changes: Change[] = [];
   for (const record of records) {
     const span = heldSpan(record, end);
-    if (span === undefined) continue;
-    changes.push({ at: span[0], sign: 1, record }, { at: span[1], sign: -1, record });
+    const leftQueue = span?.[0] ?? record.finishedAt ?? end;
+    // A zero-length stretch holds nothing; leaving it out also keeps its end from sorting before its start.
+    if (leftQueue > record.queuedAt) changes.push({ at: record.queuedAt, run: 0, wait: 1, record }, { at: leftQueue, run: 0, wait: -1, record });
+    if (span !== undefined && span[1] > span[0]) changes.push({ at: span[0], run: 1, wait: 0, record }, { at: span[1], run: -1, wait: 0, record });
   }
-  changes.sort((a, b) => a.at - b.at || a.sign - b.sign);
+  changes.sort((a, b) => a.at - b.at || a.run - b.run || a.wait - b.wait);
   const points: UsagePoint[] = [];
   let cpu = 0;
   let memoryGiB = 0;
   let gpus = 0;
   let running = 0;
-  for (const { at, sign, record } of changes) {
-    cpu += sign * record.resources.cpu;
-    memoryGiB += sign * record.resources.memoryGiB;
-    gpus += sign * record.resources.gpu;
-    running += sign;
+  let waiting = 0;
+  for (const { at, run, wait, record } of changes) {
+    cpu += run * record.resources.cpu;
+    memoryGiB += run * record.resources.memoryGiB;
+    gpus += run * record.resources.gpu;
+    running += run;
+    waiting += wait;
     // Sums of floats drift: a machine back at rest is at exactly zero.
     if (running === 0) cpu = memoryGiB = gpus = 0;
-    const point = { at, cpu, memoryGiB, gpus, running };
+    const point = { at, cpu, memoryGiB, gpus, running, waiting };
     if (points.length > 0 && (points.at(-1) as UsagePoint).at === at) points[points.length - 1] = point;
     else points.push(point);
   }

@@ -54,12 +54,12 @@ describe("the run report in Chromium", () => {
   });
 
   it("shows the used area on top where tasks ran: the point is the used path, not the idle band", async () => {
-    const hit = await page.evaluate(() => {
-      const used = document.querySelector('svg.chart[data-resource="memoryGiB"] path.used') as SVGPathElement;
-      const box = used.getBoundingClientRect();
-      const target = document.elementFromPoint(box.left + box.width / 2, box.bottom - 2);
-      return target?.getAttribute("class");
-    });
+    const used = await page.locator('svg.chart[data-resource="memoryGiB"] path.used').boundingBox();
+    // The topmost element a bit above the chart's bottom edge, in the middle of the run.
+    const hit = await page.evaluate(
+      ([x, y]) => (globalThis as unknown as { document: { elementFromPoint(x: number, y: number): { getAttribute(name: string): string | null } | null } }).document.elementFromPoint(x, y)?.getAttribute("class"),
+      [(used?.x ?? 0) + (used?.width ?? 0) / 2, (used?.y ?? 0) + (used?.height ?? 0) - 2] as const,
+    );
     expect(hit).toBe("used");
   });
 

@@ -14,7 +14,11 @@ const render = (over: Partial<Parameters<typeof renderReport>[0]> = {}, records 
 describe("renderReport", () => {
   it("draws a chart per resource with its capacity line, and one bar group per attempt", () => {
     const html = render();
-    expect(html.match(/<svg class="chart" data-resource="(\w+)"/g)).toEqual(['<svg class="chart" data-resource="cpu"', '<svg class="chart" data-resource="memoryGiB"']);
+    expect(html.match(/<svg class="chart" data-resource="\w+"/g)).toEqual([
+      '<svg class="chart" data-resource="cpu"',
+      '<svg class="chart" data-resource="memoryGiB"',
+      '<svg class="chart" data-resource="waiting"',
+    ]);
     expect(html).toContain('data-resource="cpu" data-capacity="4" data-peak="3"');
     expect(html).toContain('data-resource="memoryGiB" data-capacity="8" data-peak="5"');
     expect(html.match(/<line class="capacity"/g)).toHaveLength(2);
@@ -23,6 +27,15 @@ describe("renderReport", () => {
     // Busy: cpu (2×1000 + 2×1000 + 1×500) / (4×2000) = 56%; memory (4000 + 4000 + 500) / 16000 = 53%.
     expect(html).toContain("<b>56%</b>");
     expect(html).toContain("<b>53%</b>");
+  });
+
+  it("leaves each wait out of the timeline when too many attempts waited at once, and keeps every run bar", () => {
+    const many: Span[] = Array.from({ length: 200 }, (_, i) => ({ task: "fan", cpu: 1, memoryGiB: 1, queued: 0, start: i * 10, end: i * 10 + 10 }));
+    const html = render({}, many);
+    expect(html).toContain('<svg class="timeline" data-waits="false"');
+    expect(html.match(/<rect class="run"/g)).toHaveLength(200);
+    expect(html).not.toContain('<rect class="wait"');
+    expect(render()).toContain('<svg class="timeline" data-waits="true"');
   });
 
   it("adds a GPU chart only when the machine has GPUs or a task used one", () => {
