@@ -13,6 +13,7 @@ import { RunRecorder } from "../reporting/run-recorder.js";
 import { formatDuration, formatNumber } from "../reporting/svg.js";
 import { peakUsage, type ResourceTotals, usageOverTime, utilisation } from "../reporting/usage.js";
 import { setDefaultScheduler } from "../schedulers/default.js";
+import { withAbortSignal } from "../schedulers/with-abort-signal.js";
 import type { AnyFunction } from "../task/types.js";
 import { parseArgs } from "./args.js";
 import { importModule, loadTask, tasksIn } from "./load-task.js";
@@ -93,13 +94,23 @@ function usageLine({ peak, busy, wallMs }: RunFigures, capacity: ResourceTotals 
   return `tasks ran for ${formatDuration(wallMs)}; peak use: ${parts.join("; ")}`;
 }
 
-/** Runs it; returns the exit code (0 when the task or workflow returned, 1 when it threw). */
+/** Runs it; returns the exit code: 0 when the task or workflow returned, 1 when it threw, 130 when interrupted. */
 export async function runCommand(module: string, name: string | undefined, flags: RunFlags): Promise<number> {
   const scheduler = await makeScheduler(flags);
   const target = name === undefined ? await loadWorkflow(module) : await loadTask(module, name);
   const args = parseArgs(flags.args, flags.file);
   const capacity = await totalCapacity(scheduler);
-  setDefaultScheduler(scheduler);
+  // Ctrl-C (or SIGTERM) cancels what is queued or running: Slurm jobs are scancel'ed, Kubernetes
+  // Jobs deleted, local tasks aborted. A second Ctrl-C exits at once.
+  const interrupt = new AbortController();
+  const onSignal = (name: NodeJS.Signals) => {
+    if (interrupt.signal.aborted) process.exit(130);
+    process.stderr.write(`\ntaskfit: ${name}: cancelling the tasks still queued or running (again to exit at once)\n`);
+    interrupt.abort(new Error(`interrupted (${name})`));
+  };
+  process.on("SIGINT", onSignal).on("SIGTERM", onSignal);
+  const cancellable = withAbortSignal(scheduler, interrupt.signal);
+  setDefaultScheduler(cancellable);
   const recorder = new RunRecorder(scheduler);
   const startedAt = new Date();
   const progress = flags.progress ? showProgress(recorder, { stream: process.stderr, capacity, live: process.stderr.isTTY === true }) : undefined;
@@ -110,6 +121,9 @@ export async function runCommand(module: string, name: string | undefined, flags
   } catch (error) {
     failure = error;
   }
+  // After Ctrl-C, the workflow fails with the first cancelled call: wait for the others to be
+  // cancelled too (scancel run, Jobs deleted) before reporting and exiting.
+  if (interrupt.signal.aborted) await cancellable.idle();
   progress?.stop();
   recorder.close();
 
@@ -134,5 +148,6 @@ export async function runCommand(module: string, name: string | undefined, flags
     if (report !== undefined) process.stderr.write(`report: ${report}\n`);
   }
   if (failure !== undefined) process.stderr.write(`taskfit: ${errorLine(failure)}\n`);
-  return failure === undefined ? 0 : 1;
+  // 128 + SIGINT, as shells report a command stopped by Ctrl-C.
+  return failure === undefined ? 0 : interrupt.signal.aborted ? 130 : 1;
 }

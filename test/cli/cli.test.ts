@@ -1,5 +1,5 @@
 /** The built `taskfit` binary, run as a user runs it: a subprocess, checked by output and exit code. */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { mkdtemp, readFile, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -143,6 +143,26 @@ describe("taskfit run", () => {
     const out = cli("run", "examples/dynamic.ts", ...LOCAL);
     expect(out.code).toBe(1);
     expect(out.stderr).toMatch(/RESOURCE_SPEC_INVALID: Expected examples\/dynamic.ts to export a workflow function as default, or a task name .*tasks found: myTask/);
+  });
+
+  it("cancels the run on Ctrl-C (SIGINT): the task is aborted, the report still written, exit 130", async () => {
+    const report = join(await mkdtemp(join(tmpdir(), "taskfit-run-")), "interrupted.html");
+    const child = spawn(process.execPath, ["dist/cli.js", "run", FIXTURE, "waitsLong", "--report", report, ...LOCAL], { stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    const started = new Promise<void>((resolve) =>
+      child.stderr.on("data", (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (stderr.includes("waitsLong: started")) resolve();
+      }),
+    );
+    const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+    await started;
+    child.kill("SIGINT");
+    expect(await exited).toBe(130);
+    expect(stderr).toContain("taskfit: SIGINT: cancelling the tasks still queued or running");
+    expect(stderr).toMatch(/\[1\/1\] error waitsLong \(attempt 1\)/);
+    expect(stderr.trim().split("\n").at(-1)).toBe("taskfit: TASK_CANCELLED: Task `waitsLong` was cancelled: interrupted (SIGINT)");
+    expect(await readFile(report, "utf8")).toContain("TASK_CANCELLED");
   });
 
   it("checks the scheduler options before running anything", () => {

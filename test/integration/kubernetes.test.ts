@@ -5,7 +5,7 @@
  * kubelet: it runs the worker with the pod's own command and environment, and writes what came out
  * into the pod's status, as a kubelet would.
  */
-import { execFile, execFileSync } from "node:child_process";
+import { execFile, execFileSync, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -256,6 +256,28 @@ describe("taskfit run --scheduler kubernetes (the built command, as a user runs 
     // Each bar's tooltip names the node its pod was bound to.
     expect(html.match(/ on (cpu|gpu)-node<\/title>/g)).toHaveLength(3);
   }, 200_000);
+
+  it("on Ctrl-C deletes its Jobs before it exits (130)", async () => {
+    kubelet = undefined; // the pod never finishes by itself
+    const child = spawn(
+      process.execPath,
+      ["dist/cli.js", "run", "test/fixtures/slurm-tasks.ts", "sleeps", "--args", "[120]", "--scheduler", "kubernetes", "--image", "x", "--namespace", NAMESPACE, "--kubeconfig", KUBECONFIG, "--poll-ms", "250"],
+      { stdio: "ignore" },
+    );
+    const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+    const live = async () => (await batch.listNamespacedJob({ namespace: NAMESPACE })).items.filter((job) => job.metadata?.name?.startsWith("sleeps-") && !job.metadata.deletionTimestamp).map((job) => job.metadata?.name as string);
+    const before = new Set(await live());
+    let created: string | undefined;
+    for (let i = 0; i < 120 && created === undefined; i++) {
+      created = (await live()).find((name) => !before.has(name));
+      if (created === undefined) await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    expect(created).toBeDefined();
+    child.kill("SIGINT");
+    expect(await exited).toBe(130);
+    // The delete was accepted before the command exited.
+    expect(await live()).not.toContain(created);
+  }, 120_000);
 
   it("exits 1 with UNSCHEDULABLE, before creating a Job, when no node could hold the task", async () => {
     const result = await run(

@@ -2,7 +2,7 @@
  * SlurmScheduler against a real Slurm cluster (scripts/slurm/up.sh: one node, 4 CPUs, 8 GiB,
  * 2 x a10g + 1 x v100 fake GPUs, memory enforcement on).
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -195,6 +195,18 @@ describe("taskfit run --scheduler slurm (the built command, as a user runs it)",
     expect(html.match(/<g class="attempt" data-task="echo" data-outcome="ok"/g)).toHaveLength(4);
     expect(html).toContain('data-resource="gpus" data-capacity="3"');
   }, 200_000);
+
+  it("on Ctrl-C cancels its jobs with scancel before it exits (130), leaving none in squeue", async () => {
+    const before = new Set(activeJobs());
+    const child = spawn(process.execPath, ["dist/cli.js", "run", "test/fixtures/slurm-tasks.ts", "sleeps", "--args", "[120]", "--scheduler", "slurm", "--work-dir", join(dir, "cli-jobs"), "--poll-ms", "250"], { stdio: "ignore" });
+    const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+    await until(() => activeJobs().some((id) => !before.has(id)), "the job to be submitted");
+    const job = activeJobs().find((id) => !before.has(id)) as string;
+    child.kill("SIGINT");
+    expect(await exited).toBe(130);
+    // scancel has returned before the command exits; Slurm may take a moment to drop the job.
+    await until(() => !activeJobs().includes(job), `job ${job} to leave squeue`, 30_000);
+  }, 120_000);
 
   it("exits 1 with the job's error, naming the task, when a task fails on the cluster", () => {
     const out = spawnSync(

@@ -118,7 +118,9 @@ export class KubernetesScheduler extends EventEmitter<KubernetesSchedulerEvents>
       gpus: [],
       attempt,
     };
-    return buildJob({ ...call, task: request.ref, attempt, request: JSON.stringify(request) }, this.manifestOptions);
+    // Named, not spread: an invocation may carry its fields on its prototype (a layer over another).
+    const { taskName, resources, timeoutSeconds } = call;
+    return buildJob({ taskName, resources, timeoutSeconds, task: request.ref, attempt, request: JSON.stringify(request) }, this.manifestOptions);
   }
 
   /** The task's module as the pod sees it: the project directory maps to its place in the image. */
@@ -224,8 +226,9 @@ export class KubernetesScheduler extends EventEmitter<KubernetesSchedulerEvents>
         signal === undefined
           ? undefined
           : onAbort(signal, () => {
-              void this.deleteJob(api, job);
-              finish(new TaskCancelledError({ task: taskName, reason: signal.reason }));
+              // Settled once the API server has taken the delete: no Job is left behind, even when
+              // the process exits right after (as the taskfit command does on Ctrl-C).
+              void this.deleteJob(api, job).then(() => finish(new TaskCancelledError({ task: taskName, reason: signal.reason })));
             });
       const check = async () => {
         if (done) return;

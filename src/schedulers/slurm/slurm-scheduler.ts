@@ -183,8 +183,9 @@ export class SlurmScheduler extends EventEmitter<SlurmSchedulerEvents> implement
         signal === undefined
           ? undefined
           : () => {
-              void this.exec("scancel", [jobId]);
-              this.settle(jobId, new TaskCancelledError({ task: taskName, reason: signal.reason }));
+              // Settled once scancel has returned: a cancelled call has no job left behind, even
+              // when the process exits right after (as the taskfit command does on Ctrl-C).
+              void this.exec("scancel", [jobId]).then(() => this.settle(jobId, new TaskCancelledError({ task: taskName, reason: signal.reason })));
             };
       this.inFlight.set(jobId, {
         jobId,
