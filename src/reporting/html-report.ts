@@ -31,7 +31,7 @@ h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:28px 0 8px}.sub{color:
 .failed{background:#fdecec;border:1px solid #f3b7b7;border-radius:8px;padding:10px 14px;margin:12px 0}
 svg{display:block;margin:6px 0;max-width:100%;height:auto}.grid{stroke:#eef1f5}.tick{font-size:11px;fill:#5b6475}
 .axis-label{font-size:12px;font-weight:600;fill:#1d2433}.used{fill:#4a86d8}
-.idle{fill:url(#idle)}.capacity{stroke:#c0392b;stroke-width:1.5;stroke-dasharray:6 4}.capacity-label{font-size:11px;fill:#c0392b}
+.chart[data-resource=waiting] .used{fill:#d9a441}.idle{fill:url(#idle)}.capacity{stroke:#c0392b;stroke-width:1.5;stroke-dasharray:6 4}.capacity-label{font-size:11px;fill:#c0392b}
 .wait{opacity:.22}.attempt[data-outcome=error] .run,.attempt[data-outcome=cancelled] .run{fill:#d64545}
 .legend{display:flex;flex-wrap:wrap;gap:12px;font-size:12px;color:#5b6475}.legend i{display:inline-block;width:12px;height:12px;border-radius:2px;margin-right:4px;vertical-align:-2px}
 table{border-collapse:collapse;width:100%;font-size:13px}th,td{text-align:left;padding:5px 8px;border-bottom:1px solid #eef1f5}th{color:#5b6475;font-weight:600}
