@@ -3,8 +3,9 @@
  * on the chosen scheduler, with live progress on stderr, the result on stdout, a summary table at
  * the end and, with --report, a self-contained HTML timeline of the run against capacity.
  */
-import { writeFile } from "node:fs/promises";
-import { resolve } from "node:path";
+import { constants } from "node:fs";
+import { access, writeFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
 import { inspect } from "node:util";
 import { ResourceSpecError, TaskfitError } from "../errors.js";
 import { formatGiB } from "../resources/quantity.js";
@@ -41,6 +42,17 @@ async function loadWorkflow(path: string): Promise<AnyFunction> {
     value: workflow,
     expected: `${path} to export a workflow function as default, or a task name after the module (tasks found: ${tasks.length > 0 ? tasks.join(", ") : "none"})`,
   });
+}
+
+/** The report's absolute path, once its directory is known to exist and be writable: checked before anything runs. */
+async function writablePath(path: string): Promise<string> {
+  const absolute = resolve(path);
+  try {
+    await access(dirname(absolute), constants.W_OK);
+  } catch {
+    throw new ResourceSpecError({ field: "--report", value: path, expected: `a file in an existing, writable directory (${dirname(absolute)} is not)` });
+  }
+  return absolute;
 }
 
 /** The result as JSON, or, when it is not JSON data (a BigInt, a cycle), as util.inspect shows it: never lost. */
@@ -99,6 +111,7 @@ export async function runCommand(module: string, name: string | undefined, flags
   const scheduler = await makeScheduler(flags);
   const target = name === undefined ? await loadWorkflow(module) : await loadTask(module, name);
   const args = parseArgs(flags.args, flags.file);
+  const reportPath = flags.report === undefined ? undefined : await writablePath(flags.report);
   const capacity = await totalCapacity(scheduler);
   // Ctrl-C (or SIGTERM) cancels what is queued or running: Slurm jobs are scancel'ed, Kubernetes
   // Jobs deleted, local tasks aborted. A second Ctrl-C exits at once.
@@ -130,10 +143,15 @@ export async function runCommand(module: string, name: string | undefined, flags
   const title = `taskfit run ${module}${name === undefined ? "" : ` ${name}`}`;
   const where = describeScheduler(flags, capacity);
   let report: string | undefined;
-  if (flags.report !== undefined) {
-    report = resolve(flags.report);
-    const html = renderReport({ title, scheduler: where, capacity, recorder, startedAt, ...(failure !== undefined && { error: errorLine(failure) }) });
-    await writeFile(report, html);
+  let reportError: unknown;
+  if (reportPath !== undefined) {
+    // A report that cannot be written must not cost the run's result: it is said after the result.
+    try {
+      await writeFile(reportPath, renderReport({ title, scheduler: where, capacity, recorder, startedAt, ...(failure !== undefined && { error: errorLine(failure) }) }));
+      report = reportPath;
+    } catch (error) {
+      reportError = error;
+    }
   }
   const run = figures(recorder, capacity);
   if (flags.json) {
@@ -147,7 +165,9 @@ export async function runCommand(module: string, name: string | undefined, flags
     if (recorder.attempts.size > 0) process.stderr.write(`${summaryTable(recorder)}\n${usageLine(run, capacity)}\n`);
     if (report !== undefined) process.stderr.write(`report: ${report}\n`);
   }
+  if (reportError !== undefined) process.stderr.write(`taskfit: the report was not written to ${reportPath}: ${errorLine(reportError)}\n`);
   if (failure !== undefined) process.stderr.write(`taskfit: ${errorLine(failure)}\n`);
   // 128 + SIGINT, as shells report a command stopped by Ctrl-C.
-  return failure === undefined ? 0 : interrupt.signal.aborted ? 130 : 1;
+  if (failure !== undefined) return interrupt.signal.aborted ? 130 : 1;
+  return reportError === undefined ? 0 : 1;
 }

@@ -127,6 +127,19 @@ describe("taskfit run", () => {
     expect(await readFile(report, "utf8")).toMatch(/role="alert"><b>The run failed:<\/b> TASK_EXECUTION_FAILED/);
   });
 
+  it("checks the report's directory before running, and never loses the result to a report it cannot write", async () => {
+    const nowhere = cli("run", FIXTURE, "square", "--args", "[3]", "--report", "/no/such/dir/run.html", ...LOCAL);
+    expect(nowhere.code).toBe(1);
+    expect(nowhere.stdout).toBe("");
+    expect(nowhere.stderr).toMatch(/RESOURCE_SPEC_INVALID: Expected a file in an existing, writable directory \(\/no\/such\/dir is not\), got `"\/no\/such\/dir\/run.html"`.*field `--report`/);
+    // A directory where the file should be: found only when writing, after the run.
+    const dir = await mkdtemp(join(tmpdir(), "taskfit-run-"));
+    const late = cli("run", FIXTURE, "square", "--args", "[3]", "--report", dir, ...LOCAL);
+    expect(late.code).toBe(1);
+    expect(JSON.parse(late.stdout)).toBe(9);
+    expect(late.stderr.trim().split("\n").at(-1)).toMatch(/^taskfit: the report was not written to .*: EISDIR/);
+  });
+
   it("refuses a task larger than the machine before running it", () => {
     const out = cli("run", FIXTURE, "huge", ...LOCAL);
     expect(out.code).toBe(1);
