@@ -12,9 +12,11 @@ import { loadTask } from "./load-task.js";
 import { type RunFlags, runCommand } from "./run.js";
 import { schedulerOptions } from "./scheduler-options.js";
 import { table as makeTable } from "./table.js";
+import { taskfitVersion } from "./version.js";
 
 const program = new Command("taskfit")
-  .description("Declare what each task needs; see what a call asks for and where it would run.")
+  .description("Declare what each task needs; see what a call asks for, where it would run, and run it.")
+  .version(taskfitVersion(), "-V, --version", "taskfit's version")
   .showHelpAfterError();
 
 program

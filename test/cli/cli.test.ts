@@ -76,6 +76,14 @@ describe("taskfit plan", () => {
   });
 });
 
+describe("version", () => {
+  it("prints the package's version", async () => {
+    const out = cli("--version");
+    expect(out.code).toBe(0);
+    expect(out.stdout.trim()).toBe(JSON.parse(await readFile("package.json", "utf8")).version);
+  });
+});
+
 describe("help", () => {
   it("shows examples for each command", () => {
     for (const command of ["presets", "resolve", "plan", "run"]) {
