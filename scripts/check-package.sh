@@ -50,3 +50,30 @@ node --input-type=module -e '
   if (b.x !== 10 || b.pid === process.pid) throw new Error("CJS task in a child: " + JSON.stringify(b));
   console.log("process isolation from the package ok");
 '
+
+# The installed `taskfit` command (ESM) running an ESM workflow, and a task of a CommonJS module:
+# the module's copy of taskfit is dist/index.cjs, the command's is ESM, and retries must still see
+# the task's error for what it is (errors match instanceof across copies).
+cat > flow.mjs <<'JS'
+import { where } from "./tasks.mjs";
+export default async function flow(n) {
+  return (await Promise.all([1, 2, 3].map((x) => where(x)))).length + n;
+}
+JS
+cat > flaky.cjs <<'JS'
+const { customTask } = require("taskfit");
+let calls = 0;
+exports.flaky = customTask({ cpu: 1, memory: 0.25, retries: 1 })(async function flaky() {
+  calls += 1;
+  if (calls === 1) throw new Error("first attempt fails");
+  return calls;
+});
+JS
+local=(--cpu 1 --memory 1Gi --gpus 0 --no-progress)
+out=$(npx --no-install taskfit run flow.mjs --args '[10]' "${local[@]}")
+[[ "$out" == "13" ]] || { echo "taskfit run of an ESM workflow from the package printed: $out" >&2; exit 1; }
+npx --no-install taskfit run flaky.cjs flaky --json "${local[@]}" | node -e '
+  const out = JSON.parse(require("fs").readFileSync(0, "utf8"));
+  if (out.result !== 2 || out.attempts.error !== 1 || out.attempts.ok !== 1) throw new Error("retry of a CJS task under the ESM command: " + JSON.stringify(out));
+'
+echo "taskfit command from the package ok ($(npx --no-install taskfit --version))"
