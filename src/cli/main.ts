@@ -10,7 +10,7 @@ import { resolveResources } from "../task/task.js";
 import { parseArgs } from "./args.js";
 import { loadTask } from "./load-task.js";
 import { type RunFlags, runCommand } from "./run.js";
-import { schedulerOptions } from "./scheduler-options.js";
+import { checkOptionsApply, schedulerOptions } from "./scheduler-options.js";
 import { table as makeTable } from "./table.js";
 import { taskfitVersion } from "./version.js";
 
@@ -65,7 +65,10 @@ program
   .option("--namespace <ns>", "kubernetes: the namespace", "default")
   .option("--json", "print JSON")
   .addHelpText("after", "\nExamples:\n  taskfit plan examples/dynamic.ts myTask --target slurm --file a.fq,b.fq --args '[3]'\n  taskfit plan examples/dynamic.ts myTask --target kubernetes --image ghcr.io/lab/p:1 --file a.fq --args '[3]'")
-  .action(async (module: string, name: string, options: Record<string, string | string[] | boolean | undefined>) => {
+  .action(async (module: string, name: string, options: Record<string, string | string[] | boolean | undefined>, command: Command) => {
+    if (options.target === "slurm" || options.target === "kubernetes") {
+      checkOptionsApply({ scheduler: options.target }, (key) => command.getOptionValueSource(key) === "cli");
+    }
     const task = await loadTask(module, name);
     const args = parseArgs(options.args as string, options.file as string[]);
     if (options.target === "slurm") {
@@ -106,7 +109,8 @@ Examples:
   taskfit run pipeline.ts align --file s1.fq --args '[4]' --scheduler slurm --work-dir /shared/jobs
   taskfit run pipeline.ts --scheduler kubernetes --image ghcr.io/lab/pipeline:1 --namespace ml --json`,
   )
-  .action(async (module: string, name: string | undefined, options: RunFlags) => {
+  .action(async (module: string, name: string | undefined, options: RunFlags, command: Command) => {
+    checkOptionsApply(options, (key) => command.getOptionValueSource(key) === "cli");
     process.exitCode = await runCommand(module, name, options);
   });
 

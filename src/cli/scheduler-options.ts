@@ -52,6 +52,38 @@ export function schedulerOptions(): Option[] {
   ];
 }
 
+/** Which scheduler each option belongs to (the camelCase key commander gives it). */
+const OPTION_SCHEDULERS: Readonly<Record<string, readonly SchedulerKind[]>> = {
+  cpu: ["local"],
+  memory: ["local"],
+  gpus: ["local"],
+  oversize: ["local"],
+  isolation: ["local"],
+  workDir: ["slurm"],
+  partition: ["slurm"],
+  account: ["slurm"],
+  image: ["kubernetes"],
+  namespace: ["kubernetes"],
+  kubeconfig: ["kubernetes"],
+  imageDir: ["kubernetes"],
+  workerCommand: ["kubernetes"],
+  pollMs: ["slurm", "kubernetes"],
+};
+
+const flagName = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+/** An option given for another scheduler is an error, not silently ignored: `--cpu 4 --scheduler slurm`. */
+export function checkOptionsApply(flags: SchedulerFlags, givenOnCommandLine: (key: string) => boolean): void {
+  for (const [key, schedulers] of Object.entries(OPTION_SCHEDULERS)) {
+    if (!givenOnCommandLine(key) || schedulers.includes(flags.scheduler)) continue;
+    throw new ResourceSpecError({
+      field: flagName(key),
+      value: (flags as unknown as Record<string, unknown>)[key],
+      expected: `${flagName(key)} only for ${schedulers.join(" or ")} (it has no effect on ${flags.scheduler})`,
+    });
+  }
+}
+
 function number(flag: string, text: string | undefined, parse: (value: unknown) => { ok: true; value: number } | { ok: false; expected: string }): number | undefined {
   if (text === undefined) return undefined;
   // A bare number is a count of the option's unit; "16Gi" etc. go to the parser as they are.

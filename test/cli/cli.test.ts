@@ -69,6 +69,12 @@ describe("taskfit plan", () => {
     expect(JSON.parse(out.stdout).spec.template.spec.containers[0].resources.limits).toEqual({ cpu: "2000m", memory: "8192Mi", "ephemeral-storage": "2304Mi" });
   });
 
+  it("refuses an option of the other target rather than ignore it", () => {
+    const out = cli("plan", "examples/dynamic.ts", "myTask", "--target", "slurm", "--image", "ghcr.io/lab/p:1");
+    expect(out.code).toBe(1);
+    expect(out.stderr).toMatch(/Expected --image only for kubernetes \(it has no effect on slurm\)/);
+  });
+
   it("refuses an unknown target", () => {
     const out = cli("plan", "examples/dynamic.ts", "myTask", "--target", "mars");
     expect(out.code).toBe(1);
@@ -194,6 +200,11 @@ describe("taskfit run", () => {
     const cpu = cli("run", FIXTURE, "square", "--cpu", "lots");
     expect(cpu.code).toBe(1);
     expect(cpu.stderr).toMatch(/Expected .*got `"lots"` \(string\) \(field `--cpu`\)/);
+    const misplaced = cli("run", FIXTURE, "square", "--scheduler", "slurm", "--cpu", "4");
+    expect(misplaced.code).toBe(1);
+    expect(misplaced.stderr).toMatch(/Expected --cpu only for local \(it has no effect on slurm\), got `"4"`.*field `--cpu`/);
+    expect(cli("run", FIXTURE, "square", "--image", "x").stderr).toMatch(/Expected --image only for kubernetes \(it has no effect on local\)/);
+    expect(cli("run", FIXTURE, "square", "--poll-ms", "100").stderr).toMatch(/--poll-ms only for slurm or kubernetes/);
     const poll = cli("run", FIXTURE, "square", "--scheduler", "slurm", "--poll-ms", "0");
     expect(poll.stderr).toMatch(/from 10 up, got `"0"`.*field `--poll-ms`/);
   });
