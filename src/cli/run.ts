@@ -129,11 +129,19 @@ export async function runCommand(module: string, name: string | undefined, flags
   const progress = flags.progress ? showProgress(recorder, { stream: process.stderr, capacity, live: process.stderr.isTTY === true }) : undefined;
   let result: unknown;
   let failure: unknown;
+  // Node exits when nothing is left to wait for, also under an unsettled promise: a workflow that
+  // awaits something nothing will ever settle would otherwise end the command silently, exit 0.
+  const stalled = () => {
+    process.stderr.write("taskfit: the run never finished: it awaits a promise that nothing is left to settle (no task, timer or I/O is pending)\n");
+    process.exit(1);
+  };
+  process.on("beforeExit", stalled);
   try {
     result = await target(...args);
   } catch (error) {
     failure = error;
   }
+  process.off("beforeExit", stalled);
   // After Ctrl-C, the workflow fails with the first cancelled call: wait for the others to be
   // cancelled too (scancel run, Jobs deleted) before reporting and exiting.
   if (interrupt.signal.aborted) await cancellable.idle();

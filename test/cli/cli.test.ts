@@ -154,6 +154,12 @@ describe("taskfit run", () => {
     expect(late.stderr.trim().split("\n").at(-1)).toMatch(/^taskfit: the report was not written to .*: EISDIR/);
   });
 
+  it("fails (exit 1) rather than end silently when the run awaits a promise nothing will settle", () => {
+    const out = cli("run", FIXTURE, "stalls", ...LOCAL);
+    expect(out.code).toBe(1);
+    expect(out.stderr).toMatch(/taskfit: the run never finished: it awaits a promise that nothing is left to settle/);
+  });
+
   it("refuses a task larger than the machine before running it", () => {
     const out = cli("run", FIXTURE, "huge", ...LOCAL);
     expect(out.code).toBe(1);
