@@ -19,6 +19,7 @@ import {
   OutOfMemoryError,
   SubmissionError,
   TaskCancelledError,
+  TaskExecutionError,
   TaskTimeoutError,
   UnschedulableError,
 } from "../../src/index.js";
@@ -206,6 +207,16 @@ describe("KubernetesScheduler on a real API server", () => {
     const grows = echo.with({ scheduler: k8s, memory: "512Mi", retries: { count: 1, escalate: { memory: 2 } } });
     expect(await grows("after oom", 2)).toEqual({ value: "after oom", n: 2 });
     expect(memories).toEqual(["512Mi", "512Mi", "1Gi"]);
+  });
+
+  it("fails the call when its Job is deleted by someone else, instead of waiting forever", async () => {
+    kubelet = undefined;
+    const jobName = new Promise<string>((resolve) => k8s.once("submitted", (event) => resolve(event.job)));
+    const call = sleeps.with({ scheduler: k8s })(60).catch((e: unknown) => e);
+    await batch.deleteNamespacedJob({ name: await jobName, namespace: NAMESPACE, propagationPolicy: "Background" });
+    const error = await call;
+    expect(error).toBeInstanceOf(TaskExecutionError);
+    expect((error as Error).message).toMatch(/the Job was deleted before it finished \(not by taskfit\)/);
   });
 
   it("deletes the Job when the call is aborted", async () => {

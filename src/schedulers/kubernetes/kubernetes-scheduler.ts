@@ -3,6 +3,7 @@
  * @kubernetes/client-node and followed until it ends. The result comes back in the pod's
  * termination message or, when larger, the marked last line of its log.
  */
+import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -32,7 +33,8 @@ import {
   type ManifestOptions,
   type Toleration,
 } from "./manifest.js";
-import { type JobEnd, jobEnd, outcomeFrom, type PodLike } from "./outcome.js";
+import { JobPoller, keepAliveClock } from "./job-poller.js";
+import { type JobEnd, jobEnd, outcomeFrom } from "./outcome.js";
 import { quantityValue, validateJob } from "./validate.js";
 
 type Client = typeof import("@kubernetes/client-node");
@@ -61,6 +63,11 @@ export interface KubernetesSchedulerOptions {
   readonly pollIntervalMs?: number;
 }
 
+/** The label that ties a Job and its pod to the scheduler that submitted them. */
+const INSTANCE_LABEL = "taskfit.dev/scheduler";
+/** Polls in a row a followed Job may be missing from the list before its call fails. */
+const MISSING_POLLS = 5;
+
 export interface KubernetesSchedulerEvents {
   submitted: [{ readonly job: string; readonly task: string; readonly attempt: number; readonly resources: ResolvedResources }];
   /** The Job's pod was bound to a node: from here it holds the node's resources. */
@@ -82,6 +89,9 @@ export class KubernetesScheduler extends EventEmitter<KubernetesSchedulerEvents>
   private readonly manifestOptions: ManifestOptions;
   private readonly pollIntervalMs: number;
   private api: Promise<Api> | undefined;
+  private poller: JobPoller | undefined;
+  /** Labels this scheduler's Jobs and pods, so that one list finds exactly those it follows. */
+  private readonly instance = randomBytes(5).toString("hex");
 
   constructor(private readonly options: KubernetesSchedulerOptions) {
     super();
@@ -109,7 +119,7 @@ export class KubernetesScheduler extends EventEmitter<KubernetesSchedulerEvents>
     return job;
   }
 
-  private manifest(call: PlannedCall, attempt: number, args: readonly unknown[]): JobManifest {
+  private manifest(call: PlannedCall, attempt: number, args: readonly unknown[], labels: Readonly<Record<string, string>> = {}): JobManifest {
     const request: WorkerRequest = {
       kind: "run",
       ref: { ...call.task, module: this.imageModule(call.task.module) },
@@ -120,7 +130,8 @@ export class KubernetesScheduler extends EventEmitter<KubernetesSchedulerEvents>
     };
     // Named, not spread: an invocation may carry its fields on its prototype (a layer over another).
     const { taskName, resources, timeoutSeconds } = call;
-    return buildJob({ taskName, resources, timeoutSeconds, task: request.ref, attempt, request: JSON.stringify(request) }, this.manifestOptions);
+    const options = { ...this.manifestOptions, labels: { ...this.manifestOptions.labels, ...labels } };
+    return buildJob({ taskName, resources, timeoutSeconds, task: request.ref, attempt, request: JSON.stringify(request) }, options);
   }
 
   /** The task's module as the pod sees it: the project directory maps to its place in the image. */
@@ -134,7 +145,7 @@ export class KubernetesScheduler extends EventEmitter<KubernetesSchedulerEvents>
   async run<R>(invocation: Invocation<R>): Promise<R> {
     const { taskName, signal, attempt } = invocation;
     if (signal?.aborted) throw new TaskCancelledError({ task: taskName, reason: signal.reason });
-    const job = this.manifest(invocation, attempt, invocation.args);
+    const job = this.manifest(invocation, attempt, invocation.args, { [INSTANCE_LABEL]: this.instance });
     await validateJob(job, taskName);
     const api = await this.connect(taskName);
     await this.checkFits(api, invocation);
@@ -204,19 +215,34 @@ export class KubernetesScheduler extends EventEmitter<KubernetesSchedulerEvents>
     throw new UnschedulableError({ task: invocation.taskName, scheduler: this.name, shortfalls });
   }
 
-  /** Polls the Job and its pod until it ends; maps the end to the result or a typed error. */
+  /** This scheduler's poller: one list of its Jobs and one of their pods per interval, for all calls. */
+  private pollerFor(api: Api): JobPoller {
+    const namespace = this.manifestOptions.namespace;
+    const labelSelector = `${INSTANCE_LABEL}=${this.instance}`;
+    this.poller ??= new JobPoller(
+      async () => {
+        const [jobs, pods] = await Promise.all([api.batch.listNamespacedJob({ namespace, labelSelector }), api.core.listNamespacedPod({ namespace, labelSelector })]);
+        return { jobs: jobs.items as never, pods: pods.items as never };
+      },
+      this.pollIntervalMs,
+      keepAliveClock,
+    );
+    return this.poller;
+  }
+
+  /** Follows the Job and its pod until it ends; maps the end to the result or a typed error. */
   private follow(api: Api, invocation: Invocation<unknown>, job: string): Promise<unknown> {
     const { taskName, signal, attempt, resources, timeoutSeconds } = invocation;
-    const namespace = this.manifestOptions.namespace;
     return new Promise((resolve, reject) => {
       let done = false;
-      let timer: NodeJS.Timeout | undefined;
       let reportedPending = false;
       let bound = false;
+      let missing = 0;
+      let unfollow: (() => void) | undefined;
       const finish = (error: unknown, value?: unknown) => {
         if (done) return;
         done = true;
-        if (timer !== undefined) clearTimeout(timer);
+        unfollow?.();
         unsubscribe?.();
         this.emit("finished", { job, task: taskName, attempt, ok: error === undefined });
         if (error === undefined) resolve(value);
@@ -230,29 +256,29 @@ export class KubernetesScheduler extends EventEmitter<KubernetesSchedulerEvents>
               // the process exits right after (as the taskfit command does on Ctrl-C).
               void this.deleteJob(api, job).then(() => finish(new TaskCancelledError({ task: taskName, reason: signal.reason })));
             });
-      const check = async () => {
-        if (done) return;
-        try {
-          const status = await api.batch.readNamespacedJobStatus({ name: job, namespace });
-          const pods = (await api.core.listNamespacedPod({ namespace, labelSelector: `job-name=${job}` })).items as PodLike[];
-          const node = pods[0]?.spec?.nodeName;
-          if (node !== undefined && !bound) {
-            bound = true;
-            this.emit("started", { job, task: taskName, attempt, node });
-          }
-          const end = jobEnd(status as never, pods);
-          if (end.kind === "unschedulable" && !reportedPending) {
-            reportedPending = true;
-            this.emit("pending", { job, task: taskName, message: end.message });
-          }
-          const settled = await this.settle(api, end, { taskName, attempt, memoryGiB: resources.memoryGiB, timeoutSeconds, job });
-          if (settled !== undefined) return finish(settled.error, settled.value);
-        } catch {
-          // The API may be briefly unavailable: try again at the next poll.
+      unfollow = this.pollerFor(api).follow(job, async ({ job: status, pods }) => {
+        if (done) return true;
+        if (status === undefined) {
+          // Gone from the list for several polls in a row: deleted by someone else (not by an abort).
+          if (++missing >= MISSING_POLLS) finish(new TaskExecutionError({ task: taskName, attempt, jobId: job, message: "the Job was deleted before it finished (not by taskfit)" }));
+          return done;
         }
-        if (!done) timer = setTimeout(() => void check(), this.pollIntervalMs);
-      };
-      void check();
+        missing = 0;
+        const node = pods[0]?.spec?.nodeName;
+        if (node !== undefined && !bound) {
+          bound = true;
+          this.emit("started", { job, task: taskName, attempt, node });
+        }
+        const end = jobEnd(status, pods);
+        if (end.kind === "unschedulable" && !reportedPending) {
+          reportedPending = true;
+          this.emit("pending", { job, task: taskName, message: end.message });
+        }
+        const settled = await this.settle(api, end, { taskName, attempt, memoryGiB: resources.memoryGiB, timeoutSeconds, job });
+        if (settled !== undefined) finish(settled.error, settled.value);
+        return done;
+      });
+      if (done) unfollow();
     });
   }
 
