@@ -27,47 +27,17 @@ DIR=$(cd "$DIR" && pwd -P)
 exec 8>"$DIR/.up.lock"
 flock -w 120 8 || log "warning: $DIR/.up.lock still held after 120 s, stopping anyway"
 
-# True while PID $1 exists and is not a zombie (daemons are reparented to PID 1, which may be
-# slow to reap them, and kill -0 succeeds on a zombie).
-running() {
-  local stat
-  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-  stat=${stat##*) }
-  [[ ${stat%% *} != Z ]]
-}
+# shellcheck source=../lib/stop-recorded.sh
+source "$(dirname "$0")/../lib/stop-recorded.sh"
 
-# stop NAME: TERM, wait up to 15 s, then KILL. Only if the recorded PID is still our daemon:
 # argv[0] ends in /NAME (or argv[1] in /NAME.sh, the pod reaper) and the command line mentions
-# $DIR (guards against PID reuse).
-stop() {
-  local name=$1 pidfile=$DIR/run/$1.pid pid argv=() i
-  if [[ ! -s $pidfile ]]; then
-    log "$name: no pid file, nothing to stop"
-    return 0
-  fi
-  pid=$(<"$pidfile")
-  if [[ $pid =~ ^[0-9]+$ ]] && running "$pid"; then
-    mapfile -d '' -t argv <"/proc/$pid/cmdline" 2>/dev/null || true
-  fi
-  if [[ ${argv[0]-} != */"$name" && ${argv[1]-} != */"$name.sh" ]] || [[ " ${argv[*]} " != *"$DIR"* ]]; then
-    log "$name: not running (stale pid ${pid:-?})"
-    rm -f "$pidfile"
-    return 0
-  fi
-  kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < 75; i++)); do
-    if ! running "$pid"; then
-      rm -f "$pidfile"
-      log "$name: stopped (pid $pid)"
-      return 0
-    fi
-    sleep 0.2
-  done
-  kill -KILL "$pid" 2>/dev/null || true
-  for ((i = 0; i < 25; i++)); do running "$pid" || break; sleep 0.2; done
-  rm -f "$pidfile"
-  log "$name: killed after 15 s (pid $pid)"
+# $DIR: the daemon this state dir started.
+is_daemon() {
+  local argv=()
+  mapfile -d '' -t argv <"/proc/$2/cmdline" 2>/dev/null || return 1
+  [[ ${argv[0]-} == */"$1" || ${argv[1]-} == */"$1.sh" ]] && [[ " ${argv[*]} " == *"$DIR"* ]]
 }
+stop() { stop_recorded "$1" "$DIR/run/$1.pid" 15 is_daemon; }
 
 # Reverse start order: clients of the apiserver first, etcd last.
 stop pod-reaper

@@ -141,13 +141,9 @@ build_binaries() {
 # ---------------------------------------------------------------------------------------------
 # Processes
 
-# True while PID $1 exists and is not a zombie (kill -0 succeeds on zombies).
-running() {
-  local stat
-  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-  stat=${stat##*) }
-  [[ ${stat%% *} != Z ]]
-}
+# running PID: alive and not a zombie (kill -0 succeeds on zombies).
+# shellcheck source=../lib/stop-recorded.sh
+source "$HERE/../lib/stop-recorded.sh"
 
 # Prints the PID recorded for daemon $1 if that process is alive and really ours: its argv[0]
 # is the expected binary (or argv[1] the script NAME.sh, for the pod reaper) and its command line

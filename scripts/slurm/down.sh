@@ -9,44 +9,12 @@ DIR=${TASKFIT_SLURM_DIR:-/tmp/taskfit-slurm}
 
 log() { printf 'slurm-down: %s\n' "$*"; }
 
-# True while PID $1 exists and is not a zombie (daemons are reparented to PID 1, which may be
-# slow to reap them, and kill -0 succeeds on a zombie).
-running() {
-  local stat
-  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-  stat=${stat##*) }
-  [[ ${stat%% *} != Z ]]
-}
+# shellcheck source=../lib/stop-recorded.sh
+source "$(dirname "$0")/../lib/stop-recorded.sh"
 
-# stop NAME PIDFILE: TERM, wait up to 10 s, then KILL. The comm check guards against a PID
-# that was reused by an unrelated process after the daemon died.
-stop() {
-  local name=$1 pidfile=$2 pid comm i
-  if [[ ! -s $pidfile ]]; then
-    log "$name: no pid file, nothing to stop"
-    return 0
-  fi
-  pid=$(<"$pidfile")
-  [[ $pid =~ ^[0-9]+$ ]] && comm=$(cat "/proc/$pid/comm" 2>/dev/null) || comm=
-  if [[ $comm != "$name" ]] || ! running "$pid"; then
-    log "$name: not running (stale pid ${pid:-?})"
-    rm -f "$pidfile"
-    return 0
-  fi
-  kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < 50; i++)); do
-    if ! running "$pid"; then
-      rm -f "$pidfile"
-      log "$name: stopped (pid $pid)"
-      return 0
-    fi
-    sleep 0.2
-  done
-  kill -KILL "$pid" 2>/dev/null || true
-  sleep 0.2
-  rm -f "$pidfile"
-  log "$name: killed after 10 s (pid $pid)"
-}
+# The daemon's process name is still NAME.
+is_daemon() { [[ $(cat "/proc/$2/comm" 2>/dev/null) == "$1" ]]; }
+stop() { stop_recorded "$1" "$2" 10 is_daemon; }
 
 if [[ ! -d $DIR ]]; then
   log "no state directory $DIR, nothing to stop"
