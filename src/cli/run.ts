@@ -11,8 +11,8 @@ import { ResourceSpecError, TaskfitError } from "../errors.js";
 import { formatGiB } from "../resources/quantity.js";
 import { renderReport } from "../reporting/html-report.js";
 import { RunRecorder } from "../reporting/run-recorder.js";
-import { formatDuration, formatNumber } from "../reporting/svg.js";
-import { peakUsage, type ResourceTotals, usageOverTime, utilisation } from "../reporting/usage.js";
+import { formatDuration, formatNumber, formatRange } from "../reporting/svg.js";
+import { measureRun, type ResourceTotals, type RunMeasure } from "../reporting/usage.js";
 import { setDefaultScheduler } from "../schedulers/default.js";
 import { withAbortSignal } from "../schedulers/with-abort-signal.js";
 import type { AnyFunction } from "../task/types.js";
@@ -72,10 +72,9 @@ function errorLine(error: unknown): string {
 }
 
 function summaryTable(recorder: RunRecorder): string {
-  const range = ([low, high]: readonly [number, number], format: (n: number) => string) => (low === high ? format(low) : `${format(low)} - ${format(high)}`);
   const table = makeTable(["task", "attempts", "failed", "cpu", "memory", "gpu", "mean wait", "mean run"], process.stderr);
   for (const t of recorder.summary()) {
-    table.push([t.task, t.attempts, t.failed, range(t.cpu, formatNumber), range(t.memoryGiB, formatGiB), t.gpu, formatDuration(t.meanWait), formatDuration(t.meanRun)]);
+    table.push([t.task, t.attempts, t.failed, formatRange(t.cpu, formatNumber), formatRange(t.memoryGiB, formatGiB), t.gpu, formatDuration(t.meanWait), formatDuration(t.meanRun)]);
   }
   return table.toString();
 }
@@ -83,16 +82,12 @@ function summaryTable(recorder: RunRecorder): string {
 interface RunFigures {
   readonly wallMs: number;
   readonly peak: ResourceTotals;
-  readonly busy: { readonly [K in keyof ResourceTotals]: number | undefined } | undefined;
+  readonly busy: RunMeasure["busy"];
 }
 
 function figures(recorder: RunRecorder, capacity: ResourceTotals | undefined): RunFigures {
-  const records = [...recorder.attempts.values()];
-  const from = records.reduce((min, r) => Math.min(min, r.queuedAt), Number.POSITIVE_INFINITY);
-  const to = records.reduce((max, r) => Math.max(max, r.finishedAt ?? r.queuedAt), Number.NEGATIVE_INFINITY);
-  if (records.length === 0) return { wallMs: 0, peak: { cpu: 0, memoryGiB: 0, gpus: 0 }, busy: undefined };
-  const points = usageOverTime(records, to);
-  return { wallMs: to - from, peak: peakUsage(points), busy: capacity && utilisation(points, capacity, from, to) };
+  const { from, to, peak, busy } = measureRun([...recorder.attempts.values()], capacity);
+  return { wallMs: to - from, peak, busy };
 }
 
 function usageLine({ peak, busy, wallMs }: RunFigures, capacity: ResourceTotals | undefined): string {

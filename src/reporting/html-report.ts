@@ -6,8 +6,8 @@
 import { formatGiB } from "../resources/quantity.js";
 import { attemptTimeline, type ResourceChart, resourceChart, taskColours, timeAxis, timelineLanes } from "./charts.js";
 import type { AttemptRecord, RunRecorder } from "./run-recorder.js";
-import { escapeHtml, formatDuration, formatNumber } from "./svg.js";
-import { type ResourceTotals, peakUsage, usageOverTime, utilisation } from "./usage.js";
+import { escapeHtml, formatDuration, formatNumber, formatRange } from "./svg.js";
+import { measureRun, type ResourceTotals } from "./usage.js";
 
 export interface RunReportInput {
   /** The heading, e.g. the command that ran. */
@@ -47,7 +47,7 @@ function card(value: string, label: string): string {
 }
 
 function summaryTable(recorder: RunRecorder, colours: ReadonlyMap<string, string>): string {
-  const range = ([low, high]: readonly [number, number], format: (n: number) => string) => (low === high ? format(low) : `${format(low)} – ${format(high)}`);
+  const range = (pair: readonly [number, number], format: (n: number) => string) => formatRange(pair, format, " – ");
   const rows = recorder
     .summary()
     .map(
@@ -62,13 +62,8 @@ function summaryTable(recorder: RunRecorder, colours: ReadonlyMap<string, string
 
 export function renderReport(input: RunReportInput): string {
   const records: AttemptRecord[] = [...input.recorder.attempts.values()];
-  const from = records.reduce((min, r) => Math.min(min, r.queuedAt), Number.POSITIVE_INFINITY);
-  const to = records.reduce((max, r) => Math.max(max, r.finishedAt ?? r.startedAt ?? r.queuedAt), Number.NEGATIVE_INFINITY);
-  const [start, end] = records.length === 0 ? [0, 0] : [from, to];
-  const points = usageOverTime(records, end);
-  const peak = peakUsage(points);
   const capacity = input.capacity;
-  const busy = capacity === undefined ? undefined : utilisation(points, capacity, start, end);
+  const { from: start, to: end, points, peak, busy } = measureRun(records, capacity);
   const counts = input.recorder.counts();
   const axis = timeAxis(start, end);
   const colours = taskColours(records);

@@ -67,6 +67,8 @@ export class RunRecorder {
   readonly attempts = new Map<string, AttemptRecord>();
   readonly clock: Clock;
   private readonly listeners: Array<(record: AttemptRecord) => void> = [];
+  private readonly tally: Record<AttemptOutcome, number> = { queued: 0, running: 0, ok: 0, error: 0, cancelled: 0 };
+  private held = { cpu: 0, memoryGiB: 0, gpus: 0 };
 
   constructor(scheduler?: RecordableScheduler, options: RunRecorderOptions = {}) {
     this.clock = options.clock ?? (scheduler !== undefined && "stats" in scheduler ? scheduler.clock : systemClock);
@@ -79,26 +81,28 @@ export class RunRecorder {
   }
 
   queued(attempt: { id: string; task: string; attempt: number; resources: ResolvedResources }, at = this.clock.now()): void {
-    this.attempts.set(attempt.id, { ...attempt, gpus: [], where: undefined, queuedAt: at, startedAt: undefined, finishedAt: undefined, outcome: "queued" });
-    this.changed(attempt.id);
+    const previous = this.attempts.get(attempt.id);
+    if (previous !== undefined) this.leave(previous);
+    const record: AttemptRecord = { ...attempt, gpus: [], where: undefined, queuedAt: at, startedAt: undefined, finishedAt: undefined, outcome: "queued" };
+    this.attempts.set(attempt.id, record);
+    this.tally.queued++;
+    this.changed(record);
   }
 
   started(id: string, details: { gpus?: readonly number[]; where?: string } = {}, at = this.clock.now()): void {
     const record = this.attempts.get(id);
     if (record === undefined || record.startedAt !== undefined) return;
     record.startedAt = at;
-    record.outcome = "running";
     if (details.gpus !== undefined) record.gpus = details.gpus;
     if (details.where !== undefined) record.where = details.where;
-    this.changed(id);
+    this.move(record, "running");
   }
 
   finished(id: string, ok: boolean, at = this.clock.now()): void {
     const record = this.attempts.get(id);
     if (record === undefined || record.finishedAt !== undefined) return;
     record.finishedAt = at;
-    record.outcome = ok ? "ok" : "error";
-    this.changed(id);
+    this.move(record, ok ? "ok" : "error");
   }
 
   /** Ends the run: attempts still queued or running are closed as cancelled at `at`. */
@@ -106,27 +110,17 @@ export class RunRecorder {
     for (const record of this.attempts.values()) {
       if (record.finishedAt !== undefined) continue;
       record.finishedAt = at;
-      record.outcome = "cancelled";
-      this.changed(record.id);
+      this.move(record, "cancelled");
     }
   }
 
   counts(): Record<AttemptOutcome, number> {
-    const counts = { queued: 0, running: 0, ok: 0, error: 0, cancelled: 0 };
-    for (const record of this.attempts.values()) counts[record.outcome]++;
-    return counts;
+    return { ...this.tally };
   }
 
   /** What the running attempts hold now. */
   inUse(): { cpu: number; memoryGiB: number; gpus: number } {
-    const use = { cpu: 0, memoryGiB: 0, gpus: 0 };
-    for (const { outcome, resources } of this.attempts.values()) {
-      if (outcome !== "running") continue;
-      use.cpu += resources.cpu;
-      use.memoryGiB += resources.memoryGiB;
-      use.gpus += resources.gpu;
-    }
-    return use;
+    return { ...this.held };
   }
 
   summary(): TaskSummary[] {
@@ -155,8 +149,33 @@ export class RunRecorder {
     });
   }
 
-  private changed(id: string): void {
-    const record = this.attempts.get(id) as AttemptRecord;
+  /** Moves a record to another outcome, keeping the tallies (a progress display reads them on every change: no scan). */
+  private move(record: AttemptRecord, outcome: AttemptOutcome): void {
+    this.leave(record);
+    record.outcome = outcome;
+    this.tally[outcome]++;
+    if (outcome === "running") {
+      this.held.cpu += record.resources.cpu;
+      this.held.memoryGiB += record.resources.memoryGiB;
+      this.held.gpus += record.resources.gpu;
+    }
+    this.changed(record);
+  }
+
+  /** Takes a record's outcome out of the tallies. */
+  private leave(record: AttemptRecord): void {
+    this.tally[record.outcome]--;
+    if (record.outcome !== "running") return;
+    // Sums of floats drift: nothing running holds exactly nothing.
+    if (this.tally.running === 0) this.held = { cpu: 0, memoryGiB: 0, gpus: 0 };
+    else {
+      this.held.cpu -= record.resources.cpu;
+      this.held.memoryGiB -= record.resources.memoryGiB;
+      this.held.gpus -= record.resources.gpu;
+    }
+  }
+
+  private changed(record: AttemptRecord): void {
     for (const listener of this.listeners) listener(record);
   }
 }

@@ -39,6 +39,11 @@ export function formatNumber(value: number): string {
   return String(Number(value.toFixed(3)));
 }
 
+/** A min-max pair as "2" when equal, else "1 - 2" (the separator differs between text and HTML). */
+export function formatRange([low, high]: readonly [number, number], format: (n: number) => string, separator = " - "): string {
+  return low === high ? format(low) : `${format(low)}${separator}${format(high)}`;
+}
+
 /** A colour per task, stable within a report, readable on white. */
 export function palette(index: number): string {
   const hues = [212, 28, 140, 275, 350, 180, 52, 95, 310, 5];

@@ -90,3 +90,23 @@ export function utilisation(points: readonly UsagePoint[], capacity: ResourceTot
   const share = (value: number, cap: number) => (cap > 0 && to > from ? value / (cap * (to - from)) : undefined);
   return { cpu: share(used.cpu, capacity.cpu), memoryGiB: share(used.memoryGiB, capacity.memoryGiB), gpus: share(used.gpus, capacity.gpus) };
 }
+
+export interface RunMeasure {
+  /** unit: ms on the recorder's clock: the first attempt queued; 0 for an empty run */
+  readonly from: number;
+  /** unit: ms: the last attempt's end (or, still open, its start or queueing) */
+  readonly to: number;
+  readonly points: readonly UsagePoint[];
+  readonly peak: ResourceTotals;
+  /** The share of capacity used, per resource; undefined without capacity or attempts. */
+  readonly busy: { readonly [K in keyof ResourceTotals]: number | undefined } | undefined;
+}
+
+/** A run's span, use over time, peak and utilisation: what the report and the command's summary show. */
+export function measureRun(records: readonly AttemptRecord[], capacity: ResourceTotals | undefined): RunMeasure {
+  if (records.length === 0) return { from: 0, to: 0, points: [], peak: { cpu: 0, memoryGiB: 0, gpus: 0 }, busy: undefined };
+  const from = records.reduce((min, r) => Math.min(min, r.queuedAt), Number.POSITIVE_INFINITY);
+  const to = records.reduce((max, r) => Math.max(max, r.finishedAt ?? r.startedAt ?? r.queuedAt), Number.NEGATIVE_INFINITY);
+  const points = usageOverTime(records, to);
+  return { from, to, points, peak: peakUsage(points), busy: capacity && utilisation(points, capacity, from, to) };
+}

@@ -34,3 +34,14 @@ export interface Scheduler {
   /** Runs one attempt of one call. */
   run<R>(invocation: Invocation<R>): Promise<R>;
 }
+
+/**
+ * The same invocation with some fields replaced, as a layer over it: a spread would drop methods
+ * such as `execute` of a class instance. So a scheduler reads an invocation's fields by name and
+ * never spreads one.
+ */
+export function layered<R>(invocation: Invocation<R>, fields: Partial<Pick<Invocation<R>, "resources" | "signal">>): Invocation<R> {
+  const properties: PropertyDescriptorMap = {};
+  for (const [key, value] of Object.entries(fields)) properties[key] = { value, enumerable: true };
+  return Object.create(invocation, properties) as Invocation<R>;
+}

@@ -4,7 +4,7 @@
  * it from the queue or aborts the running attempt, Slurm runs scancel, Kubernetes deletes the Job),
  * so this only joins the run's signal to each call's.
  */
-import type { Invocation, Scheduler } from "./scheduler.js";
+import { type Invocation, layered, type Scheduler } from "./scheduler.js";
 
 export interface SignalledScheduler extends Scheduler {
   /** Resolves once every call made through it has settled (after an abort: once each is cancelled). */
@@ -22,9 +22,7 @@ export function withAbortSignal(scheduler: Scheduler, signal: AbortSignal): Sign
     },
     run<R>(invocation: Invocation<R>): Promise<R> {
       const joined = invocation.signal === undefined ? signal : AbortSignal.any([invocation.signal, signal]);
-      // The same invocation seen through a layer with the joined signal (a spread would drop
-      // methods such as `execute` of a class instance).
-      const call = scheduler.run(Object.create(invocation, { signal: { value: joined } }) as Invocation<R>);
+      const call = scheduler.run(layered(invocation, { signal: joined }));
       const settled: Promise<unknown> = call.then(
         () => inFlight.delete(settled),
         () => inFlight.delete(settled),

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { customTask, LocalScheduler, ManualClock, RunRecorder } from "../../src/index.js";
 import { flush } from "../helpers/manual-clock.js";
@@ -46,5 +47,29 @@ describe("RunRecorder", () => {
     expect(a).toMatchObject({ startedAt: 50, finishedAt: 75, outcome: "cancelled" });
     expect(b).toMatchObject({ startedAt: undefined, finishedAt: 75, outcome: "cancelled" });
     expect(recorder.summary()[0]).toMatchObject({ attempts: 2, failed: 2 });
+  });
+
+  it("keeps counts and use in step with its records through any sequence of events (property)", () => {
+    const event = fc.record({ kind: fc.constantFrom("queued", "started", "ok", "error", "close"), id: fc.integer({ min: 0, max: 5 }), cpu: fc.double({ min: 0.001, max: 8, noNaN: true }) });
+    fc.assert(
+      fc.property(fc.array(event, { maxLength: 60 }), (events) => {
+        const recorder = new RunRecorder(undefined, { clock: new ManualClock() });
+        for (const e of events) {
+          if (e.kind === "queued") recorder.queued({ id: String(e.id), task: "t", attempt: 1, resources: resources(e.cpu, 2 * e.cpu, e.id % 2) });
+          else if (e.kind === "started") recorder.started(String(e.id));
+          else if (e.kind === "close") recorder.close();
+          else recorder.finished(String(e.id), e.kind === "ok");
+        }
+        const records = [...recorder.attempts.values()];
+        const running = records.filter((r) => r.outcome === "running");
+        for (const outcome of ["queued", "running", "ok", "error", "cancelled"] as const) {
+          expect(recorder.counts()[outcome]).toBe(records.filter((r) => r.outcome === outcome).length);
+        }
+        const use = recorder.inUse();
+        expect(use.cpu).toBeCloseTo(running.reduce((sum, r) => sum + r.resources.cpu, 0), 6);
+        expect(use.memoryGiB).toBeCloseTo(running.reduce((sum, r) => sum + r.resources.memoryGiB, 0), 6);
+        expect(use.gpus).toBe(running.reduce((sum, r) => sum + r.resources.gpu, 0));
+      }),
+    );
   });
 });

@@ -10,7 +10,7 @@ import type { ResolvedResources } from "../../resources/spec.js";
 import { type Clock, systemClock } from "../clock.js";
 import { onAbort } from "../abort.js";
 import { currentTask } from "../context.js";
-import type { Invocation, Scheduler } from "../scheduler.js";
+import { type Invocation, layered, type Scheduler } from "../scheduler.js";
 import { Admission, type Allocation, type Queued, type Request, type Usage } from "./admission.js";
 import { type RemoteRun, runAttempt } from "./attempt.js";
 import { type Capacity, type CapacityOptions, resolveCapacity } from "./capacity.js";
@@ -141,9 +141,8 @@ export class LocalScheduler extends EventEmitter<LocalSchedulerEvents> implement
     return new Promise<R>((resolve, reject) => {
       const pending: Pending = {
         id: this.nextId++,
-        // Clamped: the same invocation seen through a layer with the new resources (a spread would
-        // drop methods such as `execute` of a class instance).
-        invocation: resources === invocation.resources ? invocation : Object.create(invocation, { resources: { value: resources } }),
+        // Clamped: the same invocation with the new resources.
+        invocation: resources === invocation.resources ? invocation : layered(invocation as Invocation<unknown>, { resources }),
         queuedAt: this.clock.now(),
         resolve: resolve as (value: unknown) => void,
         reject,
