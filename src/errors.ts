@@ -256,7 +256,7 @@ export class OutOfMemoryError extends TaskfitError {
 export class SerializationError extends TaskfitError {
   readonly task: string;
   readonly path: string;
-  constructor(details: { readonly task: string; readonly what: "argument" | "result"; readonly path: string; readonly value: unknown }) {
+  constructor(details: { readonly task: string; readonly what: "argument" | "result" | "field of `this`"; readonly path: string; readonly value: unknown }) {
     super(
       ErrorCode.NotSerializable,
       `Expected every ${details.what} of a task run in another process to be JSON data (TaskFile included), got ${describeValue(details.value)} at \`${details.path}\`${where(details.task, undefined)}`,
@@ -270,15 +270,21 @@ export class SerializationError extends TaskfitError {
 export class TaskNotFoundError extends TaskfitError {
   readonly task: string;
   readonly module: string | undefined;
-  constructor(details: { readonly task: string; readonly module: string | undefined; readonly found: readonly string[]; readonly cause?: unknown }) {
+  constructor(details: {
+    readonly task: string;
+    readonly module: string | undefined;
+    readonly found: readonly string[];
+    /** What to do about it, when the cause is known. */
+    readonly hint?: string;
+    readonly cause?: unknown;
+  }) {
     const found = details.found.length > 0 ? details.found.map((n) => `\`${n}\``).join(", ") : "none";
-    super(
-      ErrorCode.TaskNotFound,
+    const message =
       details.module === undefined
-        ? `Task \`${details.task}\` has no module to import in another process (was it defined in a REPL or an eval?)`
-        : `Expected module ${details.module} to define task \`${details.task}\`; tasks found there: ${found}`,
-      { cause: details.cause },
-    );
+        ? `Expected task \`${details.task}\` to be defined in a module file another process can import, got a task defined ` +
+          "outside any file (a REPL, eval or `node -e`); define it in a .js or .ts module and import that, or run it in this process (isolation: \"none\")"
+        : `Expected module ${details.module} to define task \`${details.task}\`; tasks found there: ${found}`;
+    super(ErrorCode.TaskNotFound, details.hint === undefined ? message : `${message}. ${details.hint}`, { cause: details.cause });
     this.task = details.task;
     this.module = details.module;
   }

@@ -22,6 +22,12 @@ export interface Invocation<R = unknown> {
   readonly signal: AbortSignal | undefined;
   /** Where the task is defined, for schedulers that run it in another process. */
   readonly task: TaskRef;
+  /**
+   * The instance a decorated method was called on (the class, for a static method); undefined for
+   * a wrapped function. A scheduler that runs the task in another process sends its own
+   * enumerable fields (worker-request.ts).
+   */
+  readonly self?: unknown;
   /** Runs the task's function in this process (with the caller's `this`), for in-process schedulers. */
   readonly execute: () => Promise<R>;
 }

@@ -37,7 +37,7 @@ function check(value: unknown, path: string, fail: (path: string, value: unknown
 }
 
 /** JSON text of `value`, or a SerializationError naming where JSON would lose something. */
-export function toWire(value: unknown, task: string, what: "argument" | "result", root: string): string {
+export function toWire(value: unknown, task: string, what: "argument" | "result" | "field of `this`", root: string): string {
   check(value, root, (path, bad) => {
     throw new SerializationError({ task, what, path, value: bad });
   }, new Set());

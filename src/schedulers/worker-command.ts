@@ -3,20 +3,62 @@
  * LocalScheduler's process isolation and the cluster schedulers, so a task runs the same way in a
  * child process, a Slurm job or a Kubernetes pod.
  */
-import { existsSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
+import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SubmissionError } from "../errors.js";
 
 const TYPESCRIPT = /\.[cm]?tsx?$/;
 
-/** The worker entry next to this code: src/schedulers/worker.ts from source, dist/worker.js installed. */
-export function workerEntry(): string {
-  const here = import.meta.url;
-  for (const candidate of ["./worker.ts", "../worker.ts", "./worker.js", "../worker.js"]) {
-    const path = fileURLToPath(new URL(candidate, here));
-    if (existsSync(path) && /worker\.[jt]s$/.test(path)) return path;
+/** Text every build of the worker entry contains (it reads this variable), and no other file would. */
+const ENTRY_MARK = "TASKFIT_WORKER";
+
+const checked = new Map<string, boolean>();
+
+/** Read once per path: cluster schedulers ask for the entry on every submission. */
+function isWorkerEntry(path: string): boolean {
+  let known = checked.get(path);
+  if (known === undefined) {
+    try {
+      known = statSync(path).isFile() && readFileSync(path, "utf8").includes(ENTRY_MARK);
+    } catch {
+      known = false;
+    }
+    checked.set(path, known);
   }
-  throw new SubmissionError({ task: "(any)", scheduler: "a worker process", detail: `the worker entry is missing next to ${here}` });
+  return known;
+}
+
+/**
+ * The script a worker process runs: `TASKFIT_WORKER_ENTRY` when set; else the entry beside this
+ * code (src/schedulers/worker.ts from source, dist/worker.js installed); else, when taskfit was
+ * bundled into an application, `taskfit-worker.{mjs,js,cjs}` beside the bundle (its `taskfit/worker`
+ * entry point bundled under that name).
+ */
+export function workerEntry(): string {
+  const explicit = process.env.TASKFIT_WORKER_ENTRY;
+  if (explicit !== undefined && explicit !== "") {
+    const path = resolve(explicit);
+    if (isWorkerEntry(path)) return path;
+    throw new SubmissionError({
+      task: "(any)",
+      scheduler: "a worker process",
+      detail: `Expected TASKFIT_WORKER_ENTRY to name taskfit's worker entry (taskfit/worker, or a bundle of it), got ${JSON.stringify(explicit)}`,
+    });
+  }
+  const here = import.meta.url;
+  const candidates = ["./worker.ts", "../worker.ts", "./worker.js", "../worker.js", "./taskfit-worker.mjs", "./taskfit-worker.js", "./taskfit-worker.cjs"];
+  for (const candidate of candidates) {
+    const path = fileURLToPath(new URL(candidate, here));
+    if (isWorkerEntry(path)) return path;
+  }
+  throw new SubmissionError({
+    task: "(any)",
+    scheduler: "a worker process",
+    detail:
+      `the worker entry is missing next to ${here}. When taskfit is bundled into an application, bundle \`taskfit/worker\` as a ` +
+      "second entry point named taskfit-worker beside it, or set TASKFIT_WORKER_ENTRY to its path",
+  });
 }
 
 /** The V8 heap cap for a task's memory: a cap, not a request, so rounded up, never below what V8 needs. */

@@ -16,7 +16,14 @@ export interface WorkerRequest {
   readonly resources: ResolvedResources;
   readonly gpus: readonly number[];
   readonly attempt: number;
+  /** A method task's `this`: see worker-request.ts. */
+  readonly self?: WorkerSelf;
 }
+
+/** A method task's `this` on the wire: an instance's own fields, or the class of a static method. */
+export type WorkerSelf =
+  | { readonly kind: "instance"; readonly className: string; readonly fields: string }
+  | { readonly kind: "class"; readonly className: string };
 
 export interface WorkerError {
   readonly name: string;

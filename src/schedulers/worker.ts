@@ -10,10 +10,12 @@
  */
 import { readFile, rename, writeFile } from "node:fs/promises";
 import { TaskNotFoundError, TaskfitError } from "../errors.js";
+import { getDefinition, type TaskDefinition, type TaskRef } from "../task/metadata.js";
 import { findTask, taskNames, tasksNamed } from "../task/registry.js";
+import { becomeWorker, callsAtImport, firstCallAtImport, isWorkerProcess } from "../task/worker-guard.js";
 import { runAsTask } from "./context.js";
 import { fromWire, toWire } from "./wire.js";
-import { OUTCOME_MARKER, type WorkerError, type WorkerOutcome, type WorkerRequest } from "./worker-protocol.js";
+import { OUTCOME_MARKER, type WorkerError, type WorkerOutcome, type WorkerRequest, type WorkerSelf } from "./worker-protocol.js";
 
 export type { WorkerError, WorkerOutcome, WorkerRequest };
 
@@ -29,20 +31,74 @@ function describeError(error: unknown): WorkerError {
   return { name: "Error", message: String(error), stack: undefined, code: undefined };
 }
 
+/**
+ * Imports the task's module. In a worker, a task called at the module's top level is not run
+ * (task/worker-guard.ts) and may hold the import open forever (a top-level `await`): the tasks
+ * defined so far are registered by then, so the wait ends at the first such call.
+ */
+async function importTaskModule(ref: TaskRef): Promise<Record<string, unknown> | undefined> {
+  const module = ref.module;
+  if (module === undefined) throw new TaskNotFoundError({ task: ref.name, module: undefined, found: [] });
+  const imported = import(module) as Promise<Record<string, unknown>>;
+  const calledAtImport = isWorkerProcess() ? firstCallAtImport().then(() => undefined) : new Promise<never>(() => undefined);
+  try {
+    return await Promise.race([imported, calledAtImport]);
+  } catch (cause) {
+    throw new TaskNotFoundError({ task: ref.name, module, found: [], cause, hint: `Importing it failed: ${String(cause)}` });
+  } finally {
+    imported.catch(() => undefined);
+  }
+}
+
+/** Why a task may be missing from its module when the module called tasks at import. */
+function missingHint(): string | undefined {
+  const calls = callsAtImport();
+  if (calls.length === 0) return undefined;
+  return (
+    `The module called task \`${calls[0]}\` at import, which a worker does not run, and tasks defined after that call were never ` +
+    "reached; call tasks only from a workflow function, or under `if (isMain(import.meta))`"
+  );
+}
+
+/**
+ * The `this` of a method task: a new object of the instance's class with the fields the caller
+ * sent, or the class itself for a static method. The class is found among the module's exports.
+ */
+function selfFor(definition: TaskDefinition, self: WorkerSelf | undefined, exports: Record<string, unknown> | undefined): unknown {
+  if (self === undefined || !definition.method) return undefined;
+  const holds = (owner: object) => Object.getOwnPropertyNames(owner).some((key) => getDefinition(Object.getOwnPropertyDescriptor(owner, key)?.value) === definition);
+  const inChain = (start: object | null) => {
+    for (let at = start; at !== null && at !== Object.prototype && at !== Function.prototype; at = Object.getPrototypeOf(at) as object | null) {
+      if (holds(at)) return true;
+    }
+    return false;
+  };
+  const classes = Object.values(exports ?? {}).filter((value): value is new () => object => typeof value === "function");
+  const found = classes.find((c) => c.name === self.className && inChain(self.kind === "class" ? c : (c.prototype as object)));
+  if (found === undefined) {
+    throw new TaskNotFoundError({
+      task: definition.name,
+      module: definition.ref.module,
+      found: [],
+      hint:
+        `Method task \`${definition.name}\` runs in another process on a copy of its ${self.kind === "class" ? "class" : "instance's fields"}, ` +
+        `so its class \`${self.className}\` must be exported by that module${exports === undefined ? " (whose import was still waiting on a task called at top level)" : ""}`,
+    });
+  }
+  if (self.kind === "class") return found;
+  return Object.assign(Object.create(found.prototype as object) as object, fromWire(self.fields));
+}
+
 /** Runs one request in this process and returns its outcome; never throws. */
 export async function runWorkerRequest(request: WorkerRequest, signal: AbortSignal): Promise<WorkerOutcome> {
   const { ref } = request;
   try {
-    if (ref.module === undefined) throw new TaskNotFoundError({ task: ref.name, module: undefined, found: [] });
-    try {
-      await import(ref.module);
-    } catch (cause) {
-      throw new TaskNotFoundError({ task: ref.name, module: ref.module, found: [], cause });
-    }
+    const exports = await importTaskModule(ref);
     const definition = findTask(ref);
     if (definition === undefined) {
-      throw new TaskNotFoundError({ task: ref.name, module: ref.module, found: tasksNamedIn(ref.module) });
+      throw new TaskNotFoundError({ task: ref.name, module: ref.module, found: tasksNamedIn(ref.module), hint: missingHint() });
     }
+    const self = selfFor(definition, request.self, exports);
     const args = fromWire(request.args) as unknown[];
     const running = {
       name: ref.name,
@@ -52,14 +108,14 @@ export async function runWorkerRequest(request: WorkerRequest, signal: AbortSign
       signal,
       scheduler: process,
     };
-    const value = await runAsTask(running, (fnArgs) => definition.fn(...fnArgs), args);
+    const value = await runAsTask(running, (fnArgs) => definition.fn.apply(self, fnArgs), args);
     return { kind: "result", value: toWire(value, ref.name, "result", "result") };
   } catch (error) {
     return { kind: "error", error: describeError(error) };
   }
 }
 
-function tasksNamedIn(module: string): string[] {
+function tasksNamedIn(module: string | undefined): string[] {
   return taskNames().filter((name) => tasksNamed(name).some((d) => d.ref.module === module));
 }
 
@@ -114,11 +170,13 @@ function argValue(flag: string): string | undefined {
 }
 
 if (process.send !== undefined && process.env.TASKFIT_WORKER === "ipc") {
+  becomeWorker();
   serveIpc();
 } else {
   const requestPath = argValue("--request");
   const outcomePath = argValue("--outcome");
   const requestEnv = argValue("--request-env");
+  if (requestPath !== undefined || requestEnv !== undefined) becomeWorker();
   if (requestPath !== undefined && outcomePath !== undefined) {
     void readFile(requestPath, "utf8").then((text) =>
       serveCluster(JSON.parse(text) as WorkerRequest, (outcome) => deliverToFile(outcomePath, outcome)),

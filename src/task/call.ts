@@ -11,14 +11,18 @@ import { resolveCompiled } from "../resources/resolve.js";
 import type { Escalation, ResolvedResources } from "../resources/spec.js";
 import { getDefaultScheduler } from "../schedulers/default.js";
 import type { Invocation, Scheduler } from "../schedulers/scheduler.js";
+import { currentTask } from "../schedulers/context.js";
 import type { TaskRef } from "./metadata.js";
 import type { AnyFunction } from "./types.js";
+import { callOutsideTask, isWorkerProcess } from "./worker-guard.js";
 
 export interface CallContext {
   readonly name: string;
   readonly ref: TaskRef;
   readonly spec: CompiledSpec;
   readonly fn: AnyFunction;
+  /** A decorated class method: its `this` travels to workers that run it elsewhere. */
+  readonly method: boolean;
   readonly scheduler: Scheduler | undefined;
   readonly signal: AbortSignal | undefined;
 }
@@ -40,7 +44,13 @@ class CallAttempt implements Invocation<unknown> {
     readonly signal: AbortSignal | undefined,
     private readonly fn: AnyFunction,
     private readonly thisArg: unknown,
+    private readonly method: boolean,
   ) {}
+
+  /** The instance (or class, for a static method) a method task was called on. */
+  get self(): unknown {
+    return this.method ? this.thisArg : undefined;
+  }
 
   execute(): Promise<unknown> {
     try {
@@ -53,6 +63,11 @@ class CallAttempt implements Invocation<unknown> {
 
 export async function callTask(context: CallContext, thisArg: unknown, args: unknown[]): Promise<unknown> {
   const { name, spec, fn, signal } = context;
+  if (isWorkerProcess()) {
+    // Never a second level of workers (worker-guard.ts): inline inside the running task, else not at all.
+    if (currentTask() === undefined) return callOutsideTask(name);
+    return fn.apply(thisArg, args);
+  }
   if (signal?.aborted) throw new TaskCancelledError({ task: name, reason: signal.reason });
   const scheduler = context.scheduler ?? getDefaultScheduler();
   const resolution = resolveCompiled(spec, name, args);
@@ -62,7 +77,7 @@ export async function callTask(context: CallContext, thisArg: unknown, args: unk
   for (let attempt = 1; ; attempt++) {
     try {
       return await scheduler.run(
-        new CallAttempt(name, context.ref, resources, args, attempt, spec.timeoutSeconds, signal, fn, thisArg),
+        new CallAttempt(name, context.ref, resources, args, attempt, spec.timeoutSeconds, signal, fn, thisArg, context.method),
       );
     } catch (error) {
       if (attempt > count || !isRetryable(error) || signal?.aborted) throw error;

@@ -2,23 +2,36 @@
  * The module that defined a task, read from the call stack when the decorator or wrapper is
  * applied. A worker process (process isolation, Slurm, Kubernetes) imports that module to find the
  * task again by name. V8's structured call sites are used, not a parse of the stack text.
+ *
+ * taskfit's own frames are cut by function identity, not by path: `Error.captureStackTrace` omits
+ * every frame down to the public function the user called (the decorator or wrapper), so the next
+ * frame is the user's code wherever either lives — under a folder named `src` or `dist`, in a
+ * monorepo or pnpm store, or in one bundle together with taskfit.
  */
 import { pathToFileURL } from "node:url";
 
-function callSites(): NodeJS.CallSite[] {
+type AnyFunction = (...args: never[]) => unknown;
+
+function callSitesAbove(entry: AnyFunction): NodeJS.CallSite[] {
   const original = Error.prepareStackTrace;
   const limit = Error.stackTraceLimit;
   try {
-    Error.stackTraceLimit = 50;
+    Error.stackTraceLimit = 20;
     Error.prepareStackTrace = (_error, sites) => sites;
     const holder: { stack?: unknown } = {};
-    Error.captureStackTrace(holder, callSites);
-    return (holder.stack as NodeJS.CallSite[] | undefined) ?? [];
+    Error.captureStackTrace(holder, entry);
+    return Array.isArray(holder.stack) ? (holder.stack as NodeJS.CallSite[]) : [];
   } finally {
     Error.prepareStackTrace = original;
     Error.stackTraceLimit = limit;
   }
 }
+
+/**
+ * Decorator helpers that sit between the user's class and the decorator when a compiler imports
+ * them instead of inlining them (`importHelpers`): the class is in the frame above.
+ */
+const HELPER_LIBRARIES = /\/node_modules\/(?:\.pnpm\/[^/]+\/node_modules\/)?(?:tslib|@swc\/helpers|@babel\/runtime)\//;
 
 function toUrl(file: string): string {
   return file.startsWith("file:") ? file : pathToFileURL(file).href;
@@ -35,24 +48,19 @@ export function moduleUrl(url: string): string {
   return parsed.href;
 }
 
-/** This package's own code: src/ when run from source, dist/ when installed. */
-function ownRoot(file: string): string {
-  const url = toUrl(file);
-  const src = url.lastIndexOf("/src/");
-  return src >= 0 ? url.slice(0, src + 5) : url.slice(0, url.lastIndexOf("/") + 1);
-}
-
-/** The file URL of the first caller outside taskfit, or undefined (a REPL, an eval). */
-export function callerModule(): string | undefined {
-  const sites = callSites();
-  const own = sites[0]?.getFileName();
-  if (own === undefined || own === null) return undefined;
-  const root = ownRoot(own);
-  for (const site of sites) {
+/**
+ * The file URL of the code that called `entry` (the decorator or wrapper the user applied), or
+ * undefined when that code has no file another process could import (a REPL, `eval`, `node -e`).
+ */
+export function callerModule(entry: AnyFunction): string | undefined {
+  for (const site of callSitesAbove(entry)) {
+    if (site.isEval()) return undefined;
     const file = site.getFileName();
-    if (!file || file.startsWith("node:") || !(file.startsWith("/") || file.startsWith("file:"))) continue;
+    if (file === undefined || file === null || file.startsWith("node:")) continue;
+    // "[eval]", "<anonymous>", "evalmachine.<anonymous>", "REPL12": code with no file to import.
+    if (!file.startsWith("/") && !file.startsWith("file:")) return undefined;
     const url = toUrl(file);
-    if (!url.startsWith(root)) return moduleUrl(url);
+    if (!HELPER_LIBRARIES.test(url)) return moduleUrl(url);
   }
   return undefined;
 }

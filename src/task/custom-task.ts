@@ -32,8 +32,9 @@ export function customTask(...args: unknown[]): TaskDecorator<unknown> {
   }
   const spec = specOf(args);
   const name = (spec as { name?: unknown }).name;
-  return ((...application: unknown[]) =>
-    applyTaskDecorator("customTask", typeof name === "string" ? name : undefined, (task) => compileCustom(spec, task), application)) as TaskDecorator<unknown>;
+  const apply = (...application: unknown[]): unknown =>
+    applyTaskDecorator("customTask", typeof name === "string" ? name : undefined, (task) => compileCustom(spec, task), application, apply);
+  return apply as TaskDecorator<unknown>;
 }
 
 function specOf(args: readonly unknown[]): unknown {

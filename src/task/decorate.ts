@@ -11,6 +11,28 @@ import type { CompiledSpec } from "../resources/compile.js";
 import { defineTask } from "./task.js";
 import type { AnyFunction } from "./types.js";
 
+/** Names esbuild/terser give when minifying (`a`, `Ke`), a missing name, rollup's `name$1`. */
+const BUNDLER_MADE = /^(?:[A-Za-z_$][\w$]?|anonymous|.+\$\d+)$/;
+const warned = new Set<string>();
+
+/**
+ * The task name a wrapped function gets: its own name. A bundler can rename functions (minifying
+ * to `a`, or rollup's `myTask$1`); such a name still works within that bundle (its workers import
+ * the same bundle) but says nothing in a report and changes between builds, so it is warned about
+ * once. An explicit `name` option never is.
+ */
+function taskNameOf(fn: AnyFunction): string {
+  const name = fn.name || "anonymous";
+  if (BUNDLER_MADE.test(name) && !warned.has(name)) {
+    warned.add(name);
+    process.emitWarning(
+      `Task name \`${name}\` looks made by a bundler or minifier; pass { name: "..." } in the task's options, or keep names when bundling (esbuild --keep-names)`,
+      { code: "TASKFIT_TASK_NAME", type: "TaskfitWarning" },
+    );
+  }
+  return name;
+}
+
 export type CompileFor = (taskName: string) => CompiledSpec;
 
 interface MethodContext {
@@ -36,8 +58,18 @@ export function isApplication(args: readonly unknown[]): boolean {
   );
 }
 
-/** Applies a task decorator in whichever of the three shapes `args` has. */
-export function applyTaskDecorator(what: string, name: string | undefined, compile: CompileFor, args: readonly unknown[]): unknown {
+/**
+ * Applies a task decorator in whichever of the three shapes `args` has. `entry` is the public
+ * function the user's code called (the decorator or wrapper): the frame above it is the module
+ * that defines the task.
+ */
+export function applyTaskDecorator(
+  what: string,
+  name: string | undefined,
+  compile: CompileFor,
+  args: readonly unknown[],
+  entry: (...args: never[]) => unknown,
+): unknown {
   const [first, second, third] = args;
   if (isDescriptor(third)) {
     const key = String(second as string | symbol);
@@ -46,7 +78,7 @@ export function applyTaskDecorator(what: string, name: string | undefined, compi
       throw new ResourceSpecError({ task: key, value: method, expected: `${what} on a method or a function (not a getter, setter or field)` });
     }
     const taskName = name ?? key;
-    third.value = defineTask(method as AnyFunction, compile(taskName), taskName);
+    third.value = defineTask(method as AnyFunction, compile(taskName), { name: taskName, method: true, entry });
     return third;
   }
   if (typeof first !== "function") {
@@ -58,8 +90,8 @@ export function applyTaskDecorator(what: string, name: string | undefined, compi
       throw new ResourceSpecError({ task: key, value: second.kind, expected: `${what} on a method or a function (decorator kind "method")` });
     }
     const taskName = name ?? key;
-    return defineTask(first as AnyFunction, compile(taskName), taskName);
+    return defineTask(first as AnyFunction, compile(taskName), { name: taskName, method: true, entry });
   }
-  const taskName = name ?? ((first as AnyFunction).name || "anonymous");
-  return defineTask(first as AnyFunction, compile(taskName), taskName);
+  const taskName = name ?? taskNameOf(first as AnyFunction);
+  return defineTask(first as AnyFunction, compile(taskName), { name: taskName, method: false, entry });
 }

@@ -17,6 +17,8 @@ export interface TaskRef {
 
 export interface TaskDefinition {
   readonly name: string;
+  /** A decorated class method (its `this` is the instance), rather than a wrapped function. */
+  readonly method: boolean;
   readonly spec: CompiledSpec;
   readonly fn: AnyFunction;
   readonly ref: TaskRef;

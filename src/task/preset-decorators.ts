@@ -23,11 +23,14 @@ function presetDecorator(preset: PresetName): PresetDecorator {
     if (name !== undefined && (typeof name !== "string" || name.length === 0)) {
       throw new ResourceSpecError({ field: "name", value: name, expected: "a task name as a non-empty string" });
     }
-    return (...args: unknown[]) =>
-      applyTaskDecorator(preset, name, (task) => compilePreset(preset, options, task), args);
+    const apply = (...args: unknown[]): unknown =>
+      applyTaskDecorator(preset, name, (task) => compilePreset(preset, options, task), args, apply);
+    return apply;
   };
-  const decorator = (...args: unknown[]) =>
-    isApplication(args) ? withOptions(undefined)(...args) : withOptions(args[0] as TaskOptions | undefined);
+  const decorator = (...args: unknown[]): unknown =>
+    isApplication(args)
+      ? applyTaskDecorator(preset, undefined, (task) => compilePreset(preset, undefined, task), args, decorator)
+      : withOptions(args[0] as TaskOptions | undefined);
   Object.defineProperty(decorator, "preset", { value: preset, enumerable: true });
   Object.defineProperty(decorator, "name", { value: preset });
   return decorator as unknown as PresetDecorator;

@@ -20,10 +20,18 @@ interface Binding {
 
 const UNBOUND: Binding = { scheduler: undefined, signal: undefined };
 
+/** How a task is being defined: its name, whether it is a class method, and the public function applied. */
+export interface Definition {
+  readonly name: string;
+  readonly method: boolean;
+  /** The decorator or wrapper the user's code called: the frame above it is the defining module. */
+  readonly entry: (...args: never[]) => unknown;
+}
+
 /** Defines a task from a function and its compiled spec, and registers it by name. */
-export function defineTask(fn: AnyFunction, spec: CompiledSpec, name: string): Task {
-  const ref = Object.freeze(nextRef(name, callerModule()));
-  const definition: TaskDefinition = Object.freeze({ name, spec, fn, ref });
+export function defineTask(fn: AnyFunction, spec: CompiledSpec, { name, method, entry }: Definition): Task {
+  const ref = Object.freeze(nextRef(name, callerModule(entry)));
+  const definition: TaskDefinition = Object.freeze({ name, method, spec, fn, ref });
   registerTask(definition);
   return makeTask(definition, UNBOUND, undefined);
 }

@@ -22,8 +22,8 @@ import { type PlannedCall, planCall } from "../../task/task.js";
 import { onAbort } from "../abort.js";
 import type { ResolvedResources } from "../../resources/spec.js";
 import type { Invocation, Scheduler } from "../scheduler.js";
-import { fromWire, toWire } from "../wire.js";
-import type { WorkerRequest } from "../worker-protocol.js";
+import { fromWire } from "../wire.js";
+import { importableModule, workerRequest } from "../worker-request.js";
 import {
   buildJob,
   DEFAULT_GPU_LABEL,
@@ -119,15 +119,18 @@ export class KubernetesScheduler extends EventEmitter<KubernetesSchedulerEvents>
     return job;
   }
 
-  private manifest(call: PlannedCall, attempt: number, args: readonly unknown[], labels: Readonly<Record<string, string>> = {}): JobManifest {
-    const request: WorkerRequest = {
-      kind: "run",
-      ref: { ...call.task, module: this.imageModule(call.task.module) },
-      args: toWire(args, call.taskName, "argument", "args"),
-      resources: call.resources,
-      gpus: [],
-      attempt,
-    };
+  private manifest(
+    call: PlannedCall & { readonly self?: unknown },
+    attempt: number,
+    args: readonly unknown[],
+    labels: Readonly<Record<string, string>> = {},
+  ): JobManifest {
+    const request = workerRequest(
+      { taskName: call.taskName, task: call.task, args, attempt, self: call.self },
+      call.resources,
+      [],
+      this.imageModule(importableModule(call.taskName, call.task)),
+    );
     // Named, not spread: an invocation may carry its fields on its prototype (a layer over another).
     const { taskName, resources, timeoutSeconds } = call;
     const options = { ...this.manifestOptions, labels: { ...this.manifestOptions.labels, ...labels } };

@@ -8,8 +8,9 @@ import { fork } from "node:child_process";
 import { OutOfMemoryError, TaskExecutionError } from "../../errors.js";
 import type { Invocation } from "../scheduler.js";
 import type { AttemptControl } from "./attempt.js";
-import { fromWire, toWire } from "../wire.js";
-import type { WorkerOutcome, WorkerRequest } from "../worker-protocol.js";
+import { fromWire } from "../wire.js";
+import type { WorkerOutcome } from "../worker-protocol.js";
+import { workerRequest } from "../worker-request.js";
 import { diedOfMemory, workerEntry, workerNodeArgs } from "../worker-command.js";
 
 const STDERR_TAIL_BYTES = 8 * 1024;
@@ -21,14 +22,7 @@ export class ProcessRunner {
 
   run(invocation: Invocation<unknown>, gpus: readonly number[], control: AttemptControl): Promise<unknown> {
     const { taskName, attempt, resources } = invocation;
-    const request: WorkerRequest = {
-      kind: "run",
-      ref: invocation.task,
-      args: toWire(invocation.args, taskName, "argument", "args"),
-      resources,
-      gpus,
-      attempt,
-    };
+    const request = workerRequest(invocation, resources, gpus);
     const execArgv = workerNodeArgs(this.entry, invocation.task.module, resources.memoryGiB);
     const child = fork(this.entry, [], {
       cwd: this.workDir,

@@ -22,8 +22,9 @@ import type { ResolvedResources } from "../../resources/spec.js";
 import { type PlannedCall, planCall } from "../../task/task.js";
 import { onAbort as onAbortOf } from "../abort.js";
 import type { Invocation, Scheduler } from "../scheduler.js";
-import { fromWire, toWire } from "../wire.js";
-import type { WorkerOutcome, WorkerRequest } from "../worker-protocol.js";
+import { fromWire } from "../wire.js";
+import type { WorkerOutcome } from "../worker-protocol.js";
+import { importableModule, workerRequest } from "../worker-request.js";
 import { diedOfMemory, workerEntry, workerNodeArgs } from "../worker-command.js";
 import { type RunCommand, runCommand } from "./commands.js";
 import { JOB_SCRIPT, jobName, sbatchOptions } from "./sbatch.js";
@@ -147,7 +148,7 @@ export class SlurmScheduler extends EventEmitter<SlurmSchedulerEvents> implement
       ...options,
       join(this.workDir, "taskfit-job.sh"),
       this.options.node ?? process.execPath,
-      ...workerNodeArgs(entry, invocation.task.module, invocation.resources.memoryGiB),
+      ...workerNodeArgs(entry, importableModule(invocation.taskName, invocation.task), invocation.resources.memoryGiB),
       entry,
       "--request",
       files.request,
@@ -161,14 +162,7 @@ export class SlurmScheduler extends EventEmitter<SlurmSchedulerEvents> implement
     if (signal?.aborted) throw new TaskCancelledError({ task: taskName, reason: signal.reason });
     await this.checkFits(taskName, invocation.resources);
     const files = this.filesFor(`${Date.now().toString(36)}-${randomBytes(6).toString("hex")}`);
-    const request: WorkerRequest = {
-      kind: "run",
-      ref: invocation.task,
-      args: toWire(invocation.args, taskName, "argument", "args"),
-      resources: invocation.resources,
-      gpus: [],
-      attempt: invocation.attempt,
-    };
+    const request = workerRequest(invocation, invocation.resources, []);
     await this.jobScript();
     await writeFile(files.request, JSON.stringify(request), { mode: 0o600 });
     const submitted = await this.exec("sbatch", this.sbatchArgv(invocation, files));

@@ -4,12 +4,16 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   LocalScheduler,
+  SlurmScheduler,
+  KubernetesScheduler,
+  TaskNotFoundError,
   OutOfMemoryError,
   SerializationError,
   smallTask,
   TaskExecutionError,
   TaskFile,
 } from "../../../src/index.js";
+import type { Task } from "../../../src/index.js";
 import { describeFile, hungry, returnsFunction, throws } from "../../fixtures/isolated-tasks.js";
 
 const isolated = () =>
@@ -70,4 +74,15 @@ describe("LocalScheduler with process isolation", () => {
     expect((error as Error).message).toMatch(/definedAtRunTime/);
     expect((error as Error).message).toMatch(/isolation\.test\.ts/);
   }, 30_000);
+
+  it("refuses a task with no module file before any process, job or manifest exists", async () => {
+    // Indirect eval: code with no file, as in a REPL or `node -e`.
+    const define = (0, eval)("(wrap) => wrap(async function evaluated() { return 1; })") as (wrap: typeof smallTask) => Task<[], Promise<number>>;
+    const evaluated = define(smallTask);
+    const error = await evaluated.with({ scheduler: isolated() })().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TaskNotFoundError);
+    expect((error as Error).message).toMatch(/task `evaluated` to be defined in a module file/);
+    await expect(new SlurmScheduler({ workDir: tmpdir() }).plan(evaluated, [])).rejects.toBeInstanceOf(TaskNotFoundError);
+    await expect(new KubernetesScheduler({ image: "node:20" }).plan(evaluated, [])).rejects.toBeInstanceOf(TaskNotFoundError);
+  });
 });
