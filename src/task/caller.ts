@@ -8,7 +8,8 @@
  * frame is the user's code wherever either lives — under a folder named `src` or `dist`, in a
  * monorepo or pnpm store, or in one bundle together with taskfit.
  */
-import { pathToFileURL } from "node:url";
+import { existsSync } from "node:fs";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 type AnyFunction = (...args: never[]) => unknown;
 
@@ -60,7 +61,9 @@ export function callerModule(entry: AnyFunction): string | undefined {
     // "[eval]", "<anonymous>", "evalmachine.<anonymous>", "REPL12": code with no file to import.
     if (!file.startsWith("/") && !file.startsWith("file:")) return undefined;
     const url = toUrl(file);
-    if (!HELPER_LIBRARIES.test(url)) return moduleUrl(url);
+    if (HELPER_LIBRARIES.test(url)) continue;
+    // `node --input-type=module -e` names its code file:///cwd/[eval1]: a URL with no file behind it.
+    return existsSync(fileURLToPath(moduleUrl(url))) ? moduleUrl(url) : undefined;
   }
   return undefined;
 }

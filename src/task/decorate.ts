@@ -9,6 +9,7 @@
 import { ResourceSpecError } from "../errors.js";
 import type { CompiledSpec } from "../resources/compile.js";
 import { defineTask } from "./task.js";
+import { isWorkerProcess } from "./worker-guard.js";
 import type { AnyFunction } from "./types.js";
 
 /** Names esbuild/terser give when minifying (`a`, `Ke`), a missing name, rollup's `name$1`. */
@@ -23,7 +24,8 @@ const warned = new Set<string>();
  */
 function taskNameOf(fn: AnyFunction): string {
   const name = fn.name || "anonymous";
-  if (BUNDLER_MADE.test(name) && !warned.has(name)) {
+  // A worker imports the same bundle: the program that defined the task first has warned already.
+  if (BUNDLER_MADE.test(name) && !warned.has(name) && !isWorkerProcess()) {
     warned.add(name);
     process.emitWarning(
       `Task name \`${name}\` looks made by a bundler or minifier; pass { name: "..." } in the task's options, or keep names when bundling (esbuild --keep-names)`,
