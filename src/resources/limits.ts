@@ -24,11 +24,14 @@ export type OverLimitPolicy = (typeof OverLimitPolicy)[keyof typeof OverLimitPol
 
 export type LimitedField = keyof Limits;
 
-/** A value that the clamp policy lowered. */
+/** A value that a clamp policy lowered. */
 export interface ClampRecord {
   readonly field: LimitedField;
   readonly requested: number;
+  /** What it was lowered to: the custom-task limit, or the machine's capacity (`by: "oversize"`). */
   readonly limit: number;
+  /** Absent: lowered to a custom-task limit (`overLimit: "clamp"`); "oversize": to the local machine (`oversize: "clamp"`). */
+  readonly by?: "oversize";
 }
 
 const UNITS: Readonly<Record<LimitedField, string>> = {
