@@ -75,3 +75,13 @@ export function warnClamped(task: string, records: readonly ClampRecord[]): void
     );
   }
 }
+
+/**
+ * What clampings changed, for people: "cpu 64 -> 2 (to the machine), memoryGiB 2000 -> 975 (to the
+ * limit)". The same words in warnings, the `taskfit run` summary, `--json` and the report.
+ */
+export function describeClamping(records: readonly ClampRecord[]): string {
+  return records
+    .map((r) => `${r.field} ${r.requested} -> ${Number(r.limit.toFixed(3))} (to the ${r.by === "oversize" ? "machine" : "limit"})`)
+    .join(", ");
+}

@@ -34,12 +34,12 @@ export interface Capacity {
 }
 
 /** Where each figure of a detected capacity came from, e.g. `memoryGiB: "cgroup v1 limit 2 GiB"`. */
-export interface CapacitySources {
+export type CapacitySources = {
   readonly cpu: string;
   readonly memoryGiB: string;
   readonly storageGiB: string;
   readonly gpus: string;
-}
+};
 
 export interface DetectedCapacity extends Capacity {
   readonly sources: CapacitySources;

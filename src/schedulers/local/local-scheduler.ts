@@ -15,7 +15,8 @@ import { Admission, type Allocation, type Queued, type Request, type Usage } fro
 import { type RemoteRun, runAttempt } from "./attempt.js";
 import { type CapacityOptions, type DetectedCapacity, resolveCapacity } from "./capacity.js";
 import { type DeviceMatcher, deviceMatcher, type GpuMatch } from "./gpu-match.js";
-import { fitToCapacity, type OversizePolicy } from "./oversize.js";
+import type { ClampRecord } from "../../resources/limits.js";
+import { fitToCapacity, type OversizePolicy, oversizeRecords, warnOversize } from "./oversize.js";
 import { ProcessRunner } from "./process-runner.js";
 
 export const Isolation = {
@@ -64,7 +65,16 @@ export interface TaskEvent {
   readonly error?: unknown;
 }
 
+/** A request lowered to the machine under `oversize: "clamp"`: what was lowered, per attempt. */
+export interface ClampEvent {
+  readonly task: string;
+  readonly attempt: number;
+  readonly clamped: readonly ClampRecord[];
+}
+
 export interface LocalSchedulerEvents {
+  /** Listening to it replaces the process warning a clamping otherwise gives (as `taskfit run` does: it prints every one). */
+  clamped: [ClampEvent];
   queued: [TaskEvent];
   start: [TaskEvent];
   finish: [TaskEvent];
@@ -152,6 +162,7 @@ export class LocalScheduler extends EventEmitter<LocalSchedulerEvents> implement
     } catch (error) {
       return Promise.reject(error);
     }
+    if (resources !== invocation.resources) this.reportClamped(taskName, invocation.attempt, oversizeRecords(resources));
     return new Promise<R>((resolve, reject) => {
       const pending: Pending = {
         id: this.nextId++,
@@ -180,6 +191,11 @@ export class LocalScheduler extends EventEmitter<LocalSchedulerEvents> implement
       this.notify("queued", pending);
       this.schedulePass();
     });
+  }
+
+  private reportClamped(task: string, attempt: number, clamped: readonly ClampRecord[]): void {
+    if (this.listenerCount("clamped") > 0) this.emit("clamped", { task, attempt, clamped });
+    else warnOversize(task, this.name, clamped);
   }
 
   /** Coalesces admission passes: many enqueues or completions in one tick cost one pass. */
@@ -233,7 +249,7 @@ export class LocalScheduler extends EventEmitter<LocalSchedulerEvents> implement
   }
 
   /** Emits an event, building it only when someone listens (dispatch is a hot path). */
-  private notify(kind: keyof LocalSchedulerEvents, pending: Pending, extra?: Partial<TaskEvent>): void {
+  private notify(kind: Exclude<keyof LocalSchedulerEvents, "clamped">, pending: Pending, extra?: Partial<TaskEvent>): void {
     if (this.listenerCount(kind) === 0) return;
     const { invocation } = pending;
     this.emit(kind, {

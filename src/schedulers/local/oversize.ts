@@ -2,13 +2,14 @@
  * A request larger than the whole machine can never start. By default that is an
  * UnschedulableError at once, naming what is short; with `oversize: "clamp"` its CPU, memory and
  * storage are lowered to the machine, so a workflow written for `large_task` still runs on a
- * laptop. Each clamped attempt says so: a record in `resources.clamped` (which the run recorder,
- * `taskfit run` and the report show) and a process warning per distinct clamping.
+ * laptop. Each clamped attempt says so: records in `resources.clamped` (which the run recorder,
+ * `taskfit run` and the report show), and the scheduler's `clamped` event or, with nobody
+ * listening to it, a process warning per distinct clamping.
  * GPUs are never clamped away: a task that asks for a GPU needs it, so a GPU shortfall is always an
  * UnschedulableError, whatever the policy.
  */
 import { type Shortfall, UnschedulableError } from "../../errors.js";
-import type { ClampRecord } from "../../resources/limits.js";
+import { type ClampRecord, describeClamping } from "../../resources/limits.js";
 import type { ResolvedResources } from "../../resources/spec.js";
 import type { Capacity } from "./capacity.js";
 import { type DeviceMatcher, exactType } from "./gpu-match.js";
@@ -38,9 +39,21 @@ export function shortfalls(resources: ResolvedResources, capacity: Capacity, mat
 
 const warned = new Set<string>();
 
-/** "cpu 64 -> 2, memoryGiB 512 -> 23.5": what a clamping changed. */
-export function describeClamping(records: readonly ClampRecord[]): string {
-  return records.map((r) => `${r.field} ${r.requested} -> ${round(r.limit)}`).join(", ");
+/**
+ * One process warning per distinct clamping (task and figures), not per attempt: a fan-out of a
+ * thousand identical calls warns once, another size of the same task warns again.
+ */
+export function warnOversize(task: string, scheduler: string, records: readonly ClampRecord[]): void {
+  const what = describeClamping(records);
+  const key = `${task}\u0000${what}`;
+  if (warned.has(key)) return;
+  warned.add(key);
+  process.emitWarning(`taskfit: task \`${task}\` is larger than ${scheduler}; clamped (${what})`, { code: "TASKFIT_OVERSIZE_CLAMPED" });
+}
+
+/** The records this scheduler added to a clamped request (after those of the custom-task limits). */
+export function oversizeRecords(resources: ResolvedResources): readonly ClampRecord[] {
+  return resources.clamped.filter((record) => record.by === "oversize");
 }
 
 export function fitToCapacity(
@@ -65,14 +78,6 @@ export function fitToCapacity(
   const cpu = lower("cpu", resources.cpu, capacity.cpu);
   const memoryGiB = lower("memoryGiB", resources.memoryGiB, capacity.memoryGiB);
   const storageGiB = resources.storageGiB === undefined ? undefined : lower("storageGiB", resources.storageGiB, capacity.storageGiB);
-  const what = describeClamping(records);
-  // One warning per distinct clamping (task and figures), not per attempt: a fan-out of a
-  // thousand identical calls warns once, a second size of the same task warns again.
-  const key = `${task}\u0000${what}`;
-  if (!warned.has(key)) {
-    warned.add(key);
-    process.emitWarning(`taskfit: task \`${task}\` is larger than ${scheduler}; clamped (${what})`, { code: "TASKFIT_OVERSIZE_CLAMPED" });
-  }
   return {
     ...resources,
     cpu,
