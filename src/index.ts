@@ -55,6 +55,7 @@ export {
   type LocalSchedulerEvents,
   type SchedulerStats,
   type TaskEvent,
+  type ClampEvent,
 } from "./schedulers/local/local-scheduler.js";
 export type { Capacity, CapacityOptions, CapacitySources, DetectedCapacity, GpuDevice } from "./schedulers/local/capacity.js";
 export type { GpuMatch } from "./schedulers/local/gpu-match.js";

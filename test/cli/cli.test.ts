@@ -229,7 +229,7 @@ describe("taskfit run: GPU types and clamping", () => {
     const bin = await mkdtemp(join(tmpdir(), "taskfit-fake-gpu-"));
     await writeFile(join(bin, "nvidia-smi"), "#!/bin/sh\necho '0, NVIDIA H100 80GB HBM3, 81559'\n", { mode: 0o755 });
     gpuPath = `${bin}:${process.env.PATH}`;
-  });
+  }, 60_000);
 
   it("warns on stderr for each distinct clamping of tasks that finish at once, and marks them in the summary", () => {
     const out = cli("run", FIXTURE, "--oversize", "clamp", "--cpu", "2", "--memory", "4Gi", "--gpus", "0");
@@ -244,7 +244,7 @@ describe("taskfit run: GPU types and clamping", () => {
     expect(out.stderr).toMatch(/│ sized +│ 3 +│ 0 +│ 3 +│ 2 +│/);
     expect(out.stderr).toContain("clamped: sized: cpu 16 -> 2 (to the machine)");
     expect(out.stderr).toMatch(/ok {4}sized \(attempt 1\) 2 cpu, 64 MiB \(clamped\)/);
-  });
+  }, 60_000);
 
   it("lists clamped attempts in --json and in the report", async () => {
     const dir = await mkdtemp(join(tmpdir(), "taskfit-clamp-"));
@@ -261,7 +261,7 @@ describe("taskfit run: GPU types and clamping", () => {
     expect(html).toContain("3 attempts were clamped");
     expect(html).toContain("<li><b>sized</b>: cpu 32 -&gt; 2 (to the machine)</li>");
     expect(html).toContain("cpu: given (capacity.cpu)");
-  });
+  }, 60_000);
 
   it("learns an H100 from nvidia-smi; smallGpuTask (an A10G) runs on it only with --gpu-match memory", () => {
     const exact = cliWith({ PATH: gpuPath }, "run", FIXTURE, "smallGpu", "--cpu", "8", "--memory", "32Gi");
@@ -273,11 +273,11 @@ describe("taskfit run: GPU types and clamping", () => {
     expect(json.result).toEqual([0]);
     expect(json.capacity.gpus).toBe(1);
     expect(json.capacitySources.gpus).toBe("nvidia-smi: 0: NVIDIA H100 80GB HBM3 79.647 GiB");
-  });
+  }, 60_000);
 
   it("never clamps a GPU away: a GPU shortfall fails even with --oversize clamp", () => {
     const out = cli("run", FIXTURE, "smallGpu", "--oversize", "clamp", "--gpus", "0");
     expect(out.code).toBe(1);
     expect(out.stderr).toMatch(/UNSCHEDULABLE: .*`smallGpu`.*gpu \(type a10g\): requested 1, at most 0/);
-  });
+  }, 60_000);
 });

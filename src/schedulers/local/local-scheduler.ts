@@ -6,6 +6,7 @@
  */
 import { EventEmitter } from "node:events";
 import { ResourceSpecError, TaskCancelledError } from "../../errors.js";
+import type { ClampRecord } from "../../resources/limits.js";
 import type { ResolvedResources } from "../../resources/spec.js";
 import { type Clock, systemClock } from "../clock.js";
 import { onAbort } from "../abort.js";
@@ -15,7 +16,6 @@ import { Admission, type Allocation, type Queued, type Request, type Usage } fro
 import { type RemoteRun, runAttempt } from "./attempt.js";
 import { type CapacityOptions, type DetectedCapacity, resolveCapacity } from "./capacity.js";
 import { type DeviceMatcher, deviceMatcher, type GpuMatch } from "./gpu-match.js";
-import type { ClampRecord } from "../../resources/limits.js";
 import { fitToCapacity, type OversizePolicy, oversizeRecords, warnOversize } from "./oversize.js";
 import { ProcessRunner } from "./process-runner.js";
 
