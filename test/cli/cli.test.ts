@@ -273,6 +273,11 @@ describe("taskfit run: GPU types and clamping", () => {
     expect(json.result).toEqual([0]);
     expect(json.capacity.gpus).toBe(1);
     expect(json.capacitySources.gpus).toBe("nvidia-smi: 0: NVIDIA H100 80GB HBM3 79.647 GiB");
+    // The VRAM of a type the module registered is known to the command's copy of taskfit too.
+    const l4 = cliWith({ PATH: gpuPath }, "run", FIXTURE, "onL4", "--gpu-match", "memory");
+    expect(l4.stderr).not.toMatch(/UNSCHEDULABLE/);
+    expect(l4.code).toBe(0);
+    expect(JSON.parse(l4.stdout)).toEqual([0]);
   }, 60_000);
 
   it("never clamps a GPU away: a GPU shortfall fails even with --oversize clamp", () => {
