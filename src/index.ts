@@ -14,7 +14,8 @@ export {
   SubmissionError,
   type Shortfall,
 } from "./errors.js";
-export { PRESETS, PRESET_NAMES, GPU_CATALOGUE, GPU_TYPES, type Preset, type PresetName, type GpuType } from "./resources/presets.js";
+export { PRESETS, PRESET_NAMES, GPU_CATALOGUE, GPU_TYPES, type Preset, type PresetName, type GpuType, type KnownGpuType } from "./resources/presets.js";
+export { registerGpuType, gpuTypeInfo, gpuTypeOfModel, type GpuTypeInfo } from "./resources/gpu-types.js";
 export { LIMITS, OverLimitPolicy, type Limits, type ClampRecord } from "./resources/limits.js";
 export {
   CpuQuantitySchema,
@@ -55,8 +56,10 @@ export {
   type LocalSchedulerEvents,
   type SchedulerStats,
   type TaskEvent,
+  type ClampEvent,
 } from "./schedulers/local/local-scheduler.js";
-export type { Capacity, CapacityOptions, GpuDevice } from "./schedulers/local/capacity.js";
+export type { Capacity, CapacityOptions, CapacitySources, DetectedCapacity, GpuDevice } from "./schedulers/local/capacity.js";
+export type { GpuMatch } from "./schedulers/local/gpu-match.js";
 export type { OversizePolicy } from "./schedulers/local/oversize.js";
 export type { Usage } from "./schedulers/local/admission.js";
 export { currentTask, type RunningTask } from "./schedulers/context.js";

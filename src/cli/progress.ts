@@ -64,7 +64,7 @@ function liveBar(recorder: RunRecorder, { stream, capacity }: ProgressOptions): 
 
 function describe(record: AttemptRecord): string {
   const r = record.resources;
-  const held = `${formatNumber(r.cpu)} cpu, ${formatGiB(r.memoryGiB)}${r.gpu > 0 ? `, ${r.gpu} gpu` : ""}`;
+  const held = `${formatNumber(r.cpu)} cpu, ${formatGiB(r.memoryGiB)}${r.gpu > 0 ? `, ${r.gpu} gpu` : ""}${r.clamped.length > 0 ? " (clamped)" : ""}`;
   const ran = record.startedAt === undefined ? "never started" : `waited ${formatDuration(record.startedAt - record.queuedAt)}, ran ${formatDuration((record.finishedAt ?? record.startedAt) - record.startedAt)}`;
   return `${record.task} (attempt ${record.attempt}) ${held} · ${ran}${record.where === undefined ? "" : ` on ${record.where}`}`;
 }

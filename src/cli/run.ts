@@ -18,9 +18,10 @@ import { withAbortSignal } from "../schedulers/with-abort-signal.js";
 import type { AnyFunction } from "../task/types.js";
 import { parseArgs } from "./args.js";
 import { importModule, loadTask, tasksIn } from "./load-task.js";
+import { printClampings } from "./clamp-warnings.js";
 import { showProgress } from "./progress.js";
 import { table as makeTable } from "./table.js";
-import { describeScheduler, makeScheduler, type SchedulerFlags, totalCapacity } from "./scheduler-options.js";
+import { capacitySources, describeScheduler, makeScheduler, type SchedulerFlags, totalCapacity } from "./scheduler-options.js";
 
 export interface RunFlags extends SchedulerFlags {
   readonly args?: string;
@@ -72,11 +73,14 @@ function errorLine(error: unknown): string {
 }
 
 function summaryTable(recorder: RunRecorder): string {
-  const table = makeTable(["task", "attempts", "failed", "cpu", "memory", "gpu", "mean wait", "mean run"], process.stderr);
-  for (const t of recorder.summary()) {
-    table.push([t.task, t.attempts, t.failed, formatRange(t.cpu, formatNumber), formatRange(t.memoryGiB, formatGiB), t.gpu, formatDuration(t.meanWait), formatDuration(t.meanRun)]);
+  const summary = recorder.summary();
+  const clamped = summary.some((t) => t.clamped > 0);
+  const table = makeTable(["task", "attempts", "failed", ...(clamped ? ["clamped"] : []), "cpu", "memory", "gpu", "mean wait", "mean run"], process.stderr);
+  for (const t of summary) {
+    table.push([t.task, t.attempts, t.failed, ...(clamped ? [t.clamped] : []), formatRange(t.cpu, formatNumber), formatRange(t.memoryGiB, formatGiB), t.gpu, formatDuration(t.meanWait), formatDuration(t.meanRun)]);
   }
-  return table.toString();
+  const notes = summary.flatMap((t) => t.clampings.map((what) => `clamped: ${t.task}: ${what}`));
+  return [table.toString(), ...notes].join("\n");
 }
 
 interface RunFigures {
@@ -121,7 +125,11 @@ export async function runCommand(module: string, name: string | undefined, flags
   setDefaultScheduler(cancellable);
   const recorder = new RunRecorder(scheduler);
   const startedAt = new Date();
-  const progress = flags.progress ? showProgress(recorder, { stream: process.stderr, capacity, live: process.stderr.isTTY === true }) : undefined;
+  const live = flags.progress && process.stderr.isTTY === true;
+  // Clampings are printed from the recorded attempts (below), in place of the scheduler's process warning.
+  if ("stats" in scheduler) scheduler.on("clamped", () => undefined);
+  printClampings(recorder, process.stderr, live);
+  const progress = flags.progress ? showProgress(recorder, { stream: process.stderr, capacity, live }) : undefined;
   let result: unknown;
   let failure: unknown;
   // Node exits when nothing is left to wait for, also under an unsettled promise: a workflow that
@@ -150,7 +158,7 @@ export async function runCommand(module: string, name: string | undefined, flags
   if (reportPath !== undefined) {
     // A report that cannot be written must not cost the run's result: it is said after the result.
     try {
-      await writeFile(reportPath, renderReport({ title, scheduler: where, capacity, recorder, startedAt, ...(failure !== undefined && { error: errorLine(failure) }) }));
+      await writeFile(reportPath, renderReport({ title, scheduler: where, capacity, capacitySources: capacitySources(scheduler), recorder, startedAt, ...(failure !== undefined && { error: errorLine(failure) }) }));
       report = reportPath;
     } catch (error) {
       reportError = error;
@@ -161,7 +169,7 @@ export async function runCommand(module: string, name: string | undefined, flags
     const error = failure === undefined ? undefined : { name: (failure as Error).name, code: (failure as TaskfitError).code, message: (failure as Error).message };
     const shown = printable(result);
     const value = shown.json || result === undefined ? { result } : { resultText: shown.text };
-    const out = { ok: failure === undefined, ...value, error, scheduler: where, capacity, ...run, attempts: recorder.counts(), tasks: recorder.summary(), report };
+    const out = { ok: failure === undefined, ...value, error, scheduler: where, capacity, capacitySources: capacitySources(scheduler), ...run, attempts: recorder.counts(), tasks: recorder.summary(), report };
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
   } else {
     if (failure === undefined && result !== undefined) process.stdout.write(`${printable(result).text}\n`);

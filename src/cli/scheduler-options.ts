@@ -19,6 +19,7 @@ export interface SchedulerFlags {
   readonly memory?: string;
   readonly gpus?: string;
   readonly oversize?: string;
+  readonly gpuMatch?: string;
   readonly isolation?: string;
   readonly workDir?: string;
   readonly partition?: string;
@@ -39,6 +40,7 @@ export function schedulerOptions(): Option[] {
     new Option("--memory <quantity>", 'local: memory to use, e.g. "16Gi" (default: all)'),
     new Option("--gpus <count>", "local: GPUs to use (default: those nvidia-smi lists)"),
     new Option("--oversize <policy>", "local: a task larger than the machine fails (error) or is shrunk to it (clamp)").choices(["error", "clamp"]).default("error"),
+    new Option("--gpu-match <policy>", "local: a GPU type is served by that type only (type) or by any GPU with at least its VRAM (memory)").choices(["type", "memory"]).default("type"),
     new Option("--isolation <mode>", "local: run tasks in this process (none) or each in a child process (process)").choices(["none", "process"]).default("none"),
     new Option("--work-dir <dir>", "slurm: a directory shared with the compute nodes").default("./taskfit-jobs"),
     new Option("--partition <name>", "slurm: the partition"),
@@ -58,6 +60,7 @@ const OPTION_SCHEDULERS: Readonly<Record<string, readonly SchedulerKind[]>> = {
   memory: ["local"],
   gpus: ["local"],
   oversize: ["local"],
+  gpuMatch: ["local"],
   isolation: ["local"],
   workDir: ["slurm"],
   partition: ["slurm"],
@@ -127,6 +130,7 @@ export async function makeScheduler(flags: SchedulerFlags): Promise<CliScheduler
         ...(gpus !== undefined && { gpus }),
       },
       oversize: flags.oversize as "error" | "clamp",
+      gpuMatch: flags.gpuMatch as "type" | "memory",
       isolation: flags.isolation as "none" | "process",
     });
   }
@@ -162,6 +166,11 @@ export async function totalCapacity(scheduler: CliScheduler): Promise<ResourceTo
   } catch {
     return undefined;
   }
+}
+
+/** Where each capacity figure came from, for a LocalScheduler; undefined for a cluster. */
+export function capacitySources(scheduler: CliScheduler): Readonly<Record<string, string>> | undefined {
+  return "stats" in scheduler ? scheduler.capacity.sources : undefined;
 }
 
 /** "the local machine (2 cores, 23.5 GiB)", "Slurm (partition debug)", "Kubernetes (namespace ml)". */

@@ -2,6 +2,7 @@
  * The report's two kinds of SVG: a resource chart (what was in use over time against the capacity,
  * so idle capacity shows as a hatched gap) and a timeline of attempts (waiting, then running).
  */
+import { describeClamping } from "../resources/limits.js";
 import type { AttemptRecord } from "./run-recorder.js";
 import { escapeHtml, formatDuration, formatNumber, palette, scale, ticks } from "./svg.js";
 import type { UsagePoint } from "./usage.js";
@@ -119,10 +120,11 @@ export function attemptTimeline(
       const end = r.finishedAt ?? axis.to;
       const wait = withWaits ? `<rect class="wait" x="${axis.x(r.queuedAt).toFixed(1)}" y="${y}" width="${Math.max(0, axis.x(start) - axis.x(r.queuedAt)).toFixed(1)}" height="${h}" fill="${colour}"/>` : "";
       const run = r.startedAt === undefined ? "" : `<rect class="run" x="${axis.x(start).toFixed(1)}" y="${y}" width="${Math.max(1, axis.x(end) - axis.x(start)).toFixed(1)}" height="${h}" fill="${colour}"/>`;
-      const held = `${formatNumber(r.resources.cpu)} cpu, ${formatNumber(r.resources.memoryGiB)} GiB${r.resources.gpu > 0 ? `, ${r.resources.gpu} gpu` : ""}`;
+      const clamped = r.resources.clamped.length > 0;
+      const held = `${formatNumber(r.resources.cpu)} cpu, ${formatNumber(r.resources.memoryGiB)} GiB${r.resources.gpu > 0 ? `, ${r.resources.gpu} gpu` : ""}${clamped ? ` (clamped: ${describeClamping(r.resources.clamped)})` : ""}`;
       const timing = r.startedAt === undefined ? "never started" : `waited ${formatDuration(start - r.queuedAt)}, ran ${formatDuration(end - start)}`;
       const title = `${r.task} (attempt ${r.attempt}, ${r.outcome}): ${held}; ${timing}${r.where === undefined ? "" : ` on ${r.where}`}`;
-      return `<g class="attempt" data-task="${escapeHtml(r.task)}" data-outcome="${r.outcome}"><title>${escapeHtml(title)}</title>${wait}${run}</g>`;
+      return `<g class="attempt" data-task="${escapeHtml(r.task)}" data-outcome="${r.outcome}"${clamped ? ' data-clamped="true"' : ""}><title>${escapeHtml(title)}</title>${wait}${run}</g>`;
     })
     .join("");
   const height = bottom + 24;

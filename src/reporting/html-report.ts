@@ -5,7 +5,7 @@
  */
 import { formatGiB } from "../resources/quantity.js";
 import { attemptTimeline, type ResourceChart, resourceChart, taskColours, timeAxis, timelineLanes } from "./charts.js";
-import type { AttemptRecord, RunRecorder } from "./run-recorder.js";
+import type { AttemptRecord, RunRecorder, TaskSummary } from "./run-recorder.js";
 import { escapeHtml, formatDuration, formatNumber, formatRange } from "./svg.js";
 import { measureRun, type ResourceTotals } from "./usage.js";
 
@@ -16,6 +16,8 @@ export interface RunReportInput {
   readonly scheduler: string;
   /** What the machine or cluster offers; undefined when unknown (no capacity lines). */
   readonly capacity: ResourceTotals | undefined;
+  /** Where each capacity figure came from (a LocalScheduler's `stats().capacity.sources`), e.g. `{ memoryGiB: "cgroup v1 limit 2 GiB" }`. */
+  readonly capacitySources?: Readonly<Record<string, string>> | undefined;
   readonly recorder: RunRecorder;
   /** Wall-clock time of the run's start, shown in the heading. */
   readonly startedAt: Date;
@@ -32,7 +34,7 @@ h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:28px 0 8px}.sub{color:
 svg{display:block;margin:6px 0;max-width:100%;height:auto}.grid{stroke:#eef1f5}.tick{font-size:11px;fill:#5b6475}
 .axis-label{font-size:12px;font-weight:600;fill:#1d2433}.used{fill:#4a86d8}
 .chart[data-resource=waiting] .used{fill:#d9a441}.idle{fill:url(#idle)}.capacity{stroke:#c0392b;stroke-width:1.5;stroke-dasharray:6 4}.capacity-label{font-size:11px;fill:#c0392b}
-.wait{opacity:.22}.attempt[data-outcome=error] .run,.attempt[data-outcome=cancelled] .run{fill:#d64545}
+.wait{opacity:.22}.attempt[data-clamped=true] .run{stroke:#8e44ad;stroke-width:2}.clamped{background:#f6effa;border:1px solid #d7bde2;border-radius:8px;padding:10px 14px;margin:12px 0}.attempt[data-outcome=error] .run,.attempt[data-outcome=cancelled] .run{fill:#d64545}
 .legend{display:flex;flex-wrap:wrap;gap:12px;font-size:12px;color:#5b6475}.legend i{display:inline-block;width:12px;height:12px;border-radius:2px;margin-right:4px;vertical-align:-2px}
 table{border-collapse:collapse;width:100%;font-size:13px}th,td{text-align:left;padding:5px 8px;border-bottom:1px solid #eef1f5}th{color:#5b6475;font-weight:600}
 td.n{text-align:right;font-variant-numeric:tabular-nums}footer{margin-top:28px;color:#8a92a3;font-size:12px}`;
@@ -46,18 +48,31 @@ function card(value: string, label: string): string {
   return `<div class="card"><b>${escapeHtml(value)}</b><span>${escapeHtml(label)}</span></div>`;
 }
 
-function summaryTable(recorder: RunRecorder, colours: ReadonlyMap<string, string>): string {
+function summaryTable(summary: readonly TaskSummary[], colours: ReadonlyMap<string, string>): string {
   const range = (pair: readonly [number, number], format: (n: number) => string) => formatRange(pair, format, " – ");
-  const rows = recorder
-    .summary()
+  const rows = summary
     .map(
       (t) =>
         `<tr><td><i style="display:inline-block;width:10px;height:10px;border-radius:2px;background:${colours.get(t.task)}"></i> ${escapeHtml(t.task)}</td>` +
-        `<td class="n">${t.attempts}</td><td class="n">${t.failed}</td><td class="n">${range(t.cpu, formatNumber)}</td><td class="n">${range(t.memoryGiB, formatGiB)}</td>` +
+        `<td class="n">${t.attempts}</td><td class="n">${t.failed}</td><td class="n">${t.clamped}</td><td class="n">${range(t.cpu, formatNumber)}</td><td class="n">${range(t.memoryGiB, formatGiB)}</td>` +
         `<td class="n">${t.gpu}</td><td class="n">${formatDuration(t.meanWait)}</td><td class="n">${formatDuration(t.meanRun)}</td></tr>`,
     )
     .join("");
-  return `<table class="summary"><thead><tr><th>task</th><th>attempts</th><th>failed</th><th>cpu</th><th>memory</th><th>gpu</th><th>mean wait</th><th>mean run</th></tr></thead><tbody>${rows}</tbody></table>`;
+  return `<table class="summary"><thead><tr><th>task</th><th>attempts</th><th>failed</th><th>clamped</th><th>cpu</th><th>memory</th><th>gpu</th><th>mean wait</th><th>mean run</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+/** Every distinct clamping, per task: a request lowered is never silent. */
+function clampNotes(summary: readonly TaskSummary[]): string {
+  const items = summary.flatMap((t) => t.clampings.map((what) => `<li><b>${escapeHtml(t.task)}</b>: ${escapeHtml(what)}</li>`));
+  if (items.length === 0) return "";
+  const attempts = summary.reduce((sum, t) => sum + t.clamped, 0);
+  return `<div class="clamped" role="note"><b>${attempts} attempt${attempts === 1 ? " was" : "s were"} clamped</b> (ran with less than asked for; outlined in the timeline):<ul>${items.join("")}</ul></div>`;
+}
+
+function sourcesLine(sources: Readonly<Record<string, string>> | undefined): string {
+  if (sources === undefined) return "";
+  const parts = Object.entries(sources).map(([field, source]) => `${escapeHtml(field)}: ${escapeHtml(source)}`);
+  return `<p class="sub capacity-sources">Capacity from ${parts.join(" · ")}</p>`;
 }
 
 export function renderReport(input: RunReportInput): string {
@@ -84,6 +99,7 @@ export function renderReport(input: RunReportInput): string {
     card(percent(busy?.memoryGiB), capacity === undefined ? "memory busy" : `memory busy of ${formatGiB(capacity.memoryGiB)} · peak ${formatGiB(peak.memoryGiB)}`),
   ];
   if (charts.some((c) => c.resource === "gpus")) cards.push(card(percent(busy?.gpus), `GPUs busy of ${capacity?.gpus ?? "?"} · peak ${peak.gpus}`));
+  const summary = input.recorder.summary();
   const legend = [...colours].map(([task, colour]) => `<span><i style="background:${colour}"></i>${escapeHtml(task)}</span>`).join("");
 
   return `<!doctype html>
@@ -92,7 +108,9 @@ export function renderReport(input: RunReportInput): string {
 <body>${PATTERN}
 <h1>${escapeHtml(input.title)}</h1>
 <p class="sub">on ${escapeHtml(input.scheduler)} · started ${escapeHtml(input.startedAt.toISOString())}</p>
+${sourcesLine(input.capacitySources)}
 ${input.error === undefined ? "" : `<div class="failed" role="alert"><b>The run failed:</b> ${escapeHtml(input.error)}</div>`}
+${clampNotes(summary)}
 <div class="cards">${cards.join("")}</div>
 <h2>Resources in use against capacity</h2>
 <p class="sub">Blue is what running tasks held; the hatched band below the dashed capacity line is capacity nobody used.</p>
@@ -103,7 +121,7 @@ ${queued ? `<p class="sub">Attempts queued, waiting for room:</p>${resourceChart
 <div class="legend">${legend}</div>
 ${attemptTimeline(lanes, axis, colours)}
 <h2>Per task</h2>
-${summaryTable(input.recorder, colours)}
+${summaryTable(summary, colours)}
 <footer>Made by taskfit. Times are relative to the first task queued.</footer>
 </body></html>
 `;

@@ -4,6 +4,7 @@
  * It listens to the events each scheduler already emits (see sources.ts), so it works the same for
  * the LocalScheduler, Slurm and Kubernetes.
  */
+import { describeClamping } from "../resources/limits.js";
 import type { ResolvedResources } from "../resources/spec.js";
 import { type Clock, systemClock } from "../schedulers/clock.js";
 import type { KubernetesScheduler } from "../schedulers/kubernetes/kubernetes-scheduler.js";
@@ -49,6 +50,10 @@ export interface TaskSummary {
   /** unit: GiB */
   readonly memoryGiB: readonly [number, number];
   readonly gpu: number;
+  /** Attempts whose request was clamped (to a custom-task limit, or to the machine under `oversize: "clamp"`). */
+  readonly clamped: number;
+  /** Each distinct clamping of the task, e.g. "cpu 64 -> 2 (to the machine)". */
+  readonly clampings: readonly string[];
   /** unit: ms */
   readonly meanWait: number;
   /** unit: ms */
@@ -143,6 +148,8 @@ export class RunRecorder {
         cpu: range(records.map((r) => r.resources.cpu)),
         memoryGiB: range(records.map((r) => r.resources.memoryGiB)),
         gpu: records.reduce((most, r) => Math.max(most, r.resources.gpu), 0),
+        clamped: records.filter((r) => r.resources.clamped.length > 0).length,
+        clampings: [...new Set(records.filter((r) => r.resources.clamped.length > 0).map((r) => describeClamping(r.resources.clamped)))],
         meanWait: mean(started.map((r) => (r.startedAt as number) - r.queuedAt)),
         meanRun: mean(finished.map((r) => (r.finishedAt as number) - (r.startedAt as number))),
       };

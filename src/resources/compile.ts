@@ -7,7 +7,8 @@
 import type { z } from "zod";
 import { ResourceSpecError } from "../errors.js";
 import { applyLimit, type ClampRecord, type LimitedField, type OverLimitPolicy, warnClamped } from "./limits.js";
-import { GPU_TYPES, PRESETS, type GpuType, type PresetName } from "./presets.js";
+import { expectedGpuType, isGpuTypeName } from "./gpu-types.js";
+import { PRESETS, type GpuType, type PresetName } from "./presets.js";
 import { type Parsed, parseCpu, parseDurationSeconds, parseGiB, parseGpu } from "./quantity.js";
 import {
   CustomTaskSpecSchema,
@@ -67,20 +68,13 @@ const EXPECTED_OF_KEY: Readonly<Record<string, string>> = {
   memory: 'a memory size (GiB number or "8Gi"-style string) or a function of the task\'s arguments',
   storage: 'a storage size (GiB number or "100Gi"-style string) or a function of the task\'s arguments',
   gpu: "a whole number of GPUs or a function of the task's arguments",
-  gpuType: `one of ${GPU_TYPES.map((t) => `"${t}"`).join(", ")} or a function of the task's arguments`,
+  gpuType: `${expectedGpuType()} or a function of the task's arguments`,
   name: "a non-empty string",
   timeout: 'a number of seconds or a duration string such as "2h"',
   retries: "a whole number from 0 up, or { count, escalate?: { memory?, cpu?, storage? } } with factors from 1 up",
   overLimit: '"error" or "clamp"',
 };
 
-export function expectedGpuType(): string {
-  return `a GPU type from the catalogue: ${GPU_TYPES.map((t) => `"${t}"`).join(", ")}`;
-}
-
-export function parseGpuType(value: unknown): value is GpuType {
-  return typeof value === "string" && (GPU_TYPES as readonly string[]).includes(value);
-}
 
 function specErrorFromZod(error: z.ZodError, input: Record<string, unknown>, task: string, schemaKeys: readonly string[]): ResourceSpecError {
   const issue = error.issues[0];
@@ -154,7 +148,7 @@ function addResources(
       continue;
     }
     if (field === "gpuType") {
-      if (!parseGpuType(raw)) throw new ResourceSpecError({ task, field: key, value: raw, expected: expectedGpuType() });
+      if (!isGpuTypeName(raw)) throw new ResourceSpecError({ task, field: key, value: raw, expected: expectedGpuType() });
       values.gpuType = raw;
       continue;
     }

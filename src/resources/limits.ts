@@ -24,11 +24,14 @@ export type OverLimitPolicy = (typeof OverLimitPolicy)[keyof typeof OverLimitPol
 
 export type LimitedField = keyof Limits;
 
-/** A value that the clamp policy lowered. */
+/** A value that a clamp policy lowered. */
 export interface ClampRecord {
   readonly field: LimitedField;
   readonly requested: number;
+  /** What it was lowered to: the custom-task limit, or the machine's capacity (`by: "oversize"`). */
   readonly limit: number;
+  /** Absent: lowered to a custom-task limit (`overLimit: "clamp"`); "oversize": to the local machine (`oversize: "clamp"`). */
+  readonly by?: "oversize";
 }
 
 const UNITS: Readonly<Record<LimitedField, string>> = {
@@ -71,4 +74,14 @@ export function warnClamped(task: string, records: readonly ClampRecord[]): void
       { code: "TASKFIT_CLAMPED" },
     );
   }
+}
+
+/**
+ * What clampings changed, for people: "cpu 64 -> 2 (to the machine), memoryGiB 2000 -> 975 (to the
+ * limit)". The same words in warnings, the `taskfit run` summary, `--json` and the report.
+ */
+export function describeClamping(records: readonly ClampRecord[]): string {
+  return records
+    .map((r) => `${r.field} ${r.requested} -> ${Number(r.limit.toFixed(3))} (to the ${r.by === "oversize" ? "machine" : "limit"})`)
+    .join(", ");
 }

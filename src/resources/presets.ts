@@ -4,14 +4,21 @@
  * the scheduler's default applies.
  */
 
-/** The GPU models taskfit knows, keyed by the lower-case name used in specs and PRESETS. */
+/**
+ * The seed's GPU models, keyed by the lower-case name used in specs and PRESETS. Other types are
+ * open (any lower-case name); `registerGpuType` adds their figures (see gpu-types.ts).
+ */
 export const GPU_CATALOGUE = {
   a10g: { model: "NVIDIA A10G", /** unit: GiB, per GPU */ memoryGiB: 24, cudaCores: 9216 },
   v100: { model: "NVIDIA V100", memoryGiB: 16, cudaCores: 5120 },
   l40s: { model: "NVIDIA L40S", memoryGiB: 48, cudaCores: 18176 },
 } as const;
-export type GpuType = keyof typeof GPU_CATALOGUE;
-export const GPU_TYPES = Object.keys(GPU_CATALOGUE) as readonly GpuType[];
+/** The seed's GPU types. */
+export type KnownGpuType = keyof typeof GPU_CATALOGUE;
+/** Any GPU type name (lower-case letters, digits, `-`); the seed's names are suggested by editors. */
+// `string & {}` keeps the known names as completions instead of widening the union to `string`.
+export type GpuType = KnownGpuType | (string & {});
+export const GPU_TYPES = Object.keys(GPU_CATALOGUE) as readonly KnownGpuType[];
 
 export interface Preset {
   /** unit: cores */
@@ -29,7 +36,7 @@ function cpuOnly(cpu: number, memoryGiB: number): Preset {
   return Object.freeze({ cpu, memoryGiB, gpu: 0, gpuType: undefined, gpuMemoryGiB: undefined });
 }
 
-function withGpu(cpu: number, memoryGiB: number, gpu: number, gpuType: GpuType): Preset {
+function withGpu(cpu: number, memoryGiB: number, gpu: number, gpuType: KnownGpuType): Preset {
   const gpuMemoryGiB = GPU_CATALOGUE[gpuType].memoryGiB;
   return Object.freeze({ cpu, memoryGiB, gpu, gpuType, gpuMemoryGiB });
 }

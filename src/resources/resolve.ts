@@ -5,7 +5,7 @@
  */
 import { ResourceResolutionError } from "../errors.js";
 import type { CompiledSpec, DynamicField, StaticValues } from "./compile.js";
-import { expectedGpuType, parseGpuType } from "./compile.js";
+import { expectedGpuType, isGpuTypeName } from "./gpu-types.js";
 import { applyLimit, type ClampRecord, type LimitedField, type OverLimitPolicy, warnClamped } from "./limits.js";
 import { parseCpu, parseGiB, parseGpu, type Parsed } from "./quantity.js";
 import type { ResolvedResources, ResourceField } from "./spec.js";
@@ -77,7 +77,7 @@ function finish(spec: CompiledSpec, task: string, results: readonly unknown[], p
     const raw = results[i];
     dynamicFields.push(field);
     if (field === "gpuType") {
-      if (!parseGpuType(raw)) {
+      if (!isGpuTypeName(raw)) {
         throw new ResourceResolutionError({ task, field: key, value: raw, expected: expectedGpuType() });
       }
       values.gpuType = raw;

@@ -160,6 +160,6 @@ export interface ResolvedResources {
   /** absent means any type (or no GPU) */
   readonly gpuType?: GpuType;
   readonly source: ResourceSource;
-  /** Values lowered to a limit under `overLimit: "clamp"`; empty otherwise. */
+  /** Values lowered to a limit under `overLimit: "clamp"`, or to the local machine under `oversize: "clamp"`; empty otherwise. */
   readonly clamped: readonly ClampRecord[];
 }

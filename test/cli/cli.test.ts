@@ -215,3 +215,74 @@ describe("taskfit run", () => {
     expect(poll.stderr).toMatch(/from 10 up, got `"0"`.*field `--poll-ms`/);
   });
 });
+
+describe("taskfit run: GPU types and clamping", () => {
+  const FIXTURE = "test/fixtures/gpu-clamp-workflow.ts";
+  const cliWith = (env: NodeJS.ProcessEnv, ...args: string[]) => {
+    const result = spawnSync(process.execPath, ["dist/cli.js", ...args], { encoding: "utf8", env: { ...process.env, ...env } });
+    return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  };
+  let gpuPath: string;
+
+  beforeAll(async () => {
+    // One H100, as a fake nvidia-smi on PATH reports it (this machine has no GPU).
+    const bin = await mkdtemp(join(tmpdir(), "taskfit-fake-gpu-"));
+    await writeFile(join(bin, "nvidia-smi"), "#!/bin/sh\necho '0, NVIDIA H100 80GB HBM3, 81559'\n", { mode: 0o755 });
+    gpuPath = `${bin}:${process.env.PATH}`;
+  }, 60_000);
+
+  it("warns on stderr for each distinct clamping of tasks that finish at once, and marks them in the summary", () => {
+    const out = cli("run", FIXTURE, "--oversize", "clamp", "--cpu", "2", "--memory", "4Gi", "--gpus", "0");
+    expect(out.code).toBe(0);
+    expect(JSON.parse(out.stdout)).toEqual([2, 2, 2]);
+    const warnings = out.stderr.split("\n").filter((line) => line.startsWith("taskfit: warning:"));
+    expect(warnings).toEqual([
+      "taskfit: warning: task `sized` (attempt 1) clamped: cpu 16 -> 2 (to the machine)",
+      "taskfit: warning: task `sized` (attempt 1) clamped: cpu 32 -> 2 (to the machine)",
+    ]);
+    expect(out.stderr).toMatch(/│ task +│ attempts +│ failed +│ clamped +│/);
+    expect(out.stderr).toMatch(/│ sized +│ 3 +│ 0 +│ 3 +│ 2 +│/);
+    expect(out.stderr).toContain("clamped: sized: cpu 16 -> 2 (to the machine)");
+    expect(out.stderr).toMatch(/ok {4}sized \(attempt 1\) 2 cpu, 64 MiB \(clamped\)/);
+  }, 60_000);
+
+  it("lists clamped attempts in --json and in the report", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "taskfit-clamp-"));
+    const report = join(dir, "run.html");
+    const out = cli("run", FIXTURE, "--oversize", "clamp", "--cpu", "2", "--memory", "4Gi", "--gpus", "0", "--json", "--report", report);
+    expect(out.code).toBe(0);
+    const json = JSON.parse(out.stdout);
+    expect(json.tasks).toEqual([
+      expect.objectContaining({ task: "sized", attempts: 3, clamped: 3, clampings: ["cpu 16 -> 2 (to the machine)", "cpu 32 -> 2 (to the machine)"] }),
+    ]);
+    expect(json.capacitySources).toMatchObject({ cpu: "given (capacity.cpu)", memoryGiB: "given (capacity.memoryGiB)" });
+    const html = await readFile(report, "utf8");
+    expect(html.match(/<g class="attempt"[^>]*data-clamped="true"/g)).toHaveLength(3);
+    expect(html).toContain("3 attempts were clamped");
+    expect(html).toContain("<li><b>sized</b>: cpu 32 -&gt; 2 (to the machine)</li>");
+    expect(html).toContain("cpu: given (capacity.cpu)");
+  }, 60_000);
+
+  it("learns an H100 from nvidia-smi; smallGpuTask (an A10G) runs on it only with --gpu-match memory", () => {
+    const exact = cliWith({ PATH: gpuPath }, "run", FIXTURE, "smallGpu", "--cpu", "8", "--memory", "32Gi");
+    expect(exact.code).toBe(1);
+    expect(exact.stderr).toMatch(/UNSCHEDULABLE: .*`smallGpu`.*gpu \(type a10g\): requested 1, at most 0/);
+    const any = cliWith({ PATH: gpuPath }, "run", FIXTURE, "smallGpu", "--cpu", "8", "--memory", "32Gi", "--gpu-match", "memory", "--json");
+    expect(any.code).toBe(0);
+    const json = JSON.parse(any.stdout);
+    expect(json.result).toEqual([0]);
+    expect(json.capacity.gpus).toBe(1);
+    expect(json.capacitySources.gpus).toBe("nvidia-smi: 0: NVIDIA H100 80GB HBM3 79.647 GiB");
+    // The VRAM of a type the module registered is known to the command's copy of taskfit too.
+    const l4 = cliWith({ PATH: gpuPath }, "run", FIXTURE, "onL4", "--gpu-match", "memory");
+    expect(l4.stderr).not.toMatch(/UNSCHEDULABLE/);
+    expect(l4.code).toBe(0);
+    expect(JSON.parse(l4.stdout)).toEqual([0]);
+  }, 60_000);
+
+  it("never clamps a GPU away: a GPU shortfall fails even with --oversize clamp", () => {
+    const out = cli("run", FIXTURE, "smallGpu", "--oversize", "clamp", "--gpus", "0");
+    expect(out.code).toBe(1);
+    expect(out.stderr).toMatch(/UNSCHEDULABLE: .*`smallGpu`.*gpu \(type a10g\): requested 1, at most 0/);
+  }, 60_000);
+});

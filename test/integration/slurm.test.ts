@@ -129,6 +129,9 @@ describe("SlurmScheduler on a real cluster", () => {
     expect((error as Error).message).toMatch(/cpu: requested 64, at most 4/);
     const gpus = customTask({ cpu: 1, memory: 1, gpu: 2, gpuType: "v100" })(async function twoV100() {});
     await expect(gpus.with({ scheduler: slurm })()).rejects.toThrow(/gpu \(type v100\): requested 2, at most 1/);
+    // Any GPU type name is accepted; the cluster's typed GRES (a10g, v100) has no h100.
+    const h100 = customTask({ cpu: 1, memory: 1, gpu: 1, gpuType: "h100" })(async function oneH100() {});
+    await expect(h100.with({ scheduler: slurm })()).rejects.toThrow(/gpu \(type h100\): requested 1, at most 0/);
   });
 
   it("reports sbatch's own refusal with its message", async () => {

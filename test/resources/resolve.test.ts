@@ -155,7 +155,8 @@ describe("failing resource functions", () => {
     ["storage", -1, "`-1` (number)"],
     ["gpu", 0.5, "`0.5` (number)"],
     ["gpu", "1", '`"1"` (string)'],
-    ["gpuType", "h100", '`"h100"` (string)'],
+    ["gpuType", "H100", '`"H100"` (string)'],
+    ["gpuType", "h 100", '`"h 100"` (string)'],
   ])("a function returning %s = %j is a ResourceResolutionError quoting the value", async (key, value, quoted) => {
     const t = customTask({ cpu: 1, memory: 1, gpu: 1, [key]: () => value } as never)(async function quoting() {});
     const error = await rejection(resolveResources(t, []));

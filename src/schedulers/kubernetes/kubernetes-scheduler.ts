@@ -17,17 +17,15 @@ import {
   TaskTimeoutError,
   UnschedulableError,
 } from "../../errors.js";
-import type { GpuType } from "../../resources/presets.js";
 import { type PlannedCall, planCall } from "../../task/task.js";
 import { onAbort } from "../abort.js";
 import type { ResolvedResources } from "../../resources/spec.js";
 import type { Invocation, Scheduler } from "../scheduler.js";
 import { fromWire } from "../wire.js";
 import { importableModule, workerRequest } from "../worker-request.js";
+import { DEFAULT_GPU_LABEL, type GpuSelectorOptions, gpuLabelValues, nodeHasGpuType } from "./gpu-selector.js";
 import {
   buildJob,
-  DEFAULT_GPU_LABEL,
-  DEFAULT_GPU_VALUES,
   GPU_RESOURCE,
   type JobManifest,
   type ManifestOptions,
@@ -46,8 +44,12 @@ export interface KubernetesSchedulerOptions {
   readonly namespace?: string;
   /** A kubeconfig file. @default the usual lookup (KUBECONFIG, ~/.kube/config, in-cluster) */
   readonly kubeconfig?: string;
-  /** The node label that names the GPU model, and its value per GPU type. @default nvidia.com/gpu.product: A10G, V100, L40S */
-  readonly gpuNodeSelector?: { readonly label?: string; readonly values?: Partial<Record<GpuType, string>> };
+  /**
+   * The node label that names the GPU model, and (optionally) its value per GPU type. Without a
+   * value for a type, nodes whose label value normalises to the type ("NVIDIA-H100-80GB-HBM3" ->
+   * h100) are found by listing nodes. @default { label: "nvidia.com/gpu.product" } (GPU feature discovery)
+   */
+  readonly gpuNodeSelector?: { readonly label?: string; readonly values?: Readonly<Record<string, string>> };
   readonly tolerations?: readonly Toleration[];
   readonly serviceAccount?: string;
   /** Added to the Job and its pod. */
@@ -78,6 +80,11 @@ export interface KubernetesSchedulerEvents {
   pending: [{ readonly job: string; readonly task: string; readonly message: string }];
 }
 
+interface NodeView {
+  readonly labels: Readonly<Record<string, string>>;
+  readonly allocatable: Readonly<Record<string, string>>;
+}
+
 interface Api {
   readonly k8s: Client;
   readonly batch: InstanceType<Client["BatchV1Api"]>;
@@ -87,6 +94,7 @@ interface Api {
 export class KubernetesScheduler extends EventEmitter<KubernetesSchedulerEvents> implements Scheduler {
   readonly name = "Kubernetes";
   private readonly manifestOptions: ManifestOptions;
+  private readonly gpuSelector: GpuSelectorOptions;
   private readonly pollIntervalMs: number;
   private api: Promise<Api> | undefined;
   private poller: JobPoller | undefined;
@@ -99,12 +107,12 @@ export class KubernetesScheduler extends EventEmitter<KubernetesSchedulerEvents>
       throw new ResourceSpecError({ field: "image", value: options?.image, expected: "a container image name (image)" });
     }
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
+    this.gpuSelector = { label: options.gpuNodeSelector?.label ?? DEFAULT_GPU_LABEL, values: { ...options.gpuNodeSelector?.values } };
     this.manifestOptions = {
       image: options.image,
       namespace: options.namespace ?? "default",
       workerCommand: options.workerCommand ?? ["node", "/app/node_modules/taskfit/dist/worker.js"],
       gpuLabel: options.gpuNodeSelector?.label ?? DEFAULT_GPU_LABEL,
-      gpuValues: { ...DEFAULT_GPU_VALUES, ...options.gpuNodeSelector?.values },
       tolerations: options.tolerations ?? [],
       serviceAccount: options.serviceAccount,
       labels: options.labels ?? {},
@@ -114,15 +122,17 @@ export class KubernetesScheduler extends EventEmitter<KubernetesSchedulerEvents>
   /** The Job a call of `task` with `args` would submit, validated, without a cluster. */
   async plan<A extends readonly unknown[]>(task: (...args: A) => unknown, args: A): Promise<JobManifest> {
     const call = await planCall(task, args);
-    const job = this.manifest(call, 1, args);
+    const job = this.manifest(call, 1, args, undefined);
     await validateJob(job, call.taskName);
     return job;
   }
 
+  /** `nodes`: the labels of the cluster's nodes, when they could be listed (to find the GPU label values). */
   private manifest(
     call: PlannedCall & { readonly self?: unknown },
     attempt: number,
     args: readonly unknown[],
+    nodes: ReadonlyArray<Readonly<Record<string, string>>> | undefined,
     labels: Readonly<Record<string, string>> = {},
   ): JobManifest {
     const request = workerRequest(
@@ -134,7 +144,8 @@ export class KubernetesScheduler extends EventEmitter<KubernetesSchedulerEvents>
     // Named, not spread: an invocation may carry its fields on its prototype (a layer over another).
     const { taskName, resources, timeoutSeconds } = call;
     const options = { ...this.manifestOptions, labels: { ...this.manifestOptions.labels, ...labels } };
-    return buildJob({ taskName, resources, timeoutSeconds, task: request.ref, attempt, request: JSON.stringify(request) }, options);
+    const gpuValues = resources.gpu > 0 && resources.gpuType !== undefined ? gpuLabelValues(resources.gpuType, this.gpuSelector, nodes, taskName) : [];
+    return buildJob({ taskName, resources, timeoutSeconds, task: request.ref, attempt, request: JSON.stringify(request), gpuLabelValues: gpuValues }, options);
   }
 
   /** The task's module as the pod sees it: the project directory maps to its place in the image. */
@@ -148,10 +159,12 @@ export class KubernetesScheduler extends EventEmitter<KubernetesSchedulerEvents>
   async run<R>(invocation: Invocation<R>): Promise<R> {
     const { taskName, signal, attempt } = invocation;
     if (signal?.aborted) throw new TaskCancelledError({ task: taskName, reason: signal.reason });
-    const job = this.manifest(invocation, attempt, invocation.args, { [INSTANCE_LABEL]: this.instance });
-    await validateJob(job, taskName);
     const api = await this.connect(taskName);
-    await this.checkFits(api, invocation);
+    const nodes = await this.listNodes(api);
+    if (nodes !== undefined) this.checkFits(nodes, invocation);
+    const labelsOfNodes = nodes?.map((node) => node.labels);
+    const job = this.manifest(invocation, attempt, invocation.args, labelsOfNodes, { [INSTANCE_LABEL]: this.instance });
+    await validateJob(job, taskName);
     const { namespace, name } = job.metadata;
     try {
       await api.batch.createNamespacedJob({ namespace, body: job as never });
@@ -186,15 +199,18 @@ export class KubernetesScheduler extends EventEmitter<KubernetesSchedulerEvents>
     return { cpu: sum("cpu"), memoryGiB: sum("memory") / 1024 ** 3, gpus: sum(GPU_RESOURCE), nodes: nodes.length };
   }
 
-  /** A request no node's allocatable could ever hold is refused now (when nodes may be listed). */
-  private async checkFits(api: Api, invocation: Invocation<unknown>): Promise<void> {
-    let nodes: Array<{ labels: Record<string, string>; allocatable: Record<string, string> }>;
+  /** The nodes' labels and allocatable resources; undefined without permission to list nodes. */
+  private async listNodes(api: Api): Promise<NodeView[] | undefined> {
     try {
       const list = await api.core.listNode();
-      nodes = list.items.map((node) => ({ labels: node.metadata?.labels ?? {}, allocatable: node.status?.allocatable ?? {} }));
+      return list.items.map((node) => ({ labels: node.metadata?.labels ?? {}, allocatable: node.status?.allocatable ?? {} }));
     } catch {
-      return; // no permission to list nodes: the pending-pod report still tells
+      return undefined; // the pending-pod report still tells what does not fit
     }
+  }
+
+  /** A request no node's allocatable could ever hold is refused now. */
+  private checkFits(nodes: readonly NodeView[], invocation: Invocation<unknown>): void {
     const { resources } = invocation;
     const wanted: Record<string, number> = {
       cpu: Math.ceil(resources.cpu * 1000 - 1e-6) / 1000,
@@ -202,18 +218,17 @@ export class KubernetesScheduler extends EventEmitter<KubernetesSchedulerEvents>
       ...(resources.storageGiB !== undefined && { "ephemeral-storage": Math.ceil(resources.storageGiB * 1024 - 1e-9) * 1024 ** 2 }),
       ...(resources.gpu > 0 && { [GPU_RESOURCE]: resources.gpu }),
     };
-    const selector =
-      resources.gpu > 0 && resources.gpuType !== undefined
-        ? { key: this.manifestOptions.gpuLabel, value: this.manifestOptions.gpuValues[resources.gpuType] }
-        : undefined;
-    const eligible = nodes.filter((n) => selector === undefined || n.labels[selector.key] === selector.value);
-    const has = (n: (typeof nodes)[number], resource: string) => quantityValue(n.allocatable[resource] ?? "0");
+    const gpuType = resources.gpu > 0 ? resources.gpuType : undefined;
+    const eligible = nodes.filter((n) => gpuType === undefined || nodeHasGpuType(n.labels, gpuType, this.gpuSelector));
+    const has = (n: NodeView, resource: string) => quantityValue(n.allocatable[resource] ?? "0");
     if (eligible.some((n) => Object.entries(wanted).every(([resource, amount]) => has(n, resource) >= amount))) return;
     const shortfalls: Shortfall[] = Object.entries(wanted)
       .map(([field, requested]) => ({ field, requested, available: Math.max(0, ...eligible.map((n) => has(n, field))) }))
       .filter((s) => s.available < s.requested);
-    if (eligible.length === 0 && selector !== undefined) {
-      shortfalls.push({ field: `nodes labelled ${selector.key}=${selector.value}`, requested: 1, available: 0 });
+    if (eligible.length === 0 && gpuType !== undefined) {
+      const value = this.gpuSelector.values[gpuType];
+      const which = value === undefined ? `with a ${gpuType} GPU` : `=${value}`;
+      shortfalls.push({ field: `nodes labelled ${this.gpuSelector.label} ${which}`, requested: 1, available: 0 });
     }
     throw new UnschedulableError({ task: invocation.taskName, scheduler: this.name, shortfalls });
   }

@@ -1,12 +1,11 @@
 /**
  * The batch/v1 Job for one attempt: one container running the worker entry, requests = limits for
  * cpu (millicores, rounded up), memory (Mi, rounded up), ephemeral-storage (when given) and
- * nvidia.com/gpu (whole), a node selector for the GPU type, `backoffLimit: 0` (taskfit's retries
+ * nvidia.com/gpu (whole), a node selector for the GPU type (gpu-selector.ts), `backoffLimit: 0` (taskfit's retries
  * decide), `activeDeadlineSeconds` from the timeout. The arguments travel in an environment
  * variable as JSON, never through a shell.
  */
 import { randomBytes } from "node:crypto";
-import type { GpuType } from "../../resources/presets.js";
 import type { ResolvedResources } from "../../resources/spec.js";
 import type { TaskRef } from "../../task/metadata.js";
 import { workerNodeArgs } from "../worker-command.js";
@@ -43,6 +42,7 @@ interface PodSpec {
   readonly restartPolicy: "Never";
   readonly serviceAccountName?: string;
   readonly nodeSelector?: Record<string, string>;
+  readonly affinity?: NodeAffinity;
   readonly tolerations?: readonly Toleration[];
   readonly containers: readonly [
     {
@@ -56,13 +56,23 @@ interface PodSpec {
   ];
 }
 
+/** Node affinity that requires one label to have one of several values (a GPU type seen under several model names). */
+interface NodeAffinity {
+  readonly nodeAffinity: {
+    readonly requiredDuringSchedulingIgnoredDuringExecution: {
+      readonly nodeSelectorTerms: ReadonlyArray<{
+        readonly matchExpressions: ReadonlyArray<{ readonly key: string; readonly operator: "In"; readonly values: readonly string[] }>;
+      }>;
+    };
+  };
+}
+
 export interface ManifestOptions {
   readonly image: string;
   readonly namespace: string;
   /** The node binary and the worker entry inside the image. */
   readonly workerCommand: readonly string[];
   readonly gpuLabel: string;
-  readonly gpuValues: Readonly<Record<GpuType, string>>;
   readonly tolerations: readonly Toleration[];
   readonly serviceAccount: string | undefined;
   readonly labels: Readonly<Record<string, string>>;
@@ -76,14 +86,14 @@ export interface ManifestCall {
   readonly attempt: number;
   /** The worker request (see worker.ts), JSON. */
   readonly request: string;
+  /** The values of the GPU label that nodes of the requested type have (see gpu-selector.ts); empty without a GPU type. */
+  readonly gpuLabelValues: readonly string[];
 }
 
 export const REQUEST_ENV = "TASKFIT_REQUEST";
 export const MANAGED_BY = "taskfit";
 export const TASK_LABEL = "taskfit.dev/task";
 export const GPU_RESOURCE = "nvidia.com/gpu";
-export const DEFAULT_GPU_LABEL = "nvidia.com/gpu.product";
-export const DEFAULT_GPU_VALUES: Readonly<Record<GpuType, string>> = { a10g: "A10G", v100: "V100", l40s: "L40S" };
 
 const SUFFIX_LENGTH = 8;
 
@@ -126,12 +136,20 @@ export function buildJob(call: ManifestCall, options: ManifestOptions, name = jo
     [TASK_LABEL]: labelValueFor(call.taskName),
   };
   const amounts = quantities(call.resources);
-  const { gpuType } = call.resources;
+  const values = call.resources.gpu > 0 ? call.gpuLabelValues : [];
+  const [onlyValue] = values;
   const [node, ...rest] = options.workerCommand;
   const pod: PodSpec = {
     restartPolicy: "Never",
     ...(options.serviceAccount !== undefined && { serviceAccountName: options.serviceAccount }),
-    ...(call.resources.gpu > 0 && gpuType !== undefined && { nodeSelector: { [options.gpuLabel]: options.gpuValues[gpuType] } }),
+    ...(values.length === 1 && onlyValue !== undefined && { nodeSelector: { [options.gpuLabel]: onlyValue } }),
+    ...(values.length > 1 && {
+      affinity: {
+        nodeAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: options.gpuLabel, operator: "In", values }] }] },
+        },
+      },
+    }),
     ...(options.tolerations.length > 0 && { tolerations: options.tolerations }),
     containers: [
       {

@@ -12,7 +12,8 @@
  *   shape, not at every waiting request, so a completion costs O(shapes), not O(queue).
  */
 import type { GpuType } from "../../resources/presets.js";
-import type { Capacity } from "./capacity.js";
+import type { Capacity, GpuDevice } from "./capacity.js";
+import { type DeviceMatcher, exactType } from "./gpu-match.js";
 
 export interface Request {
   /** unit: cores */
@@ -63,7 +64,7 @@ const EPSILON = 1e-9;
 
 export class Admission<T extends Queued> {
   readonly inUse: Usage = { cpu: 0, memoryGiB: 0, storageGiB: 0, gpus: 0 };
-  private readonly freeGpus: Map<number, GpuType | undefined>;
+  private readonly freeGpus: Map<number, GpuDevice>;
   private readonly shapes = new Map<string, Shape<T>>();
   private seq = 0;
   private queued = 0;
@@ -73,8 +74,10 @@ export class Admission<T extends Queued> {
     private readonly capacity: Capacity,
     /** Newer starts the oldest waiting request tolerates before it reserves. @default 32 */
     private readonly reserveAfter = 32,
+    /** Which devices serve a request's GPU type. @default exact type */
+    private readonly matches: DeviceMatcher = exactType,
   ) {
-    this.freeGpus = new Map(capacity.gpus.map((device) => [device.index, device.type]));
+    this.freeGpus = new Map(capacity.gpus.map((device) => [device.index, device]));
   }
 
   get size(): number {
@@ -143,7 +146,8 @@ export class Admission<T extends Queued> {
     this.inUse.storageGiB -= request.storageGiB;
     this.inUse.gpus -= allocation.gpus.length;
     for (const index of allocation.gpus) {
-      this.freeGpus.set(index, this.capacity.gpus.find((d) => d.index === index)?.type);
+      const device = this.capacity.gpus.find((d) => d.index === index);
+      if (device !== undefined) this.freeGpus.set(index, device);
     }
   }
 
@@ -170,7 +174,7 @@ export class Admission<T extends Queued> {
   private freeMatching(type: GpuType | undefined): number {
     if (type === undefined) return this.freeGpus.size;
     let count = 0;
-    for (const deviceType of this.freeGpus.values()) if (deviceType === type) count++;
+    for (const device of this.freeGpus.values()) if (this.matches(device, type)) count++;
     return count;
   }
 
@@ -183,10 +187,13 @@ export class Admission<T extends Queued> {
     this.inUse.storageGiB += request.storageGiB;
     if (request.gpu === 0) return { entry, request, gpus: NO_GPUS };
     const gpus: number[] = [];
-    for (const [index, type] of [...this.freeGpus].sort((a, b) => a[0] - b[0])) {
-      if (request.gpuType !== undefined && type !== request.gpuType) continue;
-      gpus.push(index);
-      this.freeGpus.delete(index);
+    // Devices of the exact type first, so a request that any device could serve leaves the
+    // larger ones free for requests only they can serve.
+    const free = [...this.freeGpus.values()].sort((a, b) => Number(b.type === request.gpuType) - Number(a.type === request.gpuType) || a.index - b.index);
+    for (const device of free) {
+      if (!this.matches(device, request.gpuType)) continue;
+      gpus.push(device.index);
+      this.freeGpus.delete(device.index);
       if (gpus.length === request.gpu) break;
     }
     this.inUse.gpus += gpus.length;

@@ -6,6 +6,7 @@
  */
 import { EventEmitter } from "node:events";
 import { ResourceSpecError, TaskCancelledError } from "../../errors.js";
+import type { ClampRecord } from "../../resources/limits.js";
 import type { ResolvedResources } from "../../resources/spec.js";
 import { type Clock, systemClock } from "../clock.js";
 import { onAbort } from "../abort.js";
@@ -13,8 +14,9 @@ import { currentTask } from "../context.js";
 import { type Invocation, layered, type Scheduler } from "../scheduler.js";
 import { Admission, type Allocation, type Queued, type Request, type Usage } from "./admission.js";
 import { type RemoteRun, runAttempt } from "./attempt.js";
-import { type Capacity, type CapacityOptions, resolveCapacity } from "./capacity.js";
-import { fitToCapacity, type OversizePolicy } from "./oversize.js";
+import { type CapacityOptions, type DetectedCapacity, resolveCapacity } from "./capacity.js";
+import { type DeviceMatcher, deviceMatcher, type GpuMatch } from "./gpu-match.js";
+import { fitToCapacity, type OversizePolicy, oversizeRecords, warnOversize } from "./oversize.js";
 import { ProcessRunner } from "./process-runner.js";
 
 export const Isolation = {
@@ -28,8 +30,18 @@ export type Isolation = (typeof Isolation)[keyof typeof Isolation];
 export interface LocalSchedulerOptions {
   /** What the machine offers. Each field left out is detected. */
   readonly capacity?: CapacityOptions;
-  /** A request larger than the whole machine: `"error"` (UnschedulableError) or `"clamp"` (to the machine, one warning per task). @default "error" */
+  /**
+   * A request larger than the whole machine: `"error"` (UnschedulableError) or `"clamp"` (its CPU,
+   * memory and storage lowered to the machine, recorded in `resources.clamped` and warned once per
+   * distinct clamping). A GPU shortfall is always an UnschedulableError. @default "error"
+   */
   readonly oversize?: OversizePolicy;
+  /**
+   * Which GPUs serve a request for a GPU type: `"type"`, devices of exactly that type; `"memory"`,
+   * also any device with at least the catalogue's VRAM for the type (one H100 runs `smallGpuTask`).
+   * @default "type"
+   */
+  readonly gpuMatch?: GpuMatch;
   /** @default "none" */
   readonly isolation?: Isolation;
   /** Where child processes run and disk space is measured. @default process.cwd() */
@@ -53,7 +65,16 @@ export interface TaskEvent {
   readonly error?: unknown;
 }
 
+/** A request lowered to the machine under `oversize: "clamp"`: what was lowered, per attempt. */
+export interface ClampEvent {
+  readonly task: string;
+  readonly attempt: number;
+  readonly clamped: readonly ClampRecord[];
+}
+
 export interface LocalSchedulerEvents {
+  /** Listening to it replaces the process warning a clamping otherwise gives (as `taskfit run` does: it prints every one). */
+  clamped: [ClampEvent];
   queued: [TaskEvent];
   start: [TaskEvent];
   finish: [TaskEvent];
@@ -62,7 +83,8 @@ export interface LocalSchedulerEvents {
 }
 
 export interface SchedulerStats {
-  readonly capacity: Capacity;
+  /** With `sources`: where each figure came from ("cgroup v1 limit 2 GiB", "given (capacity.cpu)"). */
+  readonly capacity: DetectedCapacity;
   readonly inUse: Readonly<Usage>;
   /** The most in use at once since the scheduler was made. */
   readonly peak: Readonly<Usage>;
@@ -83,9 +105,10 @@ interface Pending extends Queued {
 
 export class LocalScheduler extends EventEmitter<LocalSchedulerEvents> implements Scheduler {
   readonly name = "the local machine";
-  readonly capacity: Capacity;
+  readonly capacity: DetectedCapacity;
   private readonly admission: Admission<Pending>;
   private readonly oversize: OversizePolicy;
+  private readonly gpuMatches: DeviceMatcher;
   private readonly isolation: Isolation;
   /** The clock its events and timeouts use. */
   readonly clock: Clock;
@@ -100,12 +123,13 @@ export class LocalScheduler extends EventEmitter<LocalSchedulerEvents> implement
     const workDir = options.workDir ?? process.cwd();
     this.oversize = checkChoice("oversize", options.oversize ?? "error", ["error", "clamp"]);
     this.isolation = checkChoice("isolation", options.isolation ?? "none", ["none", "process"]);
+    this.gpuMatches = deviceMatcher(checkChoice("gpuMatch", options.gpuMatch ?? "type", ["type", "memory"]));
     const reserveAfter = options.reserveAfter ?? 32;
     if (!Number.isInteger(reserveAfter) || reserveAfter < 1) {
       throw new ResourceSpecError({ field: "reserveAfter", value: reserveAfter, expected: "a whole number from 1 up" });
     }
     this.capacity = resolveCapacity(options.capacity, workDir);
-    this.admission = new Admission(this.capacity, reserveAfter);
+    this.admission = new Admission(this.capacity, reserveAfter, this.gpuMatches);
     this.clock = options.clock ?? systemClock;
     if (this.isolation === "process") {
       const runner = new ProcessRunner(workDir);
@@ -134,10 +158,11 @@ export class LocalScheduler extends EventEmitter<LocalSchedulerEvents> implement
     }
     let resources: ResolvedResources;
     try {
-      resources = fitToCapacity(invocation.resources, this.capacity, this.oversize, taskName, this.name);
+      resources = fitToCapacity(invocation.resources, this.capacity, this.oversize, taskName, this.name, this.gpuMatches);
     } catch (error) {
       return Promise.reject(error);
     }
+    if (resources !== invocation.resources) this.reportClamped(taskName, invocation.attempt, oversizeRecords(resources));
     return new Promise<R>((resolve, reject) => {
       const pending: Pending = {
         id: this.nextId++,
@@ -166,6 +191,11 @@ export class LocalScheduler extends EventEmitter<LocalSchedulerEvents> implement
       this.notify("queued", pending);
       this.schedulePass();
     });
+  }
+
+  private reportClamped(task: string, attempt: number, clamped: readonly ClampRecord[]): void {
+    if (this.listenerCount("clamped") > 0) this.emit("clamped", { task, attempt, clamped });
+    else warnOversize(task, this.name, clamped);
   }
 
   /** Coalesces admission passes: many enqueues or completions in one tick cost one pass. */
@@ -219,7 +249,7 @@ export class LocalScheduler extends EventEmitter<LocalSchedulerEvents> implement
   }
 
   /** Emits an event, building it only when someone listens (dispatch is a hot path). */
-  private notify(kind: keyof LocalSchedulerEvents, pending: Pending, extra?: Partial<TaskEvent>): void {
+  private notify(kind: Exclude<keyof LocalSchedulerEvents, "clamped">, pending: Pending, extra?: Partial<TaskEvent>): void {
     if (this.listenerCount(kind) === 0) return;
     const { invocation } = pending;
     this.emit(kind, {

@@ -1,20 +1,26 @@
 /**
  * A request larger than the whole machine can never start. By default that is an
- * UnschedulableError at once, naming what is short; with `oversize: "clamp"` the request is
- * lowered to the machine (one warning per task), so a workflow written for `large_task` still runs
- * on a laptop.
+ * UnschedulableError at once, naming what is short; with `oversize: "clamp"` its CPU, memory and
+ * storage are lowered to the machine, so a workflow written for `large_task` still runs on a
+ * laptop. Each clamped attempt says so: records in `resources.clamped` (which the run recorder,
+ * `taskfit run` and the report show), and the scheduler's `clamped` event or, with nobody
+ * listening to it, a process warning per distinct clamping.
+ * GPUs are never clamped away: a task that asks for a GPU needs it, so a GPU shortfall is always an
+ * UnschedulableError, whatever the policy.
  */
 import { type Shortfall, UnschedulableError } from "../../errors.js";
+import { type ClampRecord, describeClamping } from "../../resources/limits.js";
 import type { ResolvedResources } from "../../resources/spec.js";
 import type { Capacity } from "./capacity.js";
+import { type DeviceMatcher, exactType } from "./gpu-match.js";
 
 export type OversizePolicy = "error" | "clamp";
 
-function matchingGpus(capacity: Capacity, type: string | undefined): number {
-  return type === undefined ? capacity.gpus.length : capacity.gpus.filter((device) => device.type === type).length;
+function matchingGpus(capacity: Capacity, type: string | undefined, matches: DeviceMatcher): number {
+  return capacity.gpus.filter((device) => matches(device, type)).length;
 }
 
-export function shortfalls(resources: ResolvedResources, capacity: Capacity): Shortfall[] {
+export function shortfalls(resources: ResolvedResources, capacity: Capacity, matches: DeviceMatcher = exactType): Shortfall[] {
   const short: Shortfall[] = [];
   if (resources.cpu > capacity.cpu) short.push({ field: "cpu", requested: resources.cpu, available: capacity.cpu });
   if (resources.memoryGiB > capacity.memoryGiB) {
@@ -23,7 +29,7 @@ export function shortfalls(resources: ResolvedResources, capacity: Capacity): Sh
   if (resources.storageGiB !== undefined && capacity.storageGiB !== undefined && resources.storageGiB > capacity.storageGiB) {
     short.push({ field: "storageGiB", requested: resources.storageGiB, available: round(capacity.storageGiB) });
   }
-  const gpus = matchingGpus(capacity, resources.gpuType);
+  const gpus = matchingGpus(capacity, resources.gpuType, matches);
   if (resources.gpu > gpus) {
     const what = resources.gpuType === undefined ? "gpu" : `gpu (type ${resources.gpuType})`;
     short.push({ field: what, requested: resources.gpu, available: gpus });
@@ -33,34 +39,51 @@ export function shortfalls(resources: ResolvedResources, capacity: Capacity): Sh
 
 const warned = new Set<string>();
 
+/**
+ * One process warning per distinct clamping (task and figures), not per attempt: a fan-out of a
+ * thousand identical calls warns once, another size of the same task warns again.
+ */
+export function warnOversize(task: string, scheduler: string, records: readonly ClampRecord[]): void {
+  const what = describeClamping(records);
+  const key = `${task}\u0000${what}`;
+  if (warned.has(key)) return;
+  warned.add(key);
+  process.emitWarning(`taskfit: task \`${task}\` is larger than ${scheduler}; clamped (${what})`, { code: "TASKFIT_OVERSIZE_CLAMPED" });
+}
+
+/** The records this scheduler added to a clamped request (after those of the custom-task limits). */
+export function oversizeRecords(resources: ResolvedResources): readonly ClampRecord[] {
+  return resources.clamped.filter((record) => record.by === "oversize");
+}
+
 export function fitToCapacity(
   resources: ResolvedResources,
   capacity: Capacity,
   policy: OversizePolicy,
   task: string,
   scheduler: string,
+  matches: DeviceMatcher = exactType,
 ): ResolvedResources {
-  const short = shortfalls(resources, capacity);
+  const short = shortfalls(resources, capacity, matches);
   if (short.length === 0) return resources;
-  if (policy === "error") throw new UnschedulableError({ task, scheduler, shortfalls: short });
-  if (!warned.has(task)) {
-    warned.add(task);
-    const what = short.map((s) => `${s.field} ${s.requested} -> ${s.available}`).join(", ");
-    process.emitWarning(`taskfit: task \`${task}\` is larger than ${scheduler}; clamped (${what})`, {
-      code: "TASKFIT_OVERSIZE_CLAMPED",
-    });
+  if (policy === "error" || resources.gpu > matchingGpus(capacity, resources.gpuType, matches)) {
+    throw new UnschedulableError({ task, scheduler, shortfalls: short });
   }
-  const gpu = Math.min(resources.gpu, matchingGpus(capacity, resources.gpuType));
-  const { gpuType, storageGiB, ...rest } = resources;
+  const records: ClampRecord[] = [];
+  const lower = (field: "cpu" | "memoryGiB" | "storageGiB", requested: number, available: number | undefined): number => {
+    if (available === undefined || requested <= available) return requested;
+    records.push({ field, requested, limit: available, by: "oversize" });
+    return available;
+  };
+  const cpu = lower("cpu", resources.cpu, capacity.cpu);
+  const memoryGiB = lower("memoryGiB", resources.memoryGiB, capacity.memoryGiB);
+  const storageGiB = resources.storageGiB === undefined ? undefined : lower("storageGiB", resources.storageGiB, capacity.storageGiB);
   return {
-    ...rest,
-    cpu: Math.min(resources.cpu, capacity.cpu),
-    memoryGiB: Math.min(resources.memoryGiB, capacity.memoryGiB),
-    ...(storageGiB !== undefined && {
-      storageGiB: capacity.storageGiB === undefined ? storageGiB : Math.min(storageGiB, capacity.storageGiB),
-    }),
-    gpu,
-    ...(gpu > 0 && gpuType !== undefined && { gpuType }),
+    ...resources,
+    cpu,
+    memoryGiB,
+    ...(storageGiB !== undefined && { storageGiB }),
+    clamped: [...resources.clamped, ...records],
   };
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { customTask, KubernetesScheduler, PRESET_DECORATORS, PRESET_NAMES, PRESETS, SubmissionError, TaskFile } from "../../../src/index.js";
+import { customTask, KubernetesScheduler, PRESET_DECORATORS, PRESET_NAMES, PRESETS, ResourceSpecError, SubmissionError, TaskFile } from "../../../src/index.js";
+import { gpuLabelValues, nodeHasGpuType } from "../../../src/schedulers/kubernetes/gpu-selector.js";
 import { buildJob, jobNameFor, labelValueFor, type ManifestOptions } from "../../../src/schedulers/kubernetes/manifest.js";
 import { quantityValue, taskfitRules, validateJob } from "../../../src/schedulers/kubernetes/validate.js";
 
@@ -18,7 +19,8 @@ describe("the Job for each preset", () => {
     expect(container.resources.requests).toEqual(expected);
     expect(container.resources.limits).toEqual(expected);
     expect(job.spec.template.spec.nodeSelector).toEqual(
-      preset.gpuType === undefined ? undefined : { "nvidia.com/gpu.product": { a10g: "A10G", v100: "V100", l40s: "L40S" }[preset.gpuType] },
+      // Without a cluster to list, the seed's types select GPU feature discovery's product names.
+      preset.gpuType === undefined ? undefined : { "nvidia.com/gpu.product": ({ a10g: "NVIDIA-A10G", v100: "Tesla-V100-SXM2-16GB", l40s: "NVIDIA-L40S" } as Record<string, string>)[preset.gpuType] },
     );
     expect(job.spec.backoffLimit).toBe(0);
     expect(job.metadata.namespace).toBe("pipelines");
@@ -64,20 +66,74 @@ describe("names and labels", () => {
   });
 });
 
+describe("GPU types on Kubernetes", () => {
+  const h100 = customTask({ cpu: 4, memory: 32, gpu: 1, gpuType: "h100" })(async function onH100() {});
+  const gfd = (product: string) => ({ "nvidia.com/gpu.product": product });
+
+  it("selects nodes by the label values found on the cluster: one value as a nodeSelector, several as node affinity", () => {
+    const options = { label: "nvidia.com/gpu.product", values: {} };
+    const nodes = [gfd("NVIDIA-H100-80GB-HBM3"), gfd("NVIDIA-A10G"), gfd("NVIDIA-H100-PCIe"), {}];
+    expect(gpuLabelValues("h100", options, nodes, "t")).toEqual(["NVIDIA-H100-80GB-HBM3", "NVIDIA-H100-PCIe"]);
+    expect(gpuLabelValues("a10g", options, nodes, "t")).toEqual(["NVIDIA-A10G"]);
+    // An older cluster labelled by hand with the short name still matches.
+    expect(gpuLabelValues("a10g", options, [gfd("A10G")], "t")).toEqual(["A10G"]);
+    expect(nodeHasGpuType(gfd("NVIDIA-H100-80GB-HBM3"), "h100", options)).toBe(true);
+    expect(nodeHasGpuType(gfd("NVIDIA-H100-80GB-HBM3"), "a10g", options)).toBe(false);
+  });
+
+  it("uses a configured label value as given, and a configured label key", () => {
+    const options = { label: "example.com/gpu", values: { h100: "hopper" } };
+    expect(gpuLabelValues("h100", options, [{ "example.com/gpu": "NVIDIA-H100-80GB-HBM3" }], "t")).toEqual(["hopper"]);
+    expect(nodeHasGpuType({ "example.com/gpu": "hopper" }, "h100", options)).toBe(true);
+    expect(nodeHasGpuType({ "example.com/gpu": "NVIDIA-H100-80GB-HBM3" }, "h100", options)).toBe(false);
+  });
+
+  it("is a ResourceSpecError naming the option when no value can be found for a new type", () => {
+    expect(() => gpuLabelValues("h100", { label: "nvidia.com/gpu.product", values: {} }, undefined, "onH100")).toThrow(
+      /gpuNodeSelector\.values\.h100|node label nvidia\.com\/gpu\.product for GPU type "h100"/,
+    );
+  });
+
+  it("plans a Job for any GPU type with a configured label value", async () => {
+    const k = new KubernetesScheduler({ image: "img", gpuNodeSelector: { values: { h100: "NVIDIA-H100-80GB-HBM3" } } });
+    const job = await k.plan(h100, []);
+    expect(job.spec.template.spec.nodeSelector).toEqual({ "nvidia.com/gpu.product": "NVIDIA-H100-80GB-HBM3" });
+    await expect(k8s.plan(h100, [])).rejects.toBeInstanceOf(ResourceSpecError);
+  });
+
+  it("writes several values as required node affinity", () => {
+    const job = buildJob(
+      {
+        taskName: "t",
+        task: { module: undefined, name: "t", index: 0 },
+        attempt: 1,
+        request: "{}",
+        timeoutSeconds: undefined,
+        resources: { cpu: 1, memoryGiB: 1, gpu: 1, gpuType: "h100", source: { kind: "custom", dynamic: [], overridden: [] }, clamped: [] },
+        gpuLabelValues: ["NVIDIA-H100-80GB-HBM3", "NVIDIA-H100-PCIe"],
+      },
+      { image: "img", namespace: "default", workerCommand: ["node", "/w.js"], gpuLabel: "nvidia.com/gpu.product", tolerations: [], serviceAccount: undefined, labels: {} },
+    );
+    expect(job.spec.template.spec.nodeSelector).toBeUndefined();
+    expect(job.spec.template.spec.affinity?.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms).toEqual([
+      { matchExpressions: [{ key: "nvidia.com/gpu.product", operator: "In", values: ["NVIDIA-H100-80GB-HBM3", "NVIDIA-H100-PCIe"] }] },
+    ]);
+  });
+});
+
 describe("validation before submit", () => {
   const options: ManifestOptions = {
     image: "img",
     namespace: "default",
     workerCommand: ["node", "/w.js"],
     gpuLabel: "nvidia.com/gpu.product",
-    gpuValues: { a10g: "A10G", v100: "V100", l40s: "L40S" },
     tolerations: [],
     serviceAccount: undefined,
     labels: {},
   };
   const source = { kind: "custom", dynamic: [], overridden: [] } as const;
   const good = buildJob(
-    { taskName: "t", task: { module: undefined, name: "t", index: 0 }, attempt: 1, request: "{}", timeoutSeconds: undefined, resources: { cpu: 1, memoryGiB: 1, gpu: 1, source, clamped: [] } },
+    { taskName: "t", task: { module: undefined, name: "t", index: 0 }, attempt: 1, request: "{}", timeoutSeconds: undefined, resources: { cpu: 1, memoryGiB: 1, gpu: 1, source, clamped: [] }, gpuLabelValues: [] },
     options,
     "t-00000000",
   );

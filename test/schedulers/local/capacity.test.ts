@@ -14,7 +14,13 @@ describe("LocalScheduler capacity", () => {
 
   it("keeps what the options give, and numbers GPUs from a count", () => {
     const capacity = resolveCapacity({ cpu: 64, memoryGiB: 256, storageGiB: 1000, gpus: 2 }, process.cwd());
-    expect(capacity).toEqual({ cpu: 64, memoryGiB: 256, storageGiB: 1000, gpus: [{ index: 0 }, { index: 1 }] });
+    expect(capacity).toEqual({
+      cpu: 64,
+      memoryGiB: 256,
+      storageGiB: 1000,
+      gpus: [{ index: 0 }, { index: 1 }],
+      sources: { cpu: "given (capacity.cpu)", memoryGiB: "given (capacity.memoryGiB)", storageGiB: "given (capacity.storageGiB)", gpus: "given (capacity.gpus)" },
+    });
   });
 
   it("finds no GPU, and no error, where nvidia-smi is missing", () => {
@@ -33,7 +39,7 @@ describe("LocalScheduler capacity", () => {
     [{ storageGiB: 0 }, /capacity\.storageGiB/],
     [{ gpus: -1 }, /capacity\.gpus/],
     [{ gpus: [{ index: 1, type: "a10g" }, { index: 1, type: "v100" }] }, /each GPU device index once.*`1`/],
-    [{ gpus: [{ index: 0, type: "h100" }] }, /capacity\.gpus/],
+    [{ gpus: [{ index: 0, type: "H100" }] }, /lower-case letters.*capacity\.gpus\.0\.type/],
     [{ ram: 4 }, /capacity key among.*`"ram"`/],
   ])("refuses capacity %j with a ResourceSpecError that says where", (capacity, message) => {
     let error: unknown;

@@ -28,6 +28,7 @@ describe("sbatch options", () => {
   it("asks for typed or untyped GPUs as gres", () => {
     expect(sbatchOptions(resources({ gpu: 2, gpuType: "a10g" }), options)).toContain("--gres=gpu:a10g:2");
     expect(sbatchOptions(resources({ gpu: 1 }), options)).toContain("--gres=gpu:1");
+    expect(sbatchOptions(resources({ gpu: 4, gpuType: "h100" }), options)).toContain("--gres=gpu:h100:4");
     expect(sbatchOptions(resources({}), options).some((a) => a.startsWith("--gres"))).toBe(false);
   });
 
@@ -116,5 +117,14 @@ describe("Slurm JSON", () => {
     );
     expect(node).toMatchObject({ name: "n1", cpus: 4, memoryMiB: 8192, tmpDiskMiB: 20000, partitions: ["debug"] });
     expect(node?.gpus.get("a10g")).toBe(2);
+  });
+
+  it("reads any typed GRES name, with socket or index suffixes, and counts only GPUs", () => {
+    expect([...parseGres("gpu:h100:8(S:0-1),gpu:rtx-4090:2(IDX:0-1),shard:h100:16,gpu:l4:1")]).toEqual([
+      ["h100", 8],
+      ["rtx-4090", 2],
+      ["l4", 1],
+      ["", 11],
+    ]);
   });
 });
