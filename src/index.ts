@@ -59,6 +59,8 @@ export type { Capacity, CapacityOptions, GpuDevice } from "./schedulers/local/ca
 export type { OversizePolicy } from "./schedulers/local/oversize.js";
 export type { Usage } from "./schedulers/local/admission.js";
 export { currentTask, type RunningTask } from "./schedulers/context.js";
+export { run, pipe, type CommandOptions, type CommandResult, type CommandSpec, type Input, type Output } from "./command/command.js";
+export { THREAD_VARIABLES } from "./command/threads.js";
 export { systemClock, type Clock } from "./schedulers/clock.js";
 export { ManualClock } from "./schedulers/manual-clock.js";
 export { getDefaultScheduler, setDefaultScheduler } from "./schedulers/default.js";
