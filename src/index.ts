@@ -44,6 +44,7 @@ export * from "./task/latch-aliases.js";
 export { customTask, type PositionalOptions } from "./task/custom-task.js";
 export { resolveResources, asTask } from "./task/task.js";
 export { tasksNamed, taskNames } from "./task/registry.js";
+export { taskGroup, type TaskGroup, type TaskGroupOptions } from "./task/group.js";
 export { TaskFile, reviveTaskFiles, type TaskFileJSON } from "./task/file.js";
 export type { Task, TaskOf, TaskSpec, TaskDecorator, CallOverrides, ParamsFit, CheckSpec } from "./task/types.js";
 export type { Invocation, Scheduler } from "./schedulers/scheduler.js";
