@@ -104,7 +104,8 @@ out=$(npx --no-install taskfit run tools.cjs lines "${local[@]}")
 [[ "$out" == '"2"' ]] || { echo "pipe() in a CJS task printed: $out" >&2; exit 1; }
 mkdir work
 code=0
-npx --no-install taskfit run failing.mjs --args "[\"$tmp/work\"]" --json "${local[@]}" > failed.json || code=$?
+# Two cores: both tasks run at once.
+npx --no-install taskfit run failing.mjs --args "[\"$tmp/work\"]" --json --cpu 2 --memory 1Gi --gpus 0 --no-progress > failed.json || code=$?
 [[ $code -eq 1 ]] || { echo "a failed run exited $code, not 1" >&2; exit 1; }
 node -e '
   const out = JSON.parse(require("fs").readFileSync("failed.json", "utf8"));
