@@ -24,8 +24,11 @@ export class ProcessRunner {
 
   constructor(
     private readonly workDir: string,
-    /** unit: ms. How long a stopped worker's group has between SIGTERM and SIGKILL. */
-    private readonly graceMs = DEFAULT_GRACE_MS,
+    /**
+     * unit: ms. How long a stopped worker's group has between SIGTERM and SIGKILL: longer than
+     * `run()`'s own grace, so that a worker outlives the tools it is stopping (in groups of their own).
+     */
+    private readonly graceMs = DEFAULT_GRACE_MS + 2000,
   ) {}
 
   run(invocation: Invocation<unknown>, gpus: readonly number[], control: AttemptControl): Promise<unknown> {
