@@ -2,7 +2,7 @@
  * `run` and `pipe`: start the tools a task wraps (bwa, samtools, ...) the way a task needs them.
  *
  * - argv arrays, no shell unless `shell: true` asks for one;
- * - `pipe` connects commands stdout to stdin through kernel pipes (`bwa mem | samtools sort`);
+ * - `pipe` connects each stdout to the next stdin (`bwa mem | samtools sort`), fd to fd;
  * - each command leads its own process group: the task's signal (cancel, timeout) stops the whole
  *   tree, SIGTERM then SIGKILL after `graceMs`, and the call settles once it is gone;
  * - a failure is a TaskExecutionError with the command, its exit code or signal and the tail of
@@ -77,11 +77,9 @@ interface Member {
   readonly child: ChildProcess;
   readonly ended: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   startError: Error | undefined;
-  /** In which order the members exited: 0 first. */
-  exitOrder: number;
 }
 
-/** Runs commands connected stdout to stdin; resolves when every one exits 0 (as bash's `pipefail`). */
+/** Runs commands connected stdout to stdin; resolves when every one exits 0, else fails as bash's `pipefail` (the last that failed). */
 export async function pipe(commands: readonly CommandSpec[], options: CommandOptions = {}): Promise<CommandResult> {
   const argvs = checkCommands(commands, options.shell === true);
   const task = currentTask();
@@ -105,7 +103,6 @@ export async function pipe(commands: readonly CommandSpec[], options: CommandOpt
   let stdoutBytes = 0;
   let overflow = false;
   let stopping = false;
-  let exits = 0;
   const stopAll = () => {
     if (stopping) return;
     stopping = true;
@@ -130,13 +127,11 @@ export async function pipe(commands: readonly CommandSpec[], options: CommandOpt
         argv,
         child,
         startError: undefined,
-        exitOrder: -1,
         ended: new Promise((resolve) => {
           child.once("error", (error) => {
             member.startError = error;
             resolve({ code: null, signal: null });
           });
-          child.once("exit", () => (member.exitOrder = exits++));
           child.once("close", (code, exitSignal) => resolve({ code, signal: exitSignal }));
         }),
       };
@@ -186,12 +181,9 @@ export async function pipe(commands: readonly CommandSpec[], options: CommandOpt
   if (notStarted >= 0) throw failure(`${where(notStarted)} could not start: ${members[notStarted]?.startError?.message}`);
   if (overflow) throw failure(`${where(argvs.length - 1)} printed more than maxBuffer (${maxBuffer} bytes) to a captured stdout; send it to a file with { stdout: path }`);
   const failed = endings.map((ending, index) => ({ ...ending, index })).filter((e) => e.code !== 0 || e.signal !== null);
-  // The cause, as pipefail would find it but without blaming a command that only lost its reader:
-  // the first failed one not killed by SIGPIPE and not ended after the next one failed (Node
-  // connects the commands with socket pairs, so a lost reader may also show as a write error).
-  const collateral = (e: (typeof failed)[number]) =>
-    e.signal === "SIGPIPE" || failed.some((next) => next.index === e.index + 1 && (members[next.index]?.exitOrder ?? 0) < (members[e.index]?.exitOrder ?? 0));
-  const cause = failed.find((e) => !collateral(e)) ?? failed.at(-1);
+  // As bash's pipefail: the last command that failed. (An earlier one that failed only because
+  // a later one stopped reading is not blamed; the stderr tail holds every command's messages.)
+  const cause = failed.at(-1);
   if (cause !== undefined) {
     const how = cause.signal !== null ? `was killed by ${cause.signal}` : `ended with exit code ${cause.code}`;
     const oom = killedForMemory({ exitCode: cause.code, signal: cause.signal, stoppedByUs: stopping, shell: options.shell === true, oomKillsBefore: oomBefore, oomKillsAfter: oomKills() });

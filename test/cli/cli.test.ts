@@ -27,7 +27,7 @@ beforeAll(async () => {
   }
 }, 300_000);
 
-describe("taskfit presets", () => {
+describe("taskfit presets", { timeout: 60_000 }, () => {
   it("prints every preset, and the table as JSON with --json", () => {
     const table = cli("presets");
     expect(table.code).toBe(0);
@@ -37,7 +37,7 @@ describe("taskfit presets", () => {
   });
 });
 
-describe("taskfit resolve", () => {
+describe("taskfit resolve", { timeout: 60_000 }, () => {
   it("imports a TypeScript module, finds the task and resolves it against the arguments", () => {
     const out = cli("resolve", "examples/dynamic.ts", "myTask", "--file", `${a},${b}`, "--args", "[3]", "--json");
     expect(out.code).toBe(0);
@@ -58,7 +58,7 @@ describe("taskfit resolve", () => {
   });
 });
 
-describe("taskfit plan", () => {
+describe("taskfit plan", { timeout: 60_000 }, () => {
   it("prints the sbatch command for --target slurm", () => {
     const out = cli("plan", "examples/dynamic.ts", "myTask", "--target", "slurm", "--file", `${a},${b}`, "--args", "[3]");
     expect(out.code).toBe(0);

@@ -88,7 +88,7 @@ describe("pipe", () => {
     expect(await readFile(join(dir, "out"), "utf8")).toBe("3\n2\n1\n");
   });
 
-  it("fails as pipefail does, naming the command that failed rather than one that only lost its reader", async () => {
+  it("fails as pipefail does, naming the last command that failed, not one that only lost its reader", async () => {
     const first = await pipe([["sh", ["-c", "echo bad input >&2; exit 2"]], ["cat"]], { stderr: "ignore" }).catch((e: unknown) => e);
     expect(first).toMatchObject({ exitCode: 2, stderrTail: "bad input" });
     expect((first as Error).message).toMatch(/command `sh -c 'echo bad input >&2; exit 2'` \(1st of `sh .* \| cat`\) ended with exit code 2/);
