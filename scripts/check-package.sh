@@ -77,3 +77,43 @@ npx --no-install taskfit run flaky.cjs flaky --json "${local[@]}" | node -e '
   if (out.result !== 2 || out.attempts.error !== 1 || out.attempts.ok !== 1) throw new Error("retry of a CJS task under the ESM command: " + JSON.stringify(out));
 '
 echo "taskfit command from the package ok ($(npx --no-install taskfit --version))"
+
+# run/pipe and the cancellation of a failed run, from the package: the command (ESM) opens the
+# task group, a CommonJS module's tasks join it; the failed run leaves no tool running behind.
+cat > tools.cjs <<'JS'
+const { existsSync } = require("node:fs");
+const { customTask, pipe, run } = require("taskfit");
+exports.lines = customTask(1, 0.25)(async function lines() {
+  return (await pipe([["printf", ["a\\nb\\n"]], ["wc", ["-l"]]])).stdout.trim();
+});
+exports.slow = customTask(1, 0.25)(async function slow(dir) {
+  await run("sh", ["-c", 'sleep 20 & echo $! > "$0/pid"; wait $!; echo late > "$0/late"', dir]);
+});
+exports.breaks = customTask(1, 0.25)(async function breaks(dir) {
+  while (!existsSync(`${dir}/pid`)) await new Promise((resolve) => setTimeout(resolve, 50));
+  throw new Error("bad sample sheet");
+});
+JS
+cat > failing.mjs <<'JS'
+import tools from "./tools.cjs";
+export default async function failing(dir) {
+  return Promise.all([tools.slow(dir), tools.breaks(dir)]);
+}
+JS
+out=$(npx --no-install taskfit run tools.cjs lines "${local[@]}")
+[[ "$out" == '"2"' ]] || { echo "pipe() in a CJS task printed: $out" >&2; exit 1; }
+mkdir work
+code=0
+# Two cores: both tasks run at once.
+npx --no-install taskfit run failing.mjs --args "[\"$tmp/work\"]" --json --cpu 2 --memory 1Gi --gpus 0 --no-progress > failed.json || code=$?
+[[ $code -eq 1 ]] || { echo "a failed run exited $code, not 1" >&2; exit 1; }
+node -e '
+  const out = JSON.parse(require("fs").readFileSync("failed.json", "utf8"));
+  if (out.attempts.error !== 1 || out.attempts.cancelled !== 1) throw new Error("a failed run: " + JSON.stringify(out.attempts));
+'
+sleep 1 # the kernel reaps the stopped tool
+if kill -0 "$(cat work/pid)" 2>/dev/null && ! grep -q '^State:.*Z' "/proc/$(cat work/pid)/status"; then
+  echo "the tool of the cancelled task is still running" >&2; exit 1
+fi
+[[ ! -e work/late ]] || { echo "the cancelled task's tool wrote its file" >&2; exit 1; }
+echo "run/pipe and the cancellation of a failed run from the package ok"

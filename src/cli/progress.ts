@@ -31,7 +31,7 @@ function liveBar(recorder: RunRecorder, { stream, capacity }: ProgressOptions): 
   const bar = new cliProgress.SingleBar(
     {
       stream,
-      format: "{bar} {value}/{total} done | {running} running, {queued} queued{failed} | cpu {cpu} | memory {memory}{gpu}",
+      format: "{bar} {value}/{total} done | {running} running, {queued} queued{failed}{cancelled} | cpu {cpu} | memory {memory}{gpu}",
       hideCursor: true,
       barsize: 24,
       fps: 10,
@@ -41,15 +41,15 @@ function liveBar(recorder: RunRecorder, { stream, capacity }: ProgressOptions): 
   const values = () => {
     const counts = recorder.counts();
     const use = recorder.inUse();
-    const failed = counts.error + counts.cancelled;
     return {
       running: counts.running,
       queued: counts.queued,
-      failed: failed > 0 ? `, ${failed} failed` : "",
+      failed: counts.error > 0 ? `, ${counts.error} failed` : "",
+      cancelled: counts.cancelled > 0 ? `, ${counts.cancelled} cancelled` : "",
       cpu: of(formatNumber(use.cpu), capacity && formatNumber(capacity.cpu)),
       memory: of(use.memoryGiB === 0 ? "0" : formatGiB(use.memoryGiB), capacity && formatGiB(capacity.memoryGiB)),
       gpu: (capacity?.gpus ?? 0) > 0 || use.gpus > 0 ? ` | gpu ${of(String(use.gpus), capacity && String(capacity.gpus))}` : "",
-      done: counts.ok + failed,
+      done: counts.ok + counts.error + counts.cancelled,
     };
   };
   // A total of 0 would draw a full bar before anything is queued.

@@ -3,7 +3,8 @@
  * on the chosen scheduler, with live progress on stderr, the result on stdout, a summary table at
  * the end and, with --report, a self-contained HTML timeline of the run against capacity.
  */
-import { constants } from "node:fs";
+import { constants as fsConstants } from "node:fs";
+import { constants } from "node:os";
 import { access, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { inspect } from "node:util";
@@ -15,6 +16,7 @@ import { formatDuration, formatNumber, formatRange } from "../reporting/svg.js";
 import { measureRun, type ResourceTotals, type RunMeasure } from "../reporting/usage.js";
 import { setDefaultScheduler } from "../schedulers/default.js";
 import { withAbortSignal } from "../schedulers/with-abort-signal.js";
+import { taskGroup } from "../task/group.js";
 import type { AnyFunction } from "../task/types.js";
 import { parseArgs } from "./args.js";
 import { importModule, loadTask, tasksIn } from "./load-task.js";
@@ -49,7 +51,7 @@ async function loadWorkflow(path: string): Promise<AnyFunction> {
 async function writablePath(path: string): Promise<string> {
   const absolute = resolve(path);
   try {
-    await access(dirname(absolute), constants.W_OK);
+    await access(dirname(absolute), fsConstants.W_OK);
   } catch {
     throw new ResourceSpecError({ field: "--report", value: path, expected: `a file in an existing, writable directory (${dirname(absolute)} is not)` });
   }
@@ -75,9 +77,9 @@ function errorLine(error: unknown): string {
 function summaryTable(recorder: RunRecorder): string {
   const summary = recorder.summary();
   const clamped = summary.some((t) => t.clamped > 0);
-  const table = makeTable(["task", "attempts", "failed", ...(clamped ? ["clamped"] : []), "cpu", "memory", "gpu", "mean wait", "mean run"], process.stderr);
+  const table = makeTable(["task", "attempts", "failed", "cancelled", ...(clamped ? ["clamped"] : []), "cpu", "memory", "gpu", "mean wait", "mean run"], process.stderr);
   for (const t of summary) {
-    table.push([t.task, t.attempts, t.failed, ...(clamped ? [t.clamped] : []), formatRange(t.cpu, formatNumber), formatRange(t.memoryGiB, formatGiB), t.gpu, formatDuration(t.meanWait), formatDuration(t.meanRun)]);
+    table.push([t.task, t.attempts, t.failed, t.cancelled, ...(clamped ? [t.clamped] : []), formatRange(t.cpu, formatNumber), formatRange(t.memoryGiB, formatGiB), t.gpu, formatDuration(t.meanWait), formatDuration(t.meanRun)]);
   }
   const notes = summary.flatMap((t) => t.clampings.map((what) => `clamped: ${t.task}: ${what}`));
   return [table.toString(), ...notes].join("\n");
@@ -105,18 +107,25 @@ function usageLine({ peak, busy, wallMs }: RunFigures, capacity: ResourceTotals 
   return `tasks ran for ${formatDuration(wallMs)}; peak use: ${parts.join("; ")}`;
 }
 
-/** Runs it; returns the exit code: 0 when the task or workflow returned, 1 when it threw, 130 when interrupted. */
+function exitCodeFor(signal: NodeJS.Signals): number {
+  return 128 + (constants.signals[signal] ?? 0);
+}
+
+/** Runs it; returns the exit code: 0 when the task or workflow returned, 1 when it threw, 130 (SIGINT) or 143 (SIGTERM) when interrupted. */
 export async function runCommand(module: string, name: string | undefined, flags: RunFlags): Promise<number> {
   const scheduler = await makeScheduler(flags);
   const target = name === undefined ? await loadWorkflow(module) : await loadTask(module, name);
   const args = parseArgs(flags.args, flags.file);
   const reportPath = flags.report === undefined ? undefined : await writablePath(flags.report);
   const capacity = await totalCapacity(scheduler);
-  // Ctrl-C (or SIGTERM) cancels what is queued or running: Slurm jobs are scancel'ed, Kubernetes
-  // Jobs deleted, local tasks aborted. A second Ctrl-C exits at once.
+  // Ctrl-C, or SIGINT/SIGTERM sent to this process alone (kill, timeout, a batch system), cancels
+  // what is queued or running: Slurm jobs are scancel'ed, Kubernetes Jobs deleted, local tasks
+  // aborted and their process groups stopped. A second signal exits at once.
   const interrupt = new AbortController();
+  let interruptedBy: NodeJS.Signals | undefined;
   const onSignal = (name: NodeJS.Signals) => {
-    if (interrupt.signal.aborted) process.exit(130);
+    if (interruptedBy !== undefined) process.exit(exitCodeFor(name));
+    interruptedBy = name;
     process.stderr.write(`\ntaskfit: ${name}: cancelling the tasks still queued or running (again to exit at once)\n`);
     interrupt.abort(new Error(`interrupted (${name})`));
   };
@@ -140,14 +149,18 @@ export async function runCommand(module: string, name: string | undefined, flags
   };
   process.on("beforeExit", stalled);
   try {
-    result = await target(...args);
+    // A task group: when the workflow fails (or is interrupted), every call still queued or
+    // running in it is cancelled, and waited for, before the command reports and exits.
+    result = await taskGroup(() => target(...args), { signal: interrupt.signal });
   } catch (error) {
     failure = error;
   }
   process.off("beforeExit", stalled);
-  // After Ctrl-C, the workflow fails with the first cancelled call: wait for the others to be
-  // cancelled too (scancel run, Jobs deleted) before reporting and exiting.
-  if (interrupt.signal.aborted) await cancellable.idle();
+  // Calls made outside the group's reach (from a callback it does not follow) are cancelled too.
+  if (failure !== undefined) {
+    if (!interrupt.signal.aborted) interrupt.abort(failure);
+    await cancellable.idle();
+  }
   progress?.stop();
   recorder.close();
 
@@ -178,7 +191,7 @@ export async function runCommand(module: string, name: string | undefined, flags
   }
   if (reportError !== undefined) process.stderr.write(`taskfit: the report was not written to ${reportPath}: ${errorLine(reportError)}\n`);
   if (failure !== undefined) process.stderr.write(`taskfit: ${errorLine(failure)}\n`);
-  // 128 + SIGINT, as shells report a command stopped by Ctrl-C.
-  if (failure !== undefined) return interrupt.signal.aborted ? 130 : 1;
+  // 128 + the signal's number, as shells report a command stopped by it (130 for Ctrl-C).
+  if (failure !== undefined) return interruptedBy === undefined ? 1 : exitCodeFor(interruptedBy);
   return reportError === undefined ? 0 : 1;
 }

@@ -34,7 +34,7 @@ h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:28px 0 8px}.sub{color:
 svg{display:block;margin:6px 0;max-width:100%;height:auto}.grid{stroke:#eef1f5}.tick{font-size:11px;fill:#5b6475}
 .axis-label{font-size:12px;font-weight:600;fill:#1d2433}.used{fill:#4a86d8}
 .chart[data-resource=waiting] .used{fill:#d9a441}.idle{fill:url(#idle)}.capacity{stroke:#c0392b;stroke-width:1.5;stroke-dasharray:6 4}.capacity-label{font-size:11px;fill:#c0392b}
-.wait{opacity:.22}.attempt[data-clamped=true] .run{stroke:#8e44ad;stroke-width:2}.clamped{background:#f6effa;border:1px solid #d7bde2;border-radius:8px;padding:10px 14px;margin:12px 0}.attempt[data-outcome=error] .run,.attempt[data-outcome=cancelled] .run{fill:#d64545}
+.wait{opacity:.22}.attempt[data-clamped=true] .run{stroke:#8e44ad;stroke-width:2}.clamped{background:#f6effa;border:1px solid #d7bde2;border-radius:8px;padding:10px 14px;margin:12px 0}.attempt[data-outcome=error] .run{fill:#d64545}.attempt[data-outcome=cancelled] .run{fill:#9aa0a6}
 .legend{display:flex;flex-wrap:wrap;gap:12px;font-size:12px;color:#5b6475}.legend i{display:inline-block;width:12px;height:12px;border-radius:2px;margin-right:4px;vertical-align:-2px}
 table{border-collapse:collapse;width:100%;font-size:13px}th,td{text-align:left;padding:5px 8px;border-bottom:1px solid #eef1f5}th{color:#5b6475;font-weight:600}
 td.n{text-align:right;font-variant-numeric:tabular-nums}footer{margin-top:28px;color:#8a92a3;font-size:12px}`;
@@ -94,7 +94,7 @@ export function renderReport(input: RunReportInput): string {
 
   const cards = [
     card(formatDuration(end - start), "wall time"),
-    card(`${counts.ok} / ${records.length}`, `attempts ok${counts.error + counts.cancelled > 0 ? `, ${counts.error + counts.cancelled} failed` : ""}`),
+    card(`${counts.ok} / ${records.length}`, `attempts ok${counts.error > 0 ? `, ${counts.error} failed` : ""}${counts.cancelled > 0 ? `, ${counts.cancelled} cancelled` : ""}`),
     card(percent(busy?.cpu), capacity === undefined ? "CPU busy (capacity unknown)" : `CPU busy of ${cores(capacity.cpu)} · peak ${formatNumber(peak.cpu)}`),
     card(percent(busy?.memoryGiB), capacity === undefined ? "memory busy" : `memory busy of ${formatGiB(capacity.memoryGiB)} · peak ${formatGiB(peak.memoryGiB)}`),
   ];
@@ -117,7 +117,7 @@ ${clampNotes(summary)}
 ${charts.map((chart) => resourceChart(chart, points, axis)).join("\n")}
 ${queued ? `<p class="sub">Attempts queued, waiting for room:</p>${resourceChart(queue, points, axis)}` : ""}
 <h2>Attempts</h2>
-<p class="sub">${lanes.withWaits ? "Pale: queued, waiting for room; solid" : "Solid"}: running; red: failed or cancelled. Hover a bar for its request and wait.</p>
+<p class="sub">${lanes.withWaits ? "Pale: queued, waiting for room; solid" : "Solid"}: running; red: failed; grey: cancelled. Hover a bar for its request and wait.</p>
 <div class="legend">${legend}</div>
 ${attemptTimeline(lanes, axis, colours)}
 <h2>Per task</h2>

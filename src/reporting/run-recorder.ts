@@ -17,7 +17,7 @@ export const AttemptOutcome = {
   Running: "running",
   Ok: "ok",
   Error: "error",
-  /** Still open when the run ended (cancelled, or the process stopped following it). */
+  /** Cancelled (the run failed or was interrupted), or still open when the run ended. */
   Cancelled: "cancelled",
 } as const;
 export type AttemptOutcome = (typeof AttemptOutcome)[keyof typeof AttemptOutcome];
@@ -44,7 +44,10 @@ export interface AttemptRecord {
 export interface TaskSummary {
   readonly task: string;
   readonly attempts: number;
+  /** Attempts that failed of their own accord (an error, a timeout, out of memory). */
   readonly failed: number;
+  /** Attempts stopped by cancellation: the run failed elsewhere or was interrupted. */
+  readonly cancelled: number;
   /** unit: cores; min and max over the task's attempts (they differ for dynamic specs and escalation) */
   readonly cpu: readonly [number, number];
   /** unit: GiB */
@@ -110,6 +113,14 @@ export class RunRecorder {
     this.move(record, ok ? "ok" : "error");
   }
 
+  /** An attempt stopped by cancellation (not by its own failure): shown as cancelled, not as an error. */
+  cancelled(id: string, at = this.clock.now()): void {
+    const record = this.attempts.get(id);
+    if (record === undefined || record.finishedAt !== undefined) return;
+    record.finishedAt = at;
+    this.move(record, "cancelled");
+  }
+
   /** Ends the run: attempts still queued or running are closed as cancelled at `at`. */
   close(at = this.clock.now()): void {
     for (const record of this.attempts.values()) {
@@ -144,7 +155,8 @@ export class RunRecorder {
       return {
         task,
         attempts: records.length,
-        failed: records.filter((r) => r.outcome === "error" || r.outcome === "cancelled").length,
+        failed: records.filter((r) => r.outcome === "error").length,
+        cancelled: records.filter((r) => r.outcome === "cancelled").length,
         cpu: range(records.map((r) => r.resources.cpu)),
         memoryGiB: range(records.map((r) => r.resources.memoryGiB)),
         gpu: records.reduce((most, r) => Math.max(most, r.resources.gpu), 0),

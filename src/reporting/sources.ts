@@ -4,6 +4,7 @@
  * Told apart by shape rather than `instanceof`, so a scheduler made by another copy of taskfit
  * (the command line's and the user's module's) is recognised too.
  */
+import { TaskCancelledError } from "../errors.js";
 import type { KubernetesScheduler } from "../schedulers/kubernetes/kubernetes-scheduler.js";
 import type { LocalScheduler, TaskEvent } from "../schedulers/local/local-scheduler.js";
 import type { SlurmScheduler } from "../schedulers/slurm/slurm-scheduler.js";
@@ -23,7 +24,8 @@ function listenLocal(scheduler: LocalScheduler, recorder: RunRecorder): void {
   scheduler.on("error", (e) => {
     // A call that failed before it started (cancelled while queued) still gets an end.
     if (e.startedAt !== undefined) recorder.started(id(e), { gpus: e.gpus ?? [] }, e.startedAt);
-    recorder.finished(id(e), false, e.finishedAt);
+    if (e.error instanceof TaskCancelledError) recorder.cancelled(id(e), e.finishedAt);
+    else recorder.finished(id(e), false, e.finishedAt);
   });
 }
 
@@ -33,7 +35,8 @@ function listenSlurm(scheduler: SlurmScheduler, recorder: RunRecorder): void {
   scheduler.on("finished", (e) => {
     // A job that ran and ended between two polls: its start is not known, and is drawn as its end.
     recorder.started(e.jobId);
-    recorder.finished(e.jobId, e.ok);
+    if (e.state === "CANCELLED") recorder.cancelled(e.jobId);
+    else recorder.finished(e.jobId, e.ok);
   });
 }
 
@@ -42,6 +45,7 @@ function listenKubernetes(scheduler: KubernetesScheduler, recorder: RunRecorder)
   scheduler.on("started", (e) => recorder.started(e.job, { where: e.node }));
   scheduler.on("finished", (e) => {
     recorder.started(e.job);
-    recorder.finished(e.job, e.ok);
+    if (e.error instanceof TaskCancelledError) recorder.cancelled(e.job);
+    else recorder.finished(e.job, e.ok);
   });
 }

@@ -129,6 +129,9 @@ function serveIpc(): void {
     });
   });
   process.once("disconnect", () => controller.abort());
+  // The parent stops a worker's whole group with SIGTERM (then SIGKILL): the task's signal aborts,
+  // so that the tools it runs are stopped by the task itself, within the grace period.
+  process.once("SIGTERM", () => controller.abort(new Error("SIGTERM")));
 }
 
 /** Kubernetes keeps at most 4096 bytes of a container's termination message. */

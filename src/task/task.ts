@@ -10,6 +10,7 @@ import type { Scheduler } from "../schedulers/scheduler.js";
 import { callTask } from "./call.js";
 import { getDefinition, setDefinition, type TaskDefinition } from "./metadata.js";
 import { callerModule } from "./caller.js";
+import { currentGroup } from "./group.js";
 import { nextRef, registerTask } from "./registry.js";
 import type { AnyFunction, CallOverrides, Task } from "./types.js";
 
@@ -43,7 +44,11 @@ export function defineTask(fn: AnyFunction, spec: CompiledSpec, { name, method, 
 function makeTask(definition: TaskDefinition, binding: Binding, thisArg: unknown): Task {
   const context = { ...definition, ...binding };
   const task = function (this: unknown, ...args: unknown[]) {
-    return callTask(context, thisArg ?? this, args);
+    const group = currentGroup();
+    if (group === undefined) return callTask(context, thisArg ?? this, args);
+    // Inside a taskGroup: the call carries the group's signal too, and the group waits for it.
+    const signal = context.signal === undefined ? group.signal : AbortSignal.any([context.signal, group.signal]);
+    return group.track(callTask({ ...context, signal }, thisArg ?? this, args));
   } as unknown as Task;
   Object.defineProperty(task, "name", { value: definition.name });
   Object.defineProperties(task, {

@@ -1,10 +1,12 @@
 /** The built `taskfit` binary, run as a user runs it: a subprocess, checked by output and exit code. */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, readFile, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { PRESETS } from "../../src/index.js";
+import { isRunning, until } from "../helpers/processes.js";
 
 const cli = (...args: string[]) => {
   const result = spawnSync(process.execPath, ["dist/cli.js", ...args], { encoding: "utf8" });
@@ -23,9 +25,9 @@ beforeAll(async () => {
     await writeFile(path, "");
     await truncate(path, size);
   }
-}, 60_000);
+}, 300_000);
 
-describe("taskfit presets", () => {
+describe("taskfit presets", { timeout: 60_000 }, () => {
   it("prints every preset, and the table as JSON with --json", () => {
     const table = cli("presets");
     expect(table.code).toBe(0);
@@ -35,7 +37,7 @@ describe("taskfit presets", () => {
   });
 });
 
-describe("taskfit resolve", () => {
+describe("taskfit resolve", { timeout: 60_000 }, () => {
   it("imports a TypeScript module, finds the task and resolves it against the arguments", () => {
     const out = cli("resolve", "examples/dynamic.ts", "myTask", "--file", `${a},${b}`, "--args", "[3]", "--json");
     expect(out.code).toBe(0);
@@ -56,7 +58,7 @@ describe("taskfit resolve", () => {
   });
 });
 
-describe("taskfit plan", () => {
+describe("taskfit plan", { timeout: 60_000 }, () => {
   it("prints the sbatch command for --target slurm", () => {
     const out = cli("plan", "examples/dynamic.ts", "myTask", "--target", "slurm", "--file", `${a},${b}`, "--args", "[3]");
     expect(out.code).toBe(0);
@@ -100,7 +102,8 @@ describe("help", () => {
   });
 });
 
-describe("taskfit run", () => {
+// Each test starts the command once or more: seconds each on a loaded machine.
+describe("taskfit run", { timeout: 60_000 }, () => {
   const FIXTURE = "test/fixtures/cli-workflow.ts";
   const LOCAL = ["--cpu", "2", "--memory", "4Gi", "--gpus", "0"];
 
@@ -109,7 +112,7 @@ describe("taskfit run", () => {
     expect(out.code).toBe(0);
     expect(JSON.parse(out.stdout)).toBe(49);
     expect(out.stderr).toMatch(/\[1\/1\] ok {4}square \(attempt 1\) 1 cpu, 256 MiB/);
-    expect(out.stderr).toMatch(/│ square +│ 1 +│ 0 +│ 1 +│ 256 MiB/);
+    expect(out.stderr).toMatch(/│ square +│ 1 +│ 0 +│ 0 +│ 1 +│ 256 MiB/);
     expect(out.stderr).toMatch(/peak use: cpu 1 of 2 cores, busy \d+% of the time; memory 256 MiB of 4 GiB/);
   });
 
@@ -193,9 +196,56 @@ describe("taskfit run", () => {
     child.kill("SIGINT");
     expect(await exited).toBe(130);
     expect(stderr).toContain("taskfit: SIGINT: cancelling the tasks still queued or running");
-    expect(stderr).toMatch(/\[1\/1\] error waitsLong \(attempt 1\)/);
+    expect(stderr).toMatch(/\[1\/1\] cancelled waitsLong \(attempt 1\)/);
     expect(stderr.trim().split("\n").at(-1)).toBe("taskfit: TASK_CANCELLED: Task `waitsLong` was cancelled: interrupted (SIGINT)");
     expect(await readFile(report, "utf8")).toContain("TASK_CANCELLED");
+  });
+
+  describe("stops everything it started before it exits", () => {
+    const TOOLS = "test/fixtures/cli-tools-workflow.ts";
+    const toolPid = (dir: string) => Number(readFileSync(join(dir, "tool.pid"), "utf8"));
+
+    it("when a task fails: cancels the running one (its tool is stopped, its file never written), shows it cancelled, exits 1", async () => {
+      const dir = await mkdtemp(join(tmpdir(), "taskfit-fail-"));
+      const report = join(dir, "run.html");
+      const out = cli("run", TOOLS, "--args", JSON.stringify([dir]), "--isolation", "process", "--json", "--report", report, ...LOCAL);
+      expect(out.code).toBe(1);
+      // The tool had started; it is gone once the command has exited, and wrote nothing.
+      await until(() => !isRunning(toolPid(dir)), "the tool to be gone", 5000);
+      expect(existsSync(join(dir, "late.txt"))).toBe(false);
+      const json = JSON.parse(out.stdout);
+      expect(json).toMatchObject({ ok: false, error: { code: "TASK_EXECUTION_FAILED" }, attempts: { ok: 0, error: 1, cancelled: 1 } });
+      expect(json.tasks).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ task: "slowTool", failed: 0, cancelled: 1 }),
+          expect.objectContaining({ task: "breaks", failed: 1, cancelled: 0 }),
+        ]),
+      );
+      expect(out.stderr).toMatch(/\] cancelled slowTool \(attempt 1\)/);
+      expect(out.stderr).toMatch(/\] error breaks \(attempt 1\)/);
+      expect(await readFile(report, "utf8")).toMatch(/data-task="slowTool" data-outcome="cancelled"/);
+    }, 60_000);
+
+    it("on SIGTERM sent to the command alone (kill, timeout): cleans up as on Ctrl-C, exit 143", async () => {
+      const dir = await mkdtemp(join(tmpdir(), "taskfit-term-"));
+      const child = spawn(process.execPath, ["dist/cli.js", "run", TOOLS, "slowTool", "--args", JSON.stringify([dir]), "--isolation", "process", ...LOCAL], {
+        stdio: ["ignore", "pipe", "pipe"],
+        // Not in the test's process group: only the command gets the signal.
+        detached: true,
+      });
+      let stderr = "";
+      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+      await until(() => existsSync(join(dir, "tool.pid")) && readFileSync(join(dir, "tool.pid"), "utf8").trim() !== "", "the tool to start");
+      const pid = toolPid(dir);
+      expect(isRunning(pid)).toBe(true);
+      process.kill(child.pid as number, "SIGTERM");
+      expect(await exited).toBe(143);
+      await until(() => !isRunning(pid), "the tool to be gone", 5000);
+      expect(existsSync(join(dir, "late.txt"))).toBe(false);
+      expect(stderr).toContain("taskfit: SIGTERM: cancelling the tasks still queued or running");
+      expect(stderr).toMatch(/\[1\/1\] cancelled slowTool \(attempt 1\)/);
+    }, 60_000);
   });
 
   it("checks the scheduler options before running anything", () => {

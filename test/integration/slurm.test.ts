@@ -211,6 +211,22 @@ describe("taskfit run --scheduler slurm (the built command, as a user runs it)",
     await until(() => !activeJobs().includes(job), `job ${job} to leave squeue`, 30_000);
   }, 120_000);
 
+  it("when a task fails, cancels the jobs still queued or running before it exits 1: none left in squeue", async () => {
+    const before = new Set(activeJobs());
+    const out = spawnSync(
+      process.execPath,
+      ["dist/cli.js", "run", "test/fixtures/slurm-failing-workflow.ts", "--scheduler", "slurm", "--work-dir", join(dir, "cli-jobs"), "--poll-ms", "250", "--json"],
+      { encoding: "utf8", timeout: 180_000 },
+    );
+    expect(out.status, out.stderr).toBe(1);
+    const json = JSON.parse(out.stdout);
+    expect(json).toMatchObject({ ok: false, error: { code: "TASK_EXECUTION_FAILED" }, attempts: { error: 1, cancelled: 2, ok: 0 } });
+    // scancel has returned for each before the command exits; Slurm may take a moment to drop them.
+    const left = () => activeJobs().filter((id) => !before.has(id));
+    await until(() => left().length === 0, "the run's jobs to leave squeue", 30_000);
+    expect(left()).toEqual([]);
+  }, 200_000);
+
   it("exits 1 with the job's error, naming the task, when a task fails on the cluster", () => {
     const out = spawnSync(
       process.execPath,

@@ -34,6 +34,28 @@ describe("RunRecorder", () => {
     expect(summary?.meanRun).toBeCloseTo(400 / 3, 6);
   });
 
+  it("records an attempt stopped by cancellation as cancelled, not as an error, when it ends", async () => {
+    const clock = new ManualClock();
+    const local = new LocalScheduler({ capacity: { cpu: 1, memoryGiB: 4, storageGiB: 10, gpus: 0 }, clock });
+    const recorder = new RunRecorder(local);
+    const step = customTask({ cpu: 1, memory: 1 })(async function step() {
+      await new Promise<void>((resolve) => clock.setTimeout(resolve, 1000));
+    });
+    const controller = new AbortController();
+    // One running, one queued behind it: both cancelled.
+    const calls = Promise.allSettled([step.with({ scheduler: local, signal: controller.signal })(), step.with({ scheduler: local, signal: controller.signal })()]);
+    await flush();
+    clock.advanceTo(10);
+    controller.abort(new Error("the run failed elsewhere"));
+    await calls;
+    expect(recorder.counts()).toEqual({ queued: 0, running: 0, ok: 0, error: 0, cancelled: 2 });
+    expect([...recorder.attempts.values()].map((r) => [r.outcome, r.finishedAt])).toEqual([
+      ["cancelled", 10],
+      ["cancelled", 10],
+    ]);
+    expect(recorder.summary()).toEqual([expect.objectContaining({ task: "step", attempts: 2, failed: 0, cancelled: 2 })]);
+  });
+
   it("closes attempts still open when the run ends as cancelled, at the given time", () => {
     const clock = new ManualClock();
     const recorder = new RunRecorder(undefined, { clock });
@@ -46,7 +68,7 @@ describe("RunRecorder", () => {
     const [a, b] = [...recorder.attempts.values()];
     expect(a).toMatchObject({ startedAt: 50, finishedAt: 75, outcome: "cancelled" });
     expect(b).toMatchObject({ startedAt: undefined, finishedAt: 75, outcome: "cancelled" });
-    expect(recorder.summary()[0]).toMatchObject({ attempts: 2, failed: 2 });
+    expect(recorder.summary()[0]).toMatchObject({ attempts: 2, failed: 0, cancelled: 2 });
   });
 
   it("keeps counts and use in step with its records through any sequence of events (property)", () => {

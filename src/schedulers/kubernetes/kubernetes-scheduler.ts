@@ -74,8 +74,8 @@ export interface KubernetesSchedulerEvents {
   submitted: [{ readonly job: string; readonly task: string; readonly attempt: number; readonly resources: ResolvedResources }];
   /** The Job's pod was bound to a node: from here it holds the node's resources. */
   started: [{ readonly job: string; readonly task: string; readonly attempt: number; readonly node: string }];
-  /** The call settled; `ok` when the task returned a result. */
-  finished: [{ readonly job: string; readonly task: string; readonly attempt: number; readonly ok: boolean }];
+  /** The call settled; `ok` when the task returned a result, else the `error` it failed with. */
+  finished: [{ readonly job: string; readonly task: string; readonly attempt: number; readonly ok: boolean; readonly error?: unknown }];
   /** The pod cannot be placed yet; `message` is the scheduler's (e.g. "0/2 nodes are available: 2 Insufficient cpu."). */
   pending: [{ readonly job: string; readonly task: string; readonly message: string }];
 }
@@ -262,7 +262,7 @@ export class KubernetesScheduler extends EventEmitter<KubernetesSchedulerEvents>
         done = true;
         unfollow?.();
         unsubscribe?.();
-        this.emit("finished", { job, task: taskName, attempt, ok: error === undefined });
+        this.emit("finished", { job, task: taskName, attempt, ok: error === undefined, error });
         if (error === undefined) resolve(value);
         else reject(error);
       };

@@ -1,7 +1,7 @@
 /**
  * One running attempt: its function run in this process under `currentTask()` (or handed to the
  * process runner), settled exactly once by the result, the error, the timeout or the caller's
- * abort, whichever comes first.
+ * abort, whichever comes first (a child process stopped by the last two is waited for).
  */
 import { OutOfMemoryError, TaskCancelledError, TaskExecutionError, TaskTimeoutError } from "../../errors.js";
 import type { Clock } from "../clock.js";
@@ -102,11 +102,18 @@ export function runAttempt(
       if (timer !== undefined) clock.clearTimeout(timer);
       unsubscribe?.();
     };
+    let work: Promise<unknown> | undefined;
     const stop = (error: Error) => {
       if (settled) return;
       settle();
       control.abort(error);
-      reject(error);
+      // A child process is waited for: the attempt is over (and its resources free) once the
+      // process group is gone. A function in this process cannot be stopped, only abandoned.
+      if (remote === undefined || work === undefined) return reject(error);
+      work.then(
+        () => reject(error),
+        () => reject(error),
+      );
     };
     const onCallerAbort = () => stop(new TaskCancelledError({ task: taskName, reason: signal?.reason }));
     if (signal?.aborted) return onCallerAbort();
@@ -114,7 +121,7 @@ export function runAttempt(
     if (timeoutSeconds !== undefined) {
       timer = clock.setTimeout(() => stop(new TaskTimeoutError({ task: taskName, timeoutSeconds })), timeoutSeconds * 1000);
     }
-    const work = remote !== undefined ? runThere(remote, invocation, gpus, control) : runHere(invocation, control);
+    work = remote !== undefined ? runThere(remote, invocation, gpus, control) : runHere(invocation, control);
     work.then(
       (value) => {
         if (settled) return;

@@ -181,7 +181,10 @@ export class LocalScheduler extends EventEmitter<LocalSchedulerEvents> implement
       if (signal !== undefined) {
         pending.onAbort = () => {
           if (this.admission.remove(pending)) {
-            reject(new TaskCancelledError({ task: taskName, reason: signal.reason }));
+            const error = new TaskCancelledError({ task: taskName, reason: signal.reason });
+            // Dropped from the queue: it ends here (as cancelled, for whoever records the run).
+            this.notify("error", pending, { finishedAt: this.clock.now(), error });
+            reject(error);
           }
         };
         pending.unsubscribe = onAbort(signal, pending.onAbort);

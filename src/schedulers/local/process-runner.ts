@@ -3,6 +3,10 @@
  * V8 heap capped from the task's memory and CUDA_VISIBLE_DEVICES set to its GPUs. A child that dies
  * of memory (heap exhausted, SIGKILL, exit 137) is an OutOfMemoryError, which `retries.escalate`
  * acts on.
+ *
+ * Each worker leads its own process group, so a timeout or cancellation stops everything the task
+ * started too (a tool, a pipeline): SIGTERM to the group, SIGKILL after a grace period. The attempt
+ * settles only once the worker has exited.
  */
 import { fork } from "node:child_process";
 import { OutOfMemoryError, TaskExecutionError } from "../../errors.js";
@@ -12,13 +16,21 @@ import { fromWire } from "../wire.js";
 import type { WorkerOutcome } from "../worker-protocol.js";
 import { workerRequest } from "../worker-request.js";
 import { diedOfMemory, workerEntry, workerNodeArgs } from "../worker-command.js";
+import { DEFAULT_GRACE_MS, terminateGroup, trackGroup } from "../../process/group.js";
 
 const STDERR_TAIL_BYTES = 8 * 1024;
 
 export class ProcessRunner {
   private readonly entry = workerEntry();
 
-  constructor(private readonly workDir: string) {}
+  constructor(
+    private readonly workDir: string,
+    /**
+     * unit: ms. How long a stopped worker's group has between SIGTERM and SIGKILL: longer than
+     * `run()`'s own grace, so that a worker outlives the tools it is stopping (in groups of their own).
+     */
+    private readonly graceMs = DEFAULT_GRACE_MS + 2000,
+  ) {}
 
   run(invocation: Invocation<unknown>, gpus: readonly number[], control: AttemptControl): Promise<unknown> {
     const { taskName, attempt, resources } = invocation;
@@ -30,7 +42,10 @@ export class ProcessRunner {
       env: { ...process.env, TASKFIT_WORKER: "ipc", CUDA_VISIBLE_DEVICES: gpus.join(",") },
       stdio: ["ignore", "inherit", "pipe", "ipc"],
       serialization: "json",
+      // Its own process group: stopping it stops whatever it started.
+      detached: true,
     });
+    trackGroup(child);
     let stderr = "";
     child.stderr?.on("data", (chunk: Buffer) => {
       process.stderr.write(chunk);
@@ -39,7 +54,7 @@ export class ProcessRunner {
     let killed = false;
     control.onAbort(() => {
       killed = true;
-      child.kill("SIGKILL");
+      void terminateGroup(child, this.graceMs);
     });
     return new Promise((resolve, reject) => {
       let outcome: WorkerOutcome | undefined;

@@ -179,7 +179,10 @@ export class SlurmScheduler extends EventEmitter<SlurmSchedulerEvents> implement
           : () => {
               // Settled once scancel has returned: a cancelled call has no job left behind, even
               // when the process exits right after (as the taskfit command does on Ctrl-C).
-              void this.exec("scancel", [jobId]).then(() => this.settle(jobId, new TaskCancelledError({ task: taskName, reason: signal.reason })));
+              void this.exec("scancel", [jobId]).then(() => {
+                if (this.inFlight.has(jobId)) this.emit("finished", { jobId, task: taskName, attempt: invocation.attempt, state: "CANCELLED", ok: false });
+                this.settle(jobId, new TaskCancelledError({ task: taskName, reason: signal.reason }));
+              });
             };
       this.inFlight.set(jobId, {
         jobId,

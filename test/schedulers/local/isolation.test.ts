@@ -1,4 +1,5 @@
-import { writeFile, mkdtemp } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { readFile, writeFile, mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -7,14 +8,18 @@ import {
   SlurmScheduler,
   KubernetesScheduler,
   TaskNotFoundError,
+  ManualClock,
   OutOfMemoryError,
   SerializationError,
   smallTask,
+  TaskCancelledError,
   TaskExecutionError,
   TaskFile,
+  TaskTimeoutError,
 } from "../../../src/index.js";
 import type { Task } from "../../../src/index.js";
-import { describeFile, hungry, returnsFunction, throws } from "../../fixtures/isolated-tasks.js";
+import { describeFile, hungry, returnsFunction, spawnsTools, throws } from "../../fixtures/isolated-tasks.js";
+import { isRunning, until } from "../../helpers/processes.js";
 
 const isolated = () =>
   new LocalScheduler({ isolation: "process", capacity: { cpu: 2, memoryGiB: 4, gpus: [{ index: 0 }, { index: 1 }] } });
@@ -84,5 +89,36 @@ describe("LocalScheduler with process isolation", () => {
     expect((error as Error).message).toMatch(/task `evaluated` to be defined in a module file/);
     await expect(new SlurmScheduler({ workDir: tmpdir() }).plan(evaluated, [])).rejects.toBeInstanceOf(TaskNotFoundError);
     await expect(new KubernetesScheduler({ image: "node:20" }).plan(evaluated, [])).rejects.toBeInstanceOf(TaskNotFoundError);
+  });
+
+  describe("leaves nothing running once the call has settled", () => {
+    /** Starts `spawnsTools`, waits until its two processes exist, stops it with `stop`; returns the error and the pids. */
+    async function stopped(stop: (controller: AbortController) => void, scheduler = isolated(), timeout?: number) {
+      const dir = await mkdtemp(join(tmpdir(), "taskfit-orphans-"));
+      const controller = new AbortController();
+      const call = spawnsTools.with({ scheduler, signal: controller.signal, ...(timeout !== undefined && { timeout }) })(dir).catch((e: unknown) => e);
+      await until(() => existsSync(join(dir, "pids.json")), "the task to start its processes");
+      const pids = JSON.parse(await readFile(join(dir, "pids.json"), "utf8")) as number[];
+      expect(pids.filter(isRunning)).toHaveLength(2);
+      stop(controller);
+      const error = await call;
+      return { error, pids, dir };
+    }
+
+    it("on cancel: the task's sleep and Node child are gone, and the file the child would write never appears", async () => {
+      const { error, pids, dir } = await stopped((controller) => controller.abort(new Error("stop")));
+      expect(error).toBeInstanceOf(TaskCancelledError);
+      expect(pids.filter(isRunning)).toEqual([]);
+      expect(existsSync(join(dir, "late.txt"))).toBe(false);
+    }, 30_000);
+
+    it("on timeout: the same", async () => {
+      const clock = new ManualClock();
+      const local = new LocalScheduler({ isolation: "process", capacity: { cpu: 2, memoryGiB: 4, gpus: [] }, clock });
+      const { error, pids, dir } = await stopped(() => clock.advanceTo(10_000), local, 5);
+      expect(error).toBeInstanceOf(TaskTimeoutError);
+      expect(pids.filter(isRunning)).toEqual([]);
+      expect(existsSync(join(dir, "late.txt"))).toBe(false);
+    }, 30_000);
   });
 });
