@@ -202,6 +202,8 @@ export class SlurmScheduler extends EventEmitter<SlurmSchedulerEvents> implement
       const entry = this.inFlight.get(jobId) as InFlight;
       if (onAbort !== undefined && signal !== undefined) entry.unsubscribe = onAbortOf(signal, onAbort);
       this.startPolling();
+      // Aborted while sbatch ran: no listener saw it, so cancel the job that was just submitted.
+      if (signal?.aborted) onAbort?.();
     });
   }
 

@@ -24,11 +24,16 @@ class FakeSlurm {
   readonly states = new Map<string, string>();
   readonly outcomes = new Map<string, string>();
   controllerDown = false;
+  /** When set, sbatch answers only once it resolves. */
+  sbatchGate: Promise<void> | undefined;
+  sbatchCalls = 0;
   private nextId = 100;
 
   readonly run = async (command: string, args: readonly string[]): Promise<CommandResult> => {
     if (command === "sinfo") return ok(NODES);
     if (command === "sbatch") {
+      this.sbatchCalls++;
+      await this.sbatchGate;
       const id = String(this.nextId++);
       this.states.set(id, "PENDING");
       this.outcomes.set(id, args[args.indexOf("--outcome") + 1] as string);
@@ -136,6 +141,20 @@ describe("SlurmScheduler polling", () => {
     await expect(call).rejects.toBeInstanceOf(TaskCancelledError);
     expect(slurm.cancelled).toEqual(["100"]);
     expect(slurm.squeueArgs).toEqual([]);
+    expect(live.size).toBe(0);
+  });
+
+  it("cancels a job whose call was aborted while sbatch was submitting it", async () => {
+    const slow = scheduler(3_600_000);
+    let submit: () => void = () => {};
+    slurm.sbatchGate = new Promise((resolve) => (submit = resolve));
+    const controller = new AbortController();
+    const call = slow.run(invocation(controller.signal));
+    await vi.waitFor(() => expect(slurm.sbatchCalls).toBe(1));
+    controller.abort("stop");
+    submit();
+    await expect(call).rejects.toBeInstanceOf(TaskCancelledError);
+    expect(slurm.cancelled).toEqual(["100"]);
     expect(live.size).toBe(0);
   });
 
