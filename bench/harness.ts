@@ -53,6 +53,15 @@ export async function timed(run: () => Promise<unknown> | unknown): Promise<numb
   return performance.now() - start;
 }
 
+/** The case's result, or the reason it has none: one failed case leaves the other figures standing. */
+export async function attempt<T>(run: Promise<T>): Promise<T | { failed: string }> {
+  try {
+    return await run;
+  } catch (error) {
+    return { failed: error instanceof Error ? error.message : String(error) };
+  }
+}
+
 /** One figure: the ratio, its goal and whether it is met, with the measurements it comes from. */
 export function ratioLine(label: string, ratio: number, goal: number, detail: string): string {
   const verdict = ratio <= goal ? "met" : "NOT met";
