@@ -6,7 +6,7 @@ import { Option } from "commander";
 import { ResourceSpecError } from "../errors.js";
 import { parseCpu, parseGiB, parseGpu } from "../resources/quantity.js";
 import type { KubernetesScheduler } from "../schedulers/kubernetes/kubernetes-scheduler.js";
-import { LocalScheduler } from "../schedulers/local/local-scheduler.js";
+import type { LocalScheduler } from "../schedulers/local/local-scheduler.js";
 import type { SlurmScheduler } from "../schedulers/slurm/slurm-scheduler.js";
 import type { ResourceTotals } from "../reporting/usage.js";
 
@@ -119,10 +119,11 @@ function workerCommand(text: string | undefined): string[] | undefined {
 
 export type CliScheduler = LocalScheduler | SlurmScheduler | KubernetesScheduler;
 
-/** The scheduler the flags describe; the cluster ones are imported only when asked for. */
+/** The scheduler the flags describe, each imported only when asked for (the command starts fast). */
 export async function makeScheduler(flags: SchedulerFlags): Promise<CliScheduler> {
   if (flags.scheduler === "local") {
     const gpus = number("--gpus", flags.gpus, parseGpu);
+    const { LocalScheduler } = await import("../schedulers/local/local-scheduler.js");
     return new LocalScheduler({
       capacity: {
         ...(flags.cpu !== undefined && { cpu: number("--cpu", flags.cpu, parseCpu) }),

@@ -71,6 +71,8 @@ export interface RunRecorderOptions {
   readonly clock?: Clock;
 }
 
+const NO_GPUS: readonly number[] = Object.freeze([]);
+
 export class RunRecorder {
   readonly attempts = new Map<string, AttemptRecord>();
   readonly clock: Clock;
@@ -91,7 +93,19 @@ export class RunRecorder {
   queued(attempt: { id: string; task: string; attempt: number; resources: ResolvedResources }, at = this.clock.now()): void {
     const previous = this.attempts.get(attempt.id);
     if (previous !== undefined) this.leave(previous);
-    const record: AttemptRecord = { ...attempt, gpus: [], where: undefined, queuedAt: at, startedAt: undefined, finishedAt: undefined, outcome: "queued" };
+    // Fields named, not spread: one record per attempt, on the dispatch path of `taskfit run`.
+    const record: AttemptRecord = {
+      id: attempt.id,
+      task: attempt.task,
+      attempt: attempt.attempt,
+      resources: attempt.resources,
+      gpus: NO_GPUS,
+      where: undefined,
+      queuedAt: at,
+      startedAt: undefined,
+      finishedAt: undefined,
+      outcome: "queued",
+    };
     this.attempts.set(attempt.id, record);
     this.tally.queued++;
     this.changed(record);

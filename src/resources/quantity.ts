@@ -18,6 +18,10 @@ const EPSILON = 1e-9;
 /** Rounds up to a multiple of `step`, ignoring floating-point noise below 1e-9 of a step. */
 export function roundUpTo(value: number, step: number): number {
   const steps = Math.ceil(value / step - EPSILON);
+  // A step of 1/n (a millicore is 1/1000): one correctly rounded division gives the double nearest
+  // the decimal, as printing 12 places and parsing them back does, without making a string.
+  const perUnit = 1 / step;
+  if (Number.isInteger(perUnit)) return steps / perUnit;
   return Number((steps * step).toFixed(12));
 }
 

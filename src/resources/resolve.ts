@@ -4,9 +4,10 @@
  * with exactly the task's arguments and validates only what the functions returned.
  */
 import { ResourceResolutionError } from "../errors.js";
-import type { CompiledSpec, DynamicField, StaticValues } from "./compile.js";
+import type { CompiledSpec, DynamicField } from "./compile.js";
 import { expectedGpuType, isGpuTypeName } from "./gpu-types.js";
-import { applyLimit, type ClampRecord, type LimitedField, type OverLimitPolicy, warnClamped } from "./limits.js";
+import { applyLimit, type ClampRecord, LIMITS, type OverLimitPolicy, warnClamped } from "./limits.js";
+import type { GpuType } from "./presets.js";
 import { parseCpu, parseGiB, parseGpu, type Parsed } from "./quantity.js";
 import type { ResolvedResources, ResourceField } from "./spec.js";
 
@@ -69,38 +70,64 @@ export function resolveCompiled(
 }
 
 function finish(spec: CompiledSpec, task: string, results: readonly unknown[], policy: OverLimitPolicy): ResolvedResources {
-  const values: StaticValues = { ...spec.values };
-  const clamped: ClampRecord[] = spec.clamped.length > 0 ? [...spec.clamped] : [];
-  const dynamicFields: ResourceField[] = [];
+  // Plain locals, not a spread of the static values: this runs on every call of a dynamic task.
+  let { cpu, memoryGiB, storageGiB, gpu, gpuType } = spec.values;
+  let clamped: ClampRecord[] | undefined;
   for (let i = 0; i < spec.functions.length; i++) {
     const { field, key } = spec.functions[i] as DynamicField;
     const raw = results[i];
-    dynamicFields.push(field);
     if (field === "gpuType") {
       if (!isGpuTypeName(raw)) {
         throw new ResourceResolutionError({ task, field: key, value: raw, expected: expectedGpuType() });
       }
-      values.gpuType = raw;
+      gpuType = raw;
       continue;
     }
     const parsed = PARSERS[field](raw);
     if (!parsed.ok) throw new ResourceResolutionError({ task, field: key, value: raw, expected: parsed.expected });
-    values[field] = applyLimit(field as LimitedField, parsed.value, policy, task, clamped);
+    let value = parsed.value;
+    if (value > LIMITS[field]) {
+      clamped ??= [...spec.clamped];
+      value = applyLimit(field, value, policy, task, clamped);
+    }
+    if (field === "cpu") cpu = value;
+    else if (field === "memoryGiB") memoryGiB = value;
+    else if (field === "storageGiB") storageGiB = value;
+    else gpu = value;
   }
-  if (clamped.length > spec.clamped.length) warnClamped(task, clamped.slice(spec.clamped.length));
-  const gpu = values.gpu ?? 0;
-  const source =
-    spec.kind === "preset"
-      ? { kind: "preset" as const, preset: spec.preset as NonNullable<CompiledSpec["preset"]>, overridden: spec.overridden }
-      : { kind: "custom" as const, dynamic: dynamicFields, overridden: spec.overridden };
-  return {
-    cpu: values.cpu as number,
-    memoryGiB: values.memoryGiB as number,
-    ...(values.storageGiB !== undefined && { storageGiB: values.storageGiB }),
-    gpu,
-    // A function may decide on no GPU; a GPU type then describes nothing and is left out.
-    ...(values.gpuType !== undefined && gpu > 0 && { gpuType: values.gpuType }),
-    source,
-    clamped,
-  };
+  if (clamped !== undefined) warnClamped(task, clamped.slice(spec.clamped.length));
+  return resolved(cpu as number, memoryGiB as number, storageGiB, gpu ?? 0, gpuType, sourceOf(spec), clamped ?? spec.clamped);
+}
+
+// One source per spec, shared by its resolutions (frozen): the fields computed never change.
+const sources = new WeakMap<CompiledSpec, ResolvedResources["source"]>();
+
+function sourceOf(spec: CompiledSpec): ResolvedResources["source"] {
+  let source = sources.get(spec);
+  if (source === undefined) {
+    const dynamic = Object.freeze(spec.functions.map((f) => f.field));
+    source = Object.freeze(
+      spec.kind === "preset"
+        ? { kind: "preset" as const, preset: spec.preset as NonNullable<CompiledSpec["preset"]>, overridden: spec.overridden }
+        : { kind: "custom" as const, dynamic, overridden: spec.overridden },
+    );
+    sources.set(spec, source);
+  }
+  return source;
+}
+
+/** The resolution, fields in one order (JSON output keeps it) and absent ones left out. */
+function resolved(
+  cpu: number,
+  memoryGiB: number,
+  storageGiB: number | undefined,
+  gpu: number,
+  gpuType: GpuType | undefined,
+  source: ResolvedResources["source"],
+  clamped: readonly ClampRecord[],
+): ResolvedResources {
+  // A function may decide on no GPU; a GPU type then describes nothing and is left out.
+  const typed = gpuType !== undefined && gpu > 0;
+  if (storageGiB === undefined) return typed ? { cpu, memoryGiB, gpu, gpuType, source, clamped } : { cpu, memoryGiB, gpu, source, clamped };
+  return typed ? { cpu, memoryGiB, storageGiB, gpu, gpuType, source, clamped } : { cpu, memoryGiB, storageGiB, gpu, source, clamped };
 }

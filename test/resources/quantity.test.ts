@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { formatGiB, parseCpu, parseDurationSeconds, parseGiB } from "../../src/index.js";
 import { MIN_CPU, roundUpTo } from "../../src/resources/quantity.js";
@@ -169,6 +170,16 @@ describe("roundUpTo", () => {
   it("returns clean decimals, not products with noise", () => {
     expect(roundUpTo(0.0071, MIN_CPU)).toBe(0.008);
     expect(String(roundUpTo(1.2345, MIN_CPU))).toBe("1.235");
+  });
+
+  it("gives the clean decimal for any count of millicores, and the next one for a hair more", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 10_000_000 }), (millicores) => {
+        const decimal = `${Math.floor(millicores / 1000)}.${String(millicores % 1000).padStart(3, "0")}`;
+        expect(roundUpTo(millicores * MIN_CPU, MIN_CPU)).toBe(Number(decimal));
+        expect(roundUpTo(millicores / 1000 + 0.0004, MIN_CPU)).toBe(roundUpTo((millicores + 1) * MIN_CPU, MIN_CPU));
+      }),
+    );
   });
 });
 

@@ -8,8 +8,13 @@
  * - No starvation: the oldest waiting request counts the requests that pass it. Once `reserveAfter`
  *   have, it holds a reservation: nothing newer starts until it has started, so the machine drains
  *   for it. (A request larger than the whole capacity is refused before it gets here.)
- * - Waiting requests are grouped by shape (identical requests). A pass looks at the head of each
- *   shape, not at every waiting request, so a completion costs O(shapes), not O(queue).
+ * - Waiting requests are grouped by shape (identical requests), and shapes into classes: the same
+ *   CPU, storage and GPUs, memory within a factor of 2^(1/4). Each class keeps its shapes in a heap
+ *   by the arrival of their oldest entry, with the least and most memory among them. A pass starts,
+ *   again and again, the oldest waiting request that fits: a class whose CPU, storage or GPUs do
+ *   not fit, or whose least memory does not, is skipped whole, and in a class where all of it fits
+ *   the oldest is the heap's top. So a completion costs O(classes + log shapes), not O(shapes):
+ *   dynamic specs give nearly every call its own shape.
  */
 import type { GpuType } from "../../resources/presets.js";
 import type { Capacity, GpuDevice } from "./capacity.js";
@@ -48,6 +53,20 @@ interface Shape<T> {
   readonly request: Request;
   readonly entries: T[];
   head: number;
+  readonly key: string;
+  readonly group: ShapeClass<T>;
+  /** Index in its class's heap. */
+  at: number;
+}
+
+/** Shapes alike in all but a little memory (see the top of the file). */
+interface ShapeClass<T> {
+  readonly key: string;
+  /** Min-heap by the arrival (seq) of each shape's head entry. */
+  readonly heap: Shape<T>[];
+  /** Bounds of the memory of its shapes since it was last empty: safe to prune with (never too tight). */
+  leastMemory: number;
+  mostMemory: number;
 }
 
 const NO_GPUS: readonly number[] = Object.freeze([]);
@@ -65,7 +84,9 @@ const EPSILON = 1e-9;
 export class Admission<T extends Queued> {
   readonly inUse: Usage = { cpu: 0, memoryGiB: 0, storageGiB: 0, gpus: 0 };
   private readonly freeGpus: Map<number, GpuDevice>;
+  private readonly devices: Map<number, GpuDevice>;
   private readonly shapes = new Map<string, Shape<T>>();
+  private readonly classes = new Map<string, ShapeClass<T>>();
   private seq = 0;
   private queued = 0;
   private reservation: T | undefined;
@@ -77,7 +98,8 @@ export class Admission<T extends Queued> {
     /** Which devices serve a request's GPU type. @default exact type */
     private readonly matches: DeviceMatcher = exactType,
   ) {
-    this.freeGpus = new Map(capacity.gpus.map((device) => [device.index, device]));
+    this.devices = new Map(capacity.gpus.map((device) => [device.index, device]));
+    this.freeGpus = new Map(this.devices);
   }
 
   get size(): number {
@@ -86,15 +108,26 @@ export class Admission<T extends Queued> {
 
   enqueue(entry: T): void {
     const { request } = entry;
-    const key = `${request.cpu}|${request.memoryGiB}|${request.storageGiB}|${request.gpu}|${request.gpuType ?? ""}`;
-    let shape = this.shapes.get(key);
-    if (shape === undefined) {
-      shape = { request, entries: [], head: 0 };
-      this.shapes.set(key, shape);
-    }
     entry.seq = this.seq++;
-    shape.entries.push(entry);
     this.queued++;
+    const key = `${request.cpu}|${request.memoryGiB}|${request.storageGiB}|${request.gpu}|${request.gpuType ?? ""}`;
+    const shape = this.shapes.get(key);
+    if (shape !== undefined) {
+      shape.entries.push(entry);
+      return;
+    }
+    const groupKey = `${request.cpu}|${Math.floor(Math.log2(request.memoryGiB) * 4)}|${request.storageGiB}|${request.gpu}|${request.gpuType ?? ""}`;
+    let group = this.classes.get(groupKey);
+    if (group === undefined) {
+      group = { key: groupKey, heap: [], leastMemory: request.memoryGiB, mostMemory: request.memoryGiB };
+      this.classes.set(groupKey, group);
+    }
+    group.leastMemory = Math.min(group.leastMemory, request.memoryGiB);
+    group.mostMemory = Math.max(group.mostMemory, request.memoryGiB);
+    const created: Shape<T> = { request, entries: [entry], head: 0, key, group, at: group.heap.length };
+    this.shapes.set(key, created);
+    group.heap.push(created);
+    siftUp(group.heap, created.at);
   }
 
   /** Takes a waiting entry out of the queue (a cancellation). False when it had already left. */
@@ -106,7 +139,7 @@ export class Admission<T extends Queued> {
     return true;
   }
 
-  /** Starts what fits now, in order, with backfill; returns an allocation per started entry. */
+  /** Starts what fits now, oldest first, with backfill; returns an allocation per started entry. */
   pass(): Allocation<T>[] {
     const started: Allocation<T>[] = [];
     const reserved = this.reservation;
@@ -115,22 +148,28 @@ export class Admission<T extends Queued> {
       started.push(this.start(reserved));
       this.reservation = undefined;
     }
-    const heads: Shape<T>[] = [];
-    for (const [key, shape] of this.shapes) {
-      if (this.skipDone(shape)) heads.push(shape);
-      else this.shapes.delete(key);
+    for (;;) {
+      let best: Shape<T> | undefined;
+      for (const group of this.classes.values()) {
+        const top = this.top(group);
+        if (top === undefined) continue;
+        if (best !== undefined && headSeq(top) >= headSeq(best)) continue;
+        best = this.oldestFitting(group, best === undefined ? Infinity : headSeq(best)) ?? best;
+      }
+      if (best === undefined) break;
+      // Found below the top, its head may have been cancelled since it was keyed.
+      if (!skipDone(best)) {
+        this.drop(best);
+        continue;
+      }
+      started.push(this.start(best.entries[best.head] as T));
+      this.advance(best);
     }
-    heads.sort((a, b) => (a.entries[a.head] as T).seq - (b.entries[b.head] as T).seq);
     let oldestBlocked: T | undefined;
-    for (const shape of heads) {
-      while (this.skipDone(shape) && this.fits(shape.request)) {
-        const entry = shape.entries[shape.head] as T;
-        started.push(this.start(entry));
-      }
-      const blocked = shape.entries[shape.head];
-      if (blocked !== undefined && (oldestBlocked === undefined || blocked.seq < oldestBlocked.seq)) {
-        oldestBlocked = blocked;
-      }
+    for (const group of this.classes.values()) {
+      const top = this.top(group);
+      const head = top?.entries[top.head];
+      if (head !== undefined && (oldestBlocked === undefined || head.seq < oldestBlocked.seq)) oldestBlocked = head;
     }
     if (oldestBlocked !== undefined) {
       for (const { entry } of started) if (entry.seq > oldestBlocked.seq) oldestBlocked.bypassed++;
@@ -146,25 +185,81 @@ export class Admission<T extends Queued> {
     this.inUse.storageGiB -= request.storageGiB;
     this.inUse.gpus -= allocation.gpus.length;
     for (const index of allocation.gpus) {
-      const device = this.capacity.gpus.find((d) => d.index === index);
+      const device = this.devices.get(index);
       if (device !== undefined) this.freeGpus.set(index, device);
     }
   }
 
-  /** Advances the shape's head past removed entries; false when the shape has none left. */
-  private skipDone(shape: Shape<T>): boolean {
-    while (shape.head < shape.entries.length && (shape.entries[shape.head] as T).done) shape.head++;
-    if (shape.head > 1024 && shape.head * 2 > shape.entries.length) {
-      shape.entries.splice(0, shape.head);
-      shape.head = 0;
+  /** The class's oldest shape with a live head, dropping emptied shapes (and the class once empty). */
+  private top(group: ShapeClass<T>): Shape<T> | undefined {
+    for (;;) {
+      const shape = group.heap[0];
+      if (shape === undefined) {
+        this.classes.delete(group.key);
+        return undefined;
+      }
+      if (!skipDone(shape)) {
+        this.drop(shape);
+        continue;
+      }
+      siftDown(group.heap, 0); // cancelled heads skipped: its key may have grown
+      if (group.heap[0] === shape) return shape;
     }
-    return shape.head < shape.entries.length;
+  }
+
+  /**
+   * The oldest shape of the class, older than `before`, whose head fits now. The heap is searched
+   * in arrival order, from the top, and a class that cannot hold any of its shapes is not searched.
+   */
+  private oldestFitting(group: ShapeClass<T>, before: number): Shape<T> | undefined {
+    const { heap } = group;
+    const sample = heap[0] as Shape<T>;
+    const free = this.capacity.memoryGiB - this.inUse.memoryGiB + EPSILON;
+    if (free < group.leastMemory || !this.fitsBesidesMemory(sample.request)) return undefined;
+    if (free >= group.mostMemory) return headSeq(sample) < before ? sample : undefined;
+    // Best-first through the heap: children are younger than their parent.
+    const frontier = [0];
+    while (frontier.length > 0) {
+      let pick = 0;
+      for (let i = 1; i < frontier.length; i++) if (headSeq(heap[frontier[i] as number] as Shape<T>) < headSeq(heap[frontier[pick] as number] as Shape<T>)) pick = i;
+      const at = frontier[pick] as number;
+      frontier[pick] = frontier[frontier.length - 1] as number;
+      frontier.pop();
+      const shape = heap[at] as Shape<T>;
+      if (headSeq(shape) >= before) return undefined;
+      if (shape.request.memoryGiB <= free) return shape;
+      for (const child of [2 * at + 1, 2 * at + 2]) if (child < heap.length) frontier.push(child);
+    }
+    return undefined;
+  }
+
+  /** After its head started: the shape's next entry is its head, or the shape goes. */
+  private advance(shape: Shape<T>): void {
+    shape.head++;
+    if (skipDone(shape)) siftDown(shape.group.heap, shape.at);
+    else this.drop(shape);
+  }
+
+  private drop(shape: Shape<T>): void {
+    const { heap } = shape.group;
+    const last = heap.pop() as Shape<T>;
+    if (last !== shape) {
+      heap[shape.at] = last;
+      last.at = shape.at;
+      siftDown(heap, last.at);
+      siftUp(heap, last.at);
+    }
+    this.shapes.delete(shape.key);
+    if (heap.length === 0) this.classes.delete(shape.group.key);
   }
 
   private fits(request: Request): boolean {
+    return this.inUse.memoryGiB + request.memoryGiB <= this.capacity.memoryGiB + EPSILON && this.fitsBesidesMemory(request);
+  }
+
+  private fitsBesidesMemory(request: Request): boolean {
     const { capacity, inUse } = this;
     if (inUse.cpu + request.cpu > capacity.cpu + EPSILON) return false;
-    if (inUse.memoryGiB + request.memoryGiB > capacity.memoryGiB + EPSILON) return false;
     if (capacity.storageGiB !== undefined && inUse.storageGiB + request.storageGiB > capacity.storageGiB + EPSILON) {
       return false;
     }
@@ -189,7 +284,7 @@ export class Admission<T extends Queued> {
     const gpus: number[] = [];
     // Devices of the exact type first, so a request that any device could serve leaves the
     // larger ones free for requests only they can serve.
-    const free = [...this.freeGpus.values()].sort((a, b) => Number(b.type === request.gpuType) - Number(a.type === request.gpuType) || a.index - b.index);
+    const free = [...this.freeGpus.values()].sort((x, y) => Number(y.type === request.gpuType) - Number(x.type === request.gpuType) || x.index - y.index);
     for (const device of free) {
       if (!this.matches(device, request.gpuType)) continue;
       gpus.push(device.index);
@@ -198,5 +293,50 @@ export class Admission<T extends Queued> {
     }
     this.inUse.gpus += gpus.length;
     return { entry, request, gpus };
+  }
+}
+
+/** Advances the shape's head past removed entries; false when the shape has none left. */
+function skipDone<T extends Queued>(shape: Shape<T>): boolean {
+  while (shape.head < shape.entries.length && (shape.entries[shape.head] as T).done) shape.head++;
+  if (shape.head > 1024 && shape.head * 2 > shape.entries.length) {
+    shape.entries.splice(0, shape.head);
+    shape.head = 0;
+  }
+  return shape.head < shape.entries.length;
+}
+
+/** The arrival of the shape's head entry: the heap's key. */
+function headSeq<T extends Queued>(shape: Shape<T>): number {
+  return (shape.entries[shape.head] as T).seq;
+}
+
+function swap<T extends Queued>(heap: Shape<T>[], a: number, b: number): void {
+  const first = heap[a] as Shape<T>;
+  const second = heap[b] as Shape<T>;
+  heap[a] = second;
+  second.at = a;
+  heap[b] = first;
+  first.at = b;
+}
+
+function siftUp<T extends Queued>(heap: Shape<T>[], at: number): void {
+  while (at > 0) {
+    const parent = (at - 1) >> 1;
+    if (headSeq(heap[parent] as Shape<T>) <= headSeq(heap[at] as Shape<T>)) return;
+    swap(heap, at, parent);
+    at = parent;
+  }
+}
+
+function siftDown<T extends Queued>(heap: Shape<T>[], at: number): void {
+  for (;;) {
+    let least = at;
+    for (const child of [2 * at + 1, 2 * at + 2]) {
+      if (child < heap.length && headSeq(heap[child] as Shape<T>) < headSeq(heap[least] as Shape<T>)) least = child;
+    }
+    if (least === at) return;
+    swap(heap, at, least);
+    at = least;
   }
 }

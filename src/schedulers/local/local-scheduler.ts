@@ -255,14 +255,14 @@ export class LocalScheduler extends EventEmitter<LocalSchedulerEvents> implement
   private notify(kind: Exclude<keyof LocalSchedulerEvents, "clamped">, pending: Pending, extra?: Partial<TaskEvent>): void {
     if (this.listenerCount(kind) === 0) return;
     const { invocation } = pending;
-    this.emit(kind, {
+    const event: TaskEvent = {
       id: pending.id,
       task: invocation.taskName,
       attempt: invocation.attempt,
       resources: invocation.resources,
       queuedAt: pending.queuedAt,
-      ...extra,
-    });
+    };
+    this.emit(kind, extra === undefined ? event : Object.assign(event, extra));
   }
 }
 

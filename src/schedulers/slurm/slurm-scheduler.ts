@@ -2,7 +2,7 @@
  * SlurmScheduler: each call becomes one batch job whose sbatch request is the task's resources.
  * The job runs the worker entry under Node on the compute node; arguments and the outcome travel
  * as files in `workDir` (mode 0600), never on a command line. One poller per scheduler asks
- * `squeue --json` about every job in flight and settles each call from its final state.
+ * `squeue --jobs=<ids>` about the jobs in flight and settles each call from its final state.
  */
 import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
@@ -28,7 +28,7 @@ import { importableModule, workerRequest } from "../worker-request.js";
 import { diedOfMemory, workerEntry, workerNodeArgs } from "../worker-command.js";
 import { type RunCommand, runCommand } from "./commands.js";
 import { JOB_SCRIPT, jobName, sbatchOptions } from "./sbatch.js";
-import { type JobState, type NodeInfo, parseJobs, parseNodes, TERMINAL_STATES } from "./slurm-state.js";
+import { type JobState, type NodeInfo, parseJobLines, parseNodes, SQUEUE_FORMAT, TERMINAL_STATES } from "./slurm-state.js";
 
 export interface SlurmSchedulerOptions {
   /** A directory the submit host and the compute nodes share: job files and logs go here. */
@@ -71,6 +71,8 @@ interface JobFiles {
 }
 
 const STDERR_TAIL = 4000;
+/** Job ids per squeue call: keeps the argv short however many calls are in flight. */
+const SQUEUE_BATCH = 500;
 
 export interface SlurmSchedulerEvents {
   /** sbatch accepted the job. */
@@ -197,6 +199,8 @@ export class SlurmScheduler extends EventEmitter<SlurmSchedulerEvents> implement
       const entry = this.inFlight.get(jobId) as InFlight;
       if (onAbort !== undefined && signal !== undefined) entry.unsubscribe = onAbortOf(signal, onAbort);
       this.startPolling();
+      // Aborted while sbatch ran: no listener saw it, so cancel the job that was just submitted.
+      if (signal?.aborted) onAbort?.();
     });
   }
 
@@ -267,17 +271,22 @@ export class SlurmScheduler extends EventEmitter<SlurmSchedulerEvents> implement
     this.poller = setInterval(() => void this.poll(), this.options.pollIntervalMs ?? 500);
   }
 
+  /** No job left to follow: the interval goes, so nothing keeps the process alive. */
+  private stopPollingWhenIdle(): void {
+    if (this.inFlight.size > 0 || this.polling || this.poller === undefined) return;
+    clearInterval(this.poller);
+    this.poller = undefined;
+  }
+
   private async poll(): Promise<void> {
-    if (this.polling || this.inFlight.size === 0) return;
+    if (this.polling) return;
+    if (this.inFlight.size === 0) return this.stopPollingWhenIdle();
     this.polling = true;
     try {
       const ids = [...this.inFlight.keys()];
-      // In 22.05 `squeue --json` lists every job the controller knows, finished ones included
-      // (for MinJobAge), whatever -j or --states say: one call covers all jobs in flight.
-      const result = await this.exec("squeue", ["--json"]);
+      const states = await this.jobStates(ids);
       // slurmctld may be restarting: keep the jobs and ask again next time.
-      if (result.code !== 0) return;
-      const states = new Map(parseJobs(result.stdout).map((job) => [job.jobId, job]));
+      if (states === undefined) return;
       for (const id of ids) {
         const job = states.get(id);
         const entry = this.inFlight.get(id);
@@ -291,11 +300,26 @@ export class SlurmScheduler extends EventEmitter<SlurmSchedulerEvents> implement
       }
     } finally {
       this.polling = false;
-      if (this.inFlight.size === 0 && this.poller !== undefined) {
-        clearInterval(this.poller);
-        this.poller = undefined;
-      }
+      this.stopPollingWhenIdle();
     }
+  }
+
+  /**
+   * The states of these jobs only (`squeue --jobs`), so a poll costs what is in flight, not what
+   * the controller remembers; undefined when Slurm did not answer. A job it no longer knows is
+   * absent from the map.
+   */
+  private async jobStates(ids: readonly string[]): Promise<Map<string, JobState> | undefined> {
+    const states = new Map<string, JobState>();
+    for (let i = 0; i < ids.length; i += SQUEUE_BATCH) {
+      const batch = ids.slice(i, i + SQUEUE_BATCH);
+      const result = await this.exec("squeue", ["--noheader", "--states=all", `--jobs=${batch.join(",")}`, `--Format=${SQUEUE_FORMAT}`]);
+      // squeue fails this way only when it knows none of the ids: all of them are gone.
+      if (result.code !== 0 && /Invalid job id/i.test(result.stderr)) continue;
+      if (result.code !== 0) return undefined;
+      for (const job of parseJobLines(result.stdout)) states.set(job.jobId, job);
+    }
+    return states;
   }
 
   /** Slurm no longer lists the job (purged, or an id it lost): the outcome file still tells. */
@@ -336,6 +360,8 @@ export class SlurmScheduler extends EventEmitter<SlurmSchedulerEvents> implement
     const entry = this.inFlight.get(jobId);
     if (entry === undefined) return;
     this.inFlight.delete(jobId);
+    // A call settled outside a poll (cancelled) must not leave the interval running.
+    this.stopPollingWhenIdle();
     entry.unsubscribe?.();
     void this.removeFiles(entry.files, error === undefined);
     if (error === undefined) entry.resolve(value);

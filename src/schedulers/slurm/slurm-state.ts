@@ -1,6 +1,6 @@
 /**
- * Reading Slurm's JSON (`squeue --json`, `sinfo --json`, openapi v0.0.38 in Slurm 22.05) into the
- * few facts the adapter needs. Field names differ between Slurm versions; each reader accepts the
+ * Reading Slurm's output (`squeue --Format` lines; `sinfo --json`, openapi v0.0.38 in Slurm 22.05)
+ * into the few facts the adapter needs. Field names differ between Slurm versions; each reader accepts the
  * known spellings and says plainly when it finds none.
  */
 
@@ -68,14 +68,21 @@ function decodeExit(raw: unknown): { exitCode: number | undefined; signal: numbe
   return signal === 0 ? { exitCode: (status >> 8) & 0xff, signal: undefined } : { exitCode: undefined, signal };
 }
 
-export function parseJobs(text: string): JobState[] {
-  const parsed = JSON.parse(text) as { jobs?: Json[] };
-  return (parsed.jobs ?? []).map((job) => ({
-    jobId: String(job.job_id),
-    state: stateOf(job.job_state),
-    ...decodeExit(job.exit_code),
-    reason: typeof job.state_reason === "string" ? job.state_reason : undefined,
-  }));
+/**
+ * The `squeue --Format` fields `parseJobLines` reads, `|`-separated. In 22.05 `squeue --json`
+ * ignores `--jobs` and lists every job the controller remembers; the text output honours it.
+ */
+export const SQUEUE_FORMAT = "JobID:|,State:|,Reason:|,exit_code:";
+
+/** Lines of `squeue --noheader --Format=SQUEUE_FORMAT`: "2|FAILED|NonZeroExitCode|768". */
+export function parseJobLines(text: string): JobState[] {
+  const jobs: JobState[] = [];
+  for (const line of text.split("\n")) {
+    const [jobId, state, reason, exit] = line.trim().split("|");
+    if (jobId === undefined || jobId === "" || state === undefined) continue;
+    jobs.push({ jobId, state: state.trim(), ...decodeExit(exit?.trim()), reason: reason?.trim() || undefined });
+  }
+  return jobs;
 }
 
 /** "gpu:a10g:2,gpu:v100:1(S:0)" → { a10g: 2, v100: 1, "": 3 } (the untyped total under ""). */

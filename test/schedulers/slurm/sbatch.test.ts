@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { PRESETS, type ResolvedResources, SlurmScheduler, smallGpuTask, v100x8Task } from "../../../src/index.js";
 import { jobName, sbatchOptions, timeLimitMinutes } from "../../../src/schedulers/slurm/sbatch.js";
-import { parseGres, parseJobs, parseNodes } from "../../../src/schedulers/slurm/slurm-state.js";
+import { parseGres, parseJobLines, parseNodes } from "../../../src/schedulers/slurm/slurm-state.js";
 
 const files = { output: "/w/j.out", error: "/w/j.err", chdir: "/w", extraArgs: [] as string[] };
 const options = { jobName: "t", timeoutSeconds: undefined, partition: undefined, account: undefined, ...files };
@@ -86,23 +86,13 @@ describe("sbatch options", () => {
   });
 });
 
-describe("Slurm JSON", () => {
-  it("reads job states and decodes raw wait statuses", () => {
-    const jobs = parseJobs(
-      JSON.stringify({
-        jobs: [
-          { job_id: 7, job_state: "COMPLETED", exit_code: 0 },
-          { job_id: 8, job_state: "FAILED", exit_code: 768, state_reason: "NonZeroExitCode" },
-          { job_id: 9, job_state: "CANCELLED", exit_code: 15 },
-          { job_id: 10, job_state: ["TIMEOUT"], exit_code: { return_code: { number: 0 }, signal: { id: { number: 0 } } } },
-        ],
-      }),
-    );
+describe("Slurm output", () => {
+  it("reads job states from squeue lines and decodes raw wait statuses", () => {
+    const jobs = parseJobLines("7|COMPLETED|None|0\n8|FAILED|NonZeroExitCode|768\n9|CANCELLED|None|15\n\n");
     expect(jobs).toEqual([
-      { jobId: "7", state: "COMPLETED", exitCode: 0, signal: undefined, reason: undefined },
+      { jobId: "7", state: "COMPLETED", exitCode: 0, signal: undefined, reason: "None" },
       { jobId: "8", state: "FAILED", exitCode: 3, signal: undefined, reason: "NonZeroExitCode" },
-      { jobId: "9", state: "CANCELLED", exitCode: undefined, signal: 15, reason: undefined },
-      { jobId: "10", state: "TIMEOUT", exitCode: 0, signal: undefined, reason: undefined },
+      { jobId: "9", state: "CANCELLED", exitCode: undefined, signal: 15, reason: "None" },
     ]);
   });
 

@@ -1,0 +1,73 @@
+/**
+ * Runs each contender in a child process of its own and collects the JSON it prints, so one
+ * contender's side effects (taskfit's AsyncLocalStorage turns on async hooks for every promise in
+ * the process) never slow another. Every child has a deadline and exits by itself.
+ */
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+/** Sizes scale with TASKFIT_BENCH_SCALE (default 1): 0.1 for a quick look while developing. */
+export const SCALE = Number(process.env.TASKFIT_BENCH_SCALE ?? 1);
+export const scaled = (n: number, least = 1) => Math.max(least, Math.round(n * SCALE));
+
+const CHILD = fileURLToPath(new URL("./child.ts", import.meta.url));
+
+export interface ChildOptions {
+  /** unit: ms; the child is killed past it and the case reported as timed out */
+  readonly deadlineMs?: number;
+  /** Extra Node flags, e.g. --expose-gc. */
+  readonly nodeArgs?: readonly string[];
+}
+
+/** Runs `module`'s exported case `name` with `params` in a fresh Node process; resolves with its JSON. */
+export function inChild<T>(module: string, name: string, params: unknown, options: ChildOptions = {}): Promise<T> {
+  const deadlineMs = options.deadlineMs ?? 120_000;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...process.execArgv, CHILD, module, name, JSON.stringify(params), String(deadlineMs)], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (out += chunk));
+    const timer = setTimeout(() => child.kill("SIGKILL"), deadlineMs + 5_000);
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      const last = out.trim().split("\n").at(-1) ?? "";
+      if (code !== 0) return reject(new Error(`bench case ${module}:${name} ended ${signal ?? `with exit code ${code}`}`));
+      try {
+        resolve(JSON.parse(last) as T);
+      } catch {
+        reject(new Error(`bench case ${module}:${name} printed no JSON result: ${last.slice(0, 200)}`));
+      }
+    });
+  });
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] as number;
+}
+
+export async function timed(run: () => Promise<unknown> | unknown): Promise<number> {
+  const start = performance.now();
+  await run();
+  return performance.now() - start;
+}
+
+/** The case's result, or the reason it has none: one failed case leaves the other figures standing. */
+export async function attempt<T>(run: Promise<T>): Promise<T | { failed: string }> {
+  try {
+    return await run;
+  } catch (error) {
+    return { failed: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/** One figure: the ratio, its goal and whether it is met, with the measurements it comes from. */
+export function ratioLine(label: string, ratio: number, goal: number, detail: string): string {
+  const verdict = ratio <= goal ? "met" : "NOT met";
+  return `   ${label}: ${ratio.toFixed(2)} (goal <= ${goal}, ${verdict})  [${detail}]`;
+}
+
+export function section(title: string, lines: readonly string[]): void {
+  console.log(`\n${title}\n${lines.join("\n")}`);
+}
