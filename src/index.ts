@@ -12,6 +12,8 @@ export {
   SerializationError,
   TaskNotFoundError,
   SubmissionError,
+  ConfigurationError,
+  ModuleLoadError,
   type Shortfall,
 } from "./errors.js";
 export { PRESETS, PRESET_NAMES, GPU_CATALOGUE, GPU_TYPES, type Preset, type PresetName, type GpuType } from "./resources/presets.js";

@@ -5,7 +5,7 @@
  */
 import { ResourceResolutionError } from "../errors.js";
 import type { CompiledSpec, DynamicField, StaticValues } from "./compile.js";
-import { expectedGpuType, parseGpuType } from "./compile.js";
+import { expectedGpuType, isNoStorage, parseGpuType } from "./compile.js";
 import { applyLimit, type ClampRecord, type LimitedField, type OverLimitPolicy, warnClamped } from "./limits.js";
 import { parseCpu, parseGiB, parseGpu, type Parsed } from "./quantity.js";
 import type { ResolvedResources, ResourceField } from "./spec.js";
@@ -53,39 +53,43 @@ export function resolveCompiled(
     } catch (cause) {
       // Promises already made by earlier functions are abandoned: keep their rejections handled.
       for (let j = 0; j < i; j++) if (results[j] instanceof Promise) (results[j] as Promise<unknown>).catch(() => {});
-      throw new ResourceResolutionError({ task, field: dynamic.key, cause });
+      throw new ResourceResolutionError({ task, field: dynamic.key, cause, fn: dynamic.fn, args });
     }
     if (isThenable(value)) {
       async = true;
       value = Promise.resolve(value).then(undefined, (cause: unknown) => {
-        throw new ResourceResolutionError({ task, field: dynamic.key, cause });
+        throw new ResourceResolutionError({ task, field: dynamic.key, cause, fn: dynamic.fn, args });
       });
     }
     results[i] = value;
   }
   const policy = options?.overLimit ?? spec.overLimit;
-  if (!async) return finish(spec, task, results, policy);
-  return Promise.all(results).then((values) => finish(spec, task, values, policy));
+  if (!async) return finish(spec, task, args, results, policy);
+  return Promise.all(results).then((values) => finish(spec, task, args, values, policy));
 }
 
-function finish(spec: CompiledSpec, task: string, results: readonly unknown[], policy: OverLimitPolicy): ResolvedResources {
+function finish(spec: CompiledSpec, task: string, args: readonly unknown[], results: readonly unknown[], policy: OverLimitPolicy): ResolvedResources {
   const values: StaticValues = { ...spec.values };
   const clamped: ClampRecord[] = spec.clamped.length > 0 ? [...spec.clamped] : [];
   const dynamicFields: ResourceField[] = [];
   for (let i = 0; i < spec.functions.length; i++) {
-    const { field, key } = spec.functions[i] as DynamicField;
+    const { field, key, fn } = spec.functions[i] as DynamicField;
     const raw = results[i];
     dynamicFields.push(field);
     if (field === "gpuType") {
       if (!parseGpuType(raw)) {
-        throw new ResourceResolutionError({ task, field: key, value: raw, expected: expectedGpuType() });
+        throw new ResourceResolutionError({ task, field: key, value: raw, expected: expectedGpuType(), fn, args });
       }
       values.gpuType = raw;
       continue;
     }
+    if (field === "storageGiB" && isNoStorage(raw)) {
+      delete values.storageGiB;
+      continue;
+    }
     const parsed = PARSERS[field](raw);
-    if (!parsed.ok) throw new ResourceResolutionError({ task, field: key, value: raw, expected: parsed.expected });
-    values[field] = applyLimit(field as LimitedField, parsed.value, policy, task, clamped);
+    if (!parsed.ok) throw new ResourceResolutionError({ task, field: key, value: raw, expected: parsed.expected, fn, args });
+    values[field] = applyLimit(field as LimitedField, key, parsed.value, policy, task, clamped);
   }
   if (clamped.length > spec.clamped.length) warnClamped(task, clamped.slice(spec.clamped.length));
   const gpu = values.gpu ?? 0;
