@@ -292,13 +292,14 @@ export class SerializationError extends TaskfitError {
 export class TaskNotFoundError extends TaskfitError {
   readonly task: string;
   readonly module: string | undefined;
-  constructor(details: { readonly task: string; readonly module: string | undefined; readonly found: readonly string[]; readonly cause?: unknown }) {
+  constructor(details: { readonly task: string; readonly module: string | undefined; readonly found: readonly string[]; readonly hint?: string; readonly cause?: unknown }) {
     const found = details.found.length > 0 ? details.found.map((n) => `\`${n}\``).join(", ") : "none";
+    const hint = details.hint === undefined ? "" : ` (\`${details.task}\`: ${details.hint})`;
     super(
       ErrorCode.TaskNotFound,
       details.module === undefined
         ? `Task \`${details.task}\` has no module to import in another process (was it defined in a REPL or an eval?)`
-        : `Expected module ${details.module} to define task \`${details.task}\`; tasks found there: ${found}`,
+        : `Expected module ${details.module} to define task \`${details.task}\`; tasks found there: ${found}${hint}`,
       { cause: details.cause },
     );
     this.task = details.task;
@@ -340,7 +341,7 @@ export class ConfigurationError extends TaskfitError {
     readonly cause?: unknown;
   }) {
     const got = "value" in details ? `, got ${describeValue(details.value)}` : "";
-    const at = [details.file === undefined ? undefined : `in ${details.file}`, details.field === undefined ? undefined : `${details.file === undefined ? "option" : "key"} \`${details.field}\``]
+    const at = [details.file === undefined ? undefined : `in ${details.file}`, details.field === undefined ? undefined : `${details.file === undefined ? "" : "key "}\`${details.field}\``]
       .filter((part) => part !== undefined)
       .join(", ");
     super(ErrorCode.Configuration, `Expected ${details.expected}${got}${at === "" ? "" : ` (${at})`}`, { cause: details.cause });

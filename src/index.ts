@@ -64,6 +64,7 @@ export { currentTask, type RunningTask } from "./schedulers/context.js";
 export { systemClock, type Clock } from "./schedulers/clock.js";
 export { ManualClock } from "./schedulers/manual-clock.js";
 export { getDefaultScheduler, setDefaultScheduler } from "./schedulers/default.js";
+export type { TaskfitConfig } from "./config/settings.js";
 export { withAbortSignal, type SignalledScheduler } from "./schedulers/with-abort-signal.js";
 export {
   AttemptOutcome,

@@ -46,8 +46,8 @@ describe("a resource function with the task's parameter names in another order",
   });
 
   it("is checked for .with() overrides and for decorated methods too", () => {
-    const t = customTask({ cpu: 1, memory: 1 })(async function call(sample: string, threads: number) {
-      return `${sample}${threads}`;
+    const t = customTask({ cpu: 1, memory: 1 })(async function call(sample: number, threads: number) {
+      return sample * threads;
     });
     expect(() => t.with({ cpu: (threads: number) => threads })).toThrow(/`threads` would receive the task's `sample`/);
     expect(() => {
