@@ -341,7 +341,7 @@ export class ConfigurationError extends TaskfitError {
     readonly cause?: unknown;
   }) {
     const got = "value" in details ? `, got ${describeValue(details.value)}` : "";
-    const at = [details.file === undefined ? undefined : `in ${details.file}`, details.field === undefined ? undefined : `${details.file === undefined ? "" : "key "}\`${details.field}\``]
+    const at = [details.file === undefined ? undefined : `in ${details.file}`, details.field === undefined ? undefined : `${details.file === undefined ? "field" : "key"} \`${details.field}\``]
       .filter((part) => part !== undefined)
       .join(", ");
     super(ErrorCode.Configuration, `Expected ${details.expected}${got}${at === "" ? "" : ` (${at})`}`, { cause: details.cause });

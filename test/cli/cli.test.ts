@@ -1,6 +1,6 @@
 /** The built `taskfit` binary, run as a user runs it: a subprocess, checked by output and exit code. */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { mkdtemp, readFile, truncate, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -23,7 +23,7 @@ beforeAll(async () => {
     await writeFile(path, "");
     await truncate(path, size);
   }
-}, 60_000);
+}, 300_000);
 
 describe("taskfit presets", () => {
   it("prints every preset, and the table as JSON with --json", () => {
@@ -145,7 +145,7 @@ describe("taskfit run", () => {
     const nowhere = cli("run", FIXTURE, "square", "--args", "[3]", "--report", "/no/such/dir/run.html", ...LOCAL);
     expect(nowhere.code).toBe(1);
     expect(nowhere.stdout).toBe("");
-    expect(nowhere.stderr).toMatch(/RESOURCE_SPEC_INVALID: Expected a file in an existing, writable directory \(\/no\/such\/dir is not\), got `"\/no\/such\/dir\/run.html"`.*field `--report`/);
+    expect(nowhere.stderr).toMatch(/INVALID_CONFIGURATION: Expected a file in an existing, writable directory \(\/no\/such\/dir is not\), got `"\/no\/such\/dir\/run.html"`.*field `--report`/);
     // A directory where the file should be: found only when writing, after the run.
     const dir = await mkdtemp(join(tmpdir(), "taskfit-run-"));
     const late = cli("run", FIXTURE, "square", "--args", "[3]", "--report", dir, ...LOCAL);
@@ -175,7 +175,7 @@ describe("taskfit run", () => {
   it("says what the module offers when it has no default export and no task was named", () => {
     const out = cli("run", "examples/dynamic.ts", ...LOCAL);
     expect(out.code).toBe(1);
-    expect(out.stderr).toMatch(/RESOURCE_SPEC_INVALID: Expected examples\/dynamic.ts to export a workflow function as default, or a task name .*tasks found: myTask/);
+    expect(out.stderr).toMatch(/INVALID_CONFIGURATION: Expected examples\/dynamic.ts to export a workflow function as default, or a task name .*tasks found: myTask/);
   });
 
   it("cancels the run on Ctrl-C (SIGINT): the task is aborted, the report still written, exit 130", async () => {
@@ -202,7 +202,7 @@ describe("taskfit run", () => {
     expect(cli("run", FIXTURE, "square", "--scheduler", "mars").stderr).toMatch(/'mars' is invalid.*local, slurm, kubernetes/);
     const k8s = cli("run", FIXTURE, "square", "--scheduler", "kubernetes");
     expect(k8s.code).toBe(1);
-    expect(k8s.stderr).toMatch(/RESOURCE_SPEC_INVALID: Expected the container image .*field `--image`/);
+    expect(k8s.stderr).toMatch(/INVALID_CONFIGURATION: Expected the container image .*field `--image`/);
     const cpu = cli("run", FIXTURE, "square", "--cpu", "lots");
     expect(cpu.code).toBe(1);
     expect(cpu.stderr).toMatch(/Expected .*got `"lots"` \(string\) \(field `--cpu`\)/);
@@ -213,5 +213,136 @@ describe("taskfit run", () => {
     expect(cli("run", FIXTURE, "square", "--poll-ms", "100").stderr).toMatch(/--poll-ms only for slurm or kubernetes/);
     const poll = cli("run", FIXTURE, "square", "--scheduler", "slurm", "--poll-ms", "0");
     expect(poll.stderr).toMatch(/from 10 up, got `"0"`.*field `--poll-ms`/);
+  });
+});
+
+describe("taskfit tasks", () => {
+  it("lists a module's exported tasks with what each declares", () => {
+    const out = cli("tasks", "examples/workflow.ts", "--json");
+    expect(out.code).toBe(0);
+    const tasks = JSON.parse(out.stdout);
+    expect(tasks.map((t: { task: string }) => t.task)).toEqual(["align", "callVariants", "merge", "trim"]);
+    expect(tasks.find((t: { task: string }) => t.task === "align")).toMatchObject({ cpu: { function: ["sample"] }, memory: { function: ["sample"] }, storage: null, retries: 2 });
+    expect(tasks.find((t: { task: string }) => t.task === "callVariants")).toMatchObject({ preset: "small_task", cpu: 2, memory: 4, timeoutSeconds: 600 });
+    const table = cli("tasks", "examples/dynamic.ts");
+    expect(table.stdout).toMatch(/│ myTask +│ - +│ function of \(files\) +│ 8 GiB +│ function of \(files\) +│ 0 /);
+  });
+});
+
+describe("decorated methods and the command line", () => {
+  const METHODS = "test/fixtures/cli-methods.ts";
+
+  it("lists and runs exported task functions only; a method is refused, saying why", () => {
+    expect(JSON.parse(cli("tasks", METHODS, "--json").stdout).map((t: { task: string }) => t.task)).toEqual(["count"]);
+    const ran = cli("run", METHODS, "count", "--args", "[2]", "--no-progress", "--cpu", "2", "--memory", "4Gi");
+    expect(ran.code).toBe(0);
+    expect(JSON.parse(ran.stdout)).toBe(3);
+    const method = cli("run", METHODS, "summarise", "--args", "[2]");
+    expect(method.code).toBe(1);
+    expect(method.stderr.trim().split("\n")).toHaveLength(1);
+    expect(method.stderr).toMatch(/TASK_NOT_FOUND: .*tasks found there: `count` \(`summarise`: it is defined there but is not an exported task function \(a decorated method needs its instance/);
+  });
+});
+
+describe("--file", () => {
+  it("once gives a list of one when the task's parameter is a list (from its type annotation)", () => {
+    const out = cli("resolve", "examples/dynamic.ts", "myTask", "--file", a, "--args", "[3]", "--json");
+    expect(out.code).toBe(0);
+    expect(JSON.parse(out.stdout)).toMatchObject({ cpu: 1, storageGiB: 0.75 });
+    const plan = cli("plan", "examples/dynamic.ts", "myTask", "--target", "kubernetes", "--file", a, "--args", "[3]", "--json");
+    expect(plan.code).toBe(0);
+    expect(JSON.parse(plan.stdout).spec.template.spec.containers[0].resources.limits).toEqual({ cpu: "1000m", memory: "8192Mi", "ephemeral-storage": "768Mi" });
+  });
+
+  it("reads a JavaScript module's JSDoc the same way; a trailing comma is always a list", () => {
+    const out = cli("resolve", "test/fixtures/cli-jsdoc.mjs", "countFiles", "--file", a, "--json");
+    expect(out.code).toBe(0);
+    expect(JSON.parse(out.stdout)).toMatchObject({ cpu: 1 });
+    expect(JSON.parse(cli("resolve", "test/fixtures/cli-jsdoc.mjs", "countFiles", "--file", `${a},`, "--json").stdout)).toMatchObject({ cpu: 1 });
+  });
+});
+
+describe("plan takes run's scheduler options", () => {
+  it("--partition and --account for slurm, --namespace and --kubeconfig for kubernetes", () => {
+    const slurm = cli("plan", "examples/dynamic.ts", "myTask", "--target", "slurm", "--file", a, "--args", "[3]", "--partition", "debug", "--account", "lab");
+    expect(slurm.code).toBe(0);
+    expect(slurm.stdout).toMatch(/--partition=debug/);
+    expect(slurm.stdout).toMatch(/--account=lab/);
+    const k8s = cli("plan", "examples/dynamic.ts", "myTask", "--target", "kubernetes", "--file", a, "--args", "[3]", "--namespace", "ml", "--kubeconfig", "/nowhere/config", "--json");
+    expect(k8s.code).toBe(0);
+    expect(JSON.parse(k8s.stdout).metadata.namespace).toBe("ml");
+    expect(cli("plan", "examples/dynamic.ts", "myTask", "--target", "slurm", "--namespace", "ml").stderr).toMatch(/--namespace only for kubernetes \(it has no effect on slurm\)/);
+  });
+});
+
+describe("every error is one line: taskfit: CODE: message, exit 1", () => {
+  const oneLine = (out: { code: number | null; stderr: string }, pattern: RegExp) => {
+    expect(out.code).toBe(1);
+    expect(out.stderr.trim().split("\n")).toHaveLength(1);
+    expect(out.stderr.trim()).toMatch(pattern);
+  };
+
+  it("a missing module, a module that fails to import, a bad spec at import", () => {
+    oneLine(cli("run", "nowhere/pipeline.ts"), /^taskfit: MODULE_LOAD_FAILED: Could not load nowhere\/pipeline.ts: no such file \(.*nowhere\/pipeline.ts\)$/);
+    oneLine(cli("tasks", "test/fixtures/cli-throws.ts"), /^taskfit: MODULE_LOAD_FAILED: Could not load test\/fixtures\/cli-throws.ts: importing it threw Error: no sample sheet next to the module$/);
+  });
+
+  it("option errors: one line and a --help hint, not the whole usage", () => {
+    oneLine(cli("run", "examples/dynamic.ts", "--bogus"), /^taskfit: INVALID_CONFIGURATION: unknown option '--bogus' \(see `taskfit run --help`\)$/);
+    oneLine(cli("plan", "examples/dynamic.ts"), /^taskfit: INVALID_CONFIGURATION: missing required argument 'task' \(see `taskfit plan --help`\)$/);
+    oneLine(cli("plan", "examples/dynamic.ts", "myTask"), /^taskfit: INVALID_CONFIGURATION: Expected --target slurm or --target kubernetes/);
+    oneLine(cli("nonsense"), /^taskfit: INVALID_CONFIGURATION: unknown command 'nonsense' \(see `taskfit --help`\)$/);
+  });
+
+  it("--memory needs a unit, as memory: \"8\" does in code", () => {
+    oneLine(cli("run", "test/fixtures/cli-workflow.ts", "square", "--args", "[2]", "--memory", "8"), /^taskfit: INVALID_CONFIGURATION: Expected a memory size with a unit, e.g. --memory 8Gi .*\(field `--memory`\)$/);
+    expect(cli("run", "test/fixtures/cli-workflow.ts", "square", "--args", "[2]", "--memory", "8Gi", "--cpu", "1", "--no-progress").stdout.trim()).toBe("4");
+  });
+});
+
+describe("profiles: taskfit.config.json / .ts, found from the working directory up", () => {
+  const FIXTURE = join(process.cwd(), "test/fixtures/cli-workflow.ts");
+  const inDir = (cwd: string, env: Record<string, string> = {}) => (...args: string[]) => {
+    const result = spawnSync(process.execPath, [join(process.cwd(), "dist/cli.js"), ...args], { cwd, encoding: "utf8", env: { ...process.env, TASKFIT_PROFILE: "", ...env } });
+    return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  };
+  let project: string;
+  let below: string;
+
+  beforeAll(async () => {
+    project = await mkdtemp(join(tmpdir(), "taskfit-profile-"));
+    below = join(project, "analysis", "run-1");
+    await mkdir(below, { recursive: true });
+    await writeFile(
+      join(project, "taskfit.config.json"),
+      JSON.stringify({ profiles: { small: { scheduler: "local", cpu: 1, memory: "2Gi", gpus: 0 }, typo: { partiton: "debug" }, unitless: { memory: "8" }, slurmy: { scheduler: "slurm", cpu: 4 } } }),
+    );
+  });
+
+  it("--profile sets the scheduler's options; the command line's own options win", () => {
+    const run = inDir(below);
+    const out = run("run", FIXTURE, "square", "--args", "[3]", "--profile", "small", "--json");
+    expect(out.code).toBe(0);
+    expect(JSON.parse(out.stdout)).toMatchObject({ result: 9, capacity: { cpu: 1, memoryGiB: 2, gpus: 0 } });
+    expect(JSON.parse(run("run", FIXTURE, "square", "--args", "[3]", "--profile", "small", "--cpu", "2", "--json").stdout).capacity).toEqual({ cpu: 2, memoryGiB: 2, gpus: 0 });
+  });
+
+  it("TASKFIT_PROFILE chooses the profile when --profile is not given", () => {
+    const out = inDir(below, { TASKFIT_PROFILE: "small" })("run", FIXTURE, "square", "--args", "[3]", "--json");
+    expect(JSON.parse(out.stdout).capacity).toEqual({ cpu: 1, memoryGiB: 2, gpus: 0 });
+  });
+
+  it("bad config is one clear error naming the file and the key", () => {
+    const run = inDir(below);
+    const file = join(project, "taskfit.config.json");
+    const line = (out: { code: number | null; stderr: string }) => {
+      expect(out.code).toBe(1);
+      return out.stderr.trim();
+    };
+    expect(line(run("run", FIXTURE, "square", "--profile", "nope"))).toBe(`taskfit: INVALID_CONFIGURATION: Expected a profile named "nope" (profiles there: small, typo, unitless, slurmy) (in ${file}, key \`profiles.nope\`)`);
+    expect(line(run("run", FIXTURE, "square", "--profile", "typo"))).toMatch(new RegExp(`^taskfit: INVALID_CONFIGURATION: Expected a key among .*\\(in ${file}, key \`profiles.typo.partiton\`\\)$`));
+    expect(line(run("run", FIXTURE, "square", "--profile", "unitless"))).toMatch(/INVALID_CONFIGURATION: Expected a positive number of GiB, or a quantity string with a unit .*got `"8"` \(string\) \(in .*taskfit.config.json, key `profiles.unitless.memory`\)$/);
+    expect(line(run("run", FIXTURE, "square", "--profile", "slurmy"))).toMatch(/Expected `cpu` only in a profile for local \(this one's scheduler is slurm\), got `4` .*key `profiles.slurmy.cpu`/);
+    expect(line(inDir(tmpdir())("run", FIXTURE, "square", "--profile", "small"))).toMatch(/INVALID_CONFIGURATION: Expected a taskfit.config.ts or taskfit.config.json in .* or a directory above it, with that profile, got `"small"` \(string\) \(field `--profile`\)/);
   });
 });
