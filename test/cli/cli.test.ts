@@ -1,9 +1,9 @@
 /** The built `taskfit` binary, run as a user runs it: a subprocess, checked by output and exit code. */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { mkdir, mkdtemp, readFile, truncate, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { PRESETS } from "../../src/index.js";
 
 // Each test starts the built command, once or a few times: seconds each on a shared, busy machine.
@@ -356,5 +356,64 @@ describe("profiles: taskfit.config.json / .ts, found from the working directory 
     expect(line(inDir(misplaced)("run", FIXTURE, "square", "--profile", "bad"))).toMatch(/Expected `cpu` only in a profile for local \(this one's scheduler is slurm\), got `4` .*key `profiles.bad.cpu`/);
     expect(line(inDir(tmpdir())("run", FIXTURE, "square", "--profile", "small"))).toMatch(/INVALID_CONFIGURATION: Expected a taskfit.config.ts or taskfit.config.json in .* or a directory above it, with that profile, got `"small"` \(string\) \(field `--profile`\)/);
     expect(line(inDir(below)("run", FIXTURE, "square", "--profile", "cluster", "--scheduler", "local"))).toMatch(/Expected the scheduler of profile cluster \(slurm\), or no --profile, got `"local"`.*field `--scheduler`/);
+  });
+});
+
+describe("every command line in the README and in each --help, run as written", () => {
+  // From a clone of the repository (the README says so): examples/ is here, a.fq and b.fq are any files.
+  const repo = process.cwd();
+  const made = ["a.fq", "b.fq"].map((name) => join(repo, name));
+  let bin: string;
+
+  beforeAll(async () => {
+    for (const path of made) await writeFile(path, "ACGT\n".repeat(1000));
+    // `taskfit` as the --help examples name it: the built command, as an installed bin would be.
+    bin = await mkdtemp(join(tmpdir(), "taskfit-bin-"));
+    await writeFile(join(bin, "taskfit"), `#!/bin/sh\nexec "${process.execPath}" "${join(repo, "dist/cli.js")}" "$@"\n`, { mode: 0o755 });
+  });
+  afterAll(async () => {
+    for (const path of [...made, join(repo, "run.html"), join(repo, "taskfit-report.html")]) await rm(path, { force: true });
+  });
+
+  const readmeLines = async () => {
+    const readme = await readFile("README.md", "utf8");
+    const blocks = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1] as string);
+    return blocks.flatMap((block) => block.split("\n")).filter((line) => line.startsWith("npx taskfit "));
+  };
+  const helpLines = () =>
+    ["presets", "tasks", "resolve", "plan", "run"].flatMap((command) => {
+      const help = cli(command, "--help").stdout;
+      return help.slice(help.indexOf("Examples:")).split("\n").slice(1).map((line) => line.trim()).filter((line) => line.startsWith("taskfit "));
+    });
+  const slurmUp = spawnSync("sinfo", ["-h"], { encoding: "utf8" }).status === 0;
+
+  const runLine = (line: string) => {
+    const result = spawnSync("bash", ["-c", line], {
+      cwd: repo,
+      encoding: "utf8",
+      // npm_config_yes=false: npx must find the repository's own bin, never fetch a package.
+      env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, TASKFIT_PROFILE: "", npm_config_yes: "false" },
+    });
+    const lastLine = result.stderr.trim().split("\n").at(-1) ?? "";
+    if (/--scheduler kubernetes/.test(line) || (/--scheduler slurm/.test(line) && !slurmUp)) {
+      // No cluster here: the command gets as far as the cluster, and says so in one line.
+      expect(result.status, `${line}\n${result.stderr}`).toBe(1);
+      expect(lastLine).toMatch(/^taskfit: (SUBMISSION_FAILED|UNSCHEDULABLE): /);
+    } else {
+      expect(result.status, `${line}\n${result.stderr}`).toBe(0);
+    }
+  };
+
+  it("finds the README's command lines and each --help's examples", async () => {
+    expect((await readmeLines()).length).toBeGreaterThanOrEqual(10);
+    expect(helpLines().length).toBeGreaterThanOrEqual(10);
+  });
+
+  it("runs each README command line", async () => {
+    for (const line of await readmeLines()) runLine(line);
+  });
+
+  it("runs each --help example", () => {
+    for (const line of helpLines()) runLine(line);
   });
 });
