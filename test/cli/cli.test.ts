@@ -409,11 +409,12 @@ describe("every command line in the README and in each --help, run as written", 
     expect(helpLines().length).toBeGreaterThanOrEqual(10);
   });
 
+  // About a dozen commands each, some running workflows: minutes on a busy 2-core machine.
   it("runs each README command line", async () => {
     for (const line of await readmeLines()) runLine(line);
-  });
+  }, 900_000);
 
   it("runs each --help example", () => {
     for (const line of helpLines()) runLine(line);
-  });
+  }, 900_000);
 });
