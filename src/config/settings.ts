@@ -3,6 +3,7 @@
  * what `taskfit run`'s options say, checked the same way, and the scheduler made from it.
  */
 import { z } from "zod";
+import { ConfigurationError } from "../errors.js";
 import { parseCpu, parseGiB, parseGpu, type Parsed } from "../resources/quantity.js";
 import { KubernetesScheduler } from "../schedulers/kubernetes/kubernetes-scheduler.js";
 import { LocalScheduler } from "../schedulers/local/local-scheduler.js";
@@ -89,8 +90,8 @@ export interface SchedulerSettings {
   readonly pollMs?: number | undefined;
 }
 
-/** The scheduler the settings describe; `image` must be set for Kubernetes (checked by the caller). */
-export function makeScheduler(settings: SchedulerSettings & { image?: string }): LocalScheduler | SlurmScheduler | KubernetesScheduler {
+/** The scheduler the settings describe. */
+export function makeScheduler(settings: SchedulerSettings): LocalScheduler | SlurmScheduler | KubernetesScheduler {
   const poll = settings.pollMs === undefined ? {} : { pollIntervalMs: settings.pollMs };
   if (settings.scheduler === "slurm") {
     return new SlurmScheduler({
@@ -101,8 +102,9 @@ export function makeScheduler(settings: SchedulerSettings & { image?: string }):
     });
   }
   if (settings.scheduler === "kubernetes") {
+    if (settings.image === undefined) throw new ConfigurationError({ field: "image", expected: "the container image to run tasks in, for the kubernetes scheduler" });
     return new KubernetesScheduler({
-      image: settings.image ?? "",
+      image: settings.image,
       namespace: settings.namespace ?? "default",
       ...(settings.kubeconfig !== undefined && { kubeconfig: settings.kubeconfig }),
       modulePaths: { local: process.cwd(), image: settings.imageDir ?? "/app" },
