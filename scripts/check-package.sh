@@ -3,11 +3,36 @@
 # from ESM and from CJS; attw checks that the types resolve under both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+scripts=$(pwd)/scripts
 npm run build --silent
 npx attw --pack . --profile node16
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 tarball=$(npm pack --silent --pack-destination "$tmp" | tail -n 1)
+
+# What the tarball holds: the licence, and nothing that nothing uses. The command is ESM only
+# (dist/cli.cjs is built but not shipped), the worker entry is dist/worker.js for both builds, and
+# every source map carries the sources it points at.
+files=$(tar -tzf "$tmp/$tarball" | sed 's|^package/||' | sort)
+for required in LICENSE README.md package.json dist/index.js dist/index.cjs dist/index.d.ts dist/index.d.cts dist/cli.js dist/worker.js; do
+  grep -qx "$required" <<<"$files" || { echo "the package lacks $required" >&2; exit 1; }
+done
+unexpected=$(grep -vxE 'LICENSE|README.md|package.json|dist/(index\.(js|cjs|d\.ts|d\.cts)|cli\.js|worker\.js|chunk-[A-Z0-9]+\.js)(\.map)?' <<<"$files" || true)
+[[ -z "$unexpected" ]] || { echo "files in the package that nothing uses: $unexpected" >&2; exit 1; }
+grep -q "MIT License" <(tar -xzOf "$tmp/$tarball" package/LICENSE) || { echo "LICENSE is not the MIT licence package.json names" >&2; exit 1; }
+tar -xzf "$tmp/$tarball" -C "$tmp"
+node -e '
+  const fs = require("fs"), path = require("path");
+  const dir = process.argv[1];
+  for (const file of fs.readdirSync(dir).filter((f) => f.endsWith(".map"))) {
+    const map = JSON.parse(fs.readFileSync(path.join(dir, file), "utf8"));
+    const missing = map.sources.filter((_, i) => typeof map.sourcesContent?.[i] !== "string");
+    if (missing.length > 0) throw new Error(`${file} points at sources it does not carry: ${missing.join(", ")}`);
+  }
+' "$tmp/package/dist"
+rm -rf "$tmp/package"
+echo "package contents ok: $(wc -l <<<"$files") files, LICENSE, source maps with their sources"
+
 cd "$tmp"
 npm init -y >/dev/null
 npm install --silent --no-audit --no-fund "./$tarball" >/dev/null
@@ -117,3 +142,18 @@ if kill -0 "$(cat work/pid)" 2>/dev/null && ! grep -q '^State:.*Z' "/proc/$(cat 
 fi
 [[ ! -e work/late ]] || { echo "the cancelled task's tool wrote its file" >&2; exit 1; }
 echo "run/pipe and the cancellation of a failed run from the package ok"
+# A TypeScript module where tsx is not installed: one line that says how to install it.
+cat > needs-tsx.ts <<'TS'
+export default async function flow(): Promise<number> { return 1; }
+TS
+set +e
+out=$(npx --no-install taskfit run needs-tsx.ts 2>&1)
+rc=$?
+set -e
+expected="taskfit: MODULE_LOAD_FAILED: Could not load needs-tsx.ts: a TypeScript module needs tsx, which is not installed: npm install --save-dev tsx (or run the compiled .js)"
+[[ $rc == 1 && "$out" == "$expected" ]] || { echo "taskfit run of a .ts module without tsx (exit $rc) printed: $out" >&2; exit 1; }
+echo "a .ts module without tsx: one clear line, exit 1"
+
+# The lowest TypeScript the published types compile with (the README states it), with
+# skipLibCheck false, in both decorator modes.
+bash "$scripts/check-types.sh" "$tmp"

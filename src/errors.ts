@@ -16,6 +16,8 @@ export const ErrorCode = {
   NotSerializable: "NOT_SERIALIZABLE",
   TaskNotFound: "TASK_NOT_FOUND",
   Submission: "SUBMISSION_FAILED",
+  Configuration: "INVALID_CONFIGURATION",
+  ModuleLoad: "MODULE_LOAD_FAILED",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -98,35 +100,54 @@ export class ResourceSpecError extends TaskfitError {
 /** A resource function threw, or returned a value that is not a valid resource. */
 export class ResourceResolutionError extends TaskfitError {
   readonly task: string;
+  /** The key the user wrote (`memory`, `storage_gib`, ...). */
   readonly field: string;
   readonly value: unknown;
+  /** The arguments the resource function was called with, when known. */
+  readonly args: readonly unknown[] | undefined;
   constructor(details: {
     readonly task: string;
     readonly field: string;
     readonly value?: unknown;
     readonly expected?: string;
     readonly cause?: unknown;
+    /** The resource function and the arguments it was called with, named in the message. */
+    readonly fn?: { readonly name: string };
+    readonly args?: readonly unknown[];
   }) {
+    // An arrow function written in the spec is named after its key: naming it again says nothing.
+    const fn = details.fn?.name && details.fn.name !== details.field ? ` \`${details.fn.name}\`` : "";
+    const call = details.args === undefined ? "" : ` called with ${describeArgs(details.args)}`;
     const message =
       details.expected !== undefined
-        ? `Expected the resource function for \`${details.field}\` to return ${details.expected}, got ${describeValue(details.value)}${where(details.task, undefined)}`
-        : `The resource function for \`${details.field}\` threw${where(details.task, undefined)}: ${errorMessage(details.cause)}`;
+        ? `Expected the resource function${fn} for \`${details.field}\`${call} to return ${details.expected}, got ${describeValue(details.value)}${where(details.task, undefined)}`
+        : `The resource function${fn} for \`${details.field}\` threw${call}${where(details.task, undefined)}: ${errorMessage(details.cause)}`;
     super(ErrorCode.ResourceResolution, message, { cause: details.cause });
     this.task = details.task;
     this.field = details.field;
     this.value = details.value;
+    this.args = details.args;
   }
+}
+
+/** `(["a.fq"], 3)`: a call's arguments, each shortened as `describeValue` does. */
+function describeArgs(args: readonly unknown[]): string {
+  return `(${args.map((arg) => describeValue(arg).replace(/ \([a-z]+\)$/, "").replace(/^`|`$/g, "")).join(", ")})`;
 }
 
 /** A custom value is over a platform limit (see `LIMITS`) and the policy is `"error"`. */
 export class ResourceLimitError extends TaskfitError {
   readonly task: string | undefined;
+  /** The key the user wrote (`memory`, `storage_gib`, ...). */
   readonly field: string;
+  /** The resolved field it sets (`memoryGiB`, `storageGiB`, ...), as `LIMITS` names it. */
+  readonly resource: string;
   readonly value: number;
   readonly limit: number;
   constructor(details: {
     readonly task?: string | undefined;
     readonly field: string;
+    readonly resource?: string;
     readonly value: number;
     readonly limit: number;
     readonly unit: string;
@@ -137,6 +158,7 @@ export class ResourceLimitError extends TaskfitError {
     );
     this.task = details.task;
     this.field = details.field;
+    this.resource = details.resource ?? details.field;
     this.value = details.value;
     this.limit = details.limit;
   }
@@ -303,6 +325,43 @@ export class SubmissionError extends TaskfitError {
     this.task = details.task;
     this.scheduler = details.scheduler;
     this.detail = details.detail;
+  }
+}
+
+/**
+ * A command-line option or a configuration file (`taskfit.config.ts` / `.json`) is wrong: says
+ * which option or file and key, what was expected and what arrived.
+ */
+export class ConfigurationError extends TaskfitError {
+  /** The option (`--memory`) or the key in the file (`profiles.cluster.partition`). */
+  readonly field: string | undefined;
+  /** The configuration file, when the error is in one. */
+  readonly file: string | undefined;
+  readonly value: unknown;
+  constructor(details: {
+    readonly field?: string | undefined;
+    readonly file?: string | undefined;
+    readonly value?: unknown;
+    readonly expected: string;
+    readonly cause?: unknown;
+  }) {
+    const got = "value" in details ? `, got ${describeValue(details.value)}` : "";
+    const at = [details.file === undefined ? undefined : `in ${details.file}`, details.field === undefined ? undefined : `${details.file === undefined ? "field" : "key"} \`${details.field}\``]
+      .filter((part) => part !== undefined)
+      .join(", ");
+    super(ErrorCode.Configuration, `Expected ${details.expected}${got}${at === "" ? "" : ` (${at})`}`, { cause: details.cause });
+    this.field = details.field;
+    this.file = details.file;
+    this.value = details.value;
+  }
+}
+
+/** The module named on the command line (or a configuration file) could not be found or imported. */
+export class ModuleLoadError extends TaskfitError {
+  readonly module: string;
+  constructor(details: { readonly module: string; readonly problem: string; readonly cause?: unknown }) {
+    super(ErrorCode.ModuleLoad, `Could not load ${details.module}: ${details.problem}`, { cause: details.cause });
+    this.module = details.module;
   }
 }
 

@@ -12,6 +12,8 @@ export {
   SerializationError,
   TaskNotFoundError,
   SubmissionError,
+  ConfigurationError,
+  ModuleLoadError,
   type Shortfall,
 } from "./errors.js";
 export { PRESETS, PRESET_NAMES, GPU_CATALOGUE, GPU_TYPES, type Preset, type PresetName, type GpuType, type KnownGpuType } from "./resources/presets.js";
@@ -69,6 +71,7 @@ export { THREAD_VARIABLES } from "./command/threads.js";
 export { systemClock, type Clock } from "./schedulers/clock.js";
 export { ManualClock } from "./schedulers/manual-clock.js";
 export { getDefaultScheduler, setDefaultScheduler } from "./schedulers/default.js";
+export type { TaskfitConfig } from "./config/settings.js";
 export { withAbortSignal, type SignalledScheduler } from "./schedulers/with-abort-signal.js";
 export {
   AttemptOutcome,

@@ -1,28 +1,35 @@
 /**
- * The `taskfit` command's program: presets, resolve, plan, run. Every command exits 0 on success
- * and 1 with one clear line on error; data commands take --json. Each action imports what it
- * uses when it runs, so the command starts about as fast as Node itself (see main.ts).
+ * The `taskfit` command's program: presets, tasks, resolve, plan, run. Every command exits 0 on
+ * success and 1 with one line `taskfit: CODE: message` on error; data commands take --json.
+ * main.ts loads it for every command but `--version`; the heavier parts load when a command runs.
  */
-import { Command } from "commander";
-import { ResourceSpecError, TaskfitError } from "../errors.js";
+import { Command, CommanderError, Option } from "commander";
+import { ConfigurationError, ErrorCode, TaskfitError } from "../errors.js";
+import { PRESETS } from "../resources/presets.js";
+import { LocalScheduler } from "../schedulers/local/local-scheduler.js";
 import type { RunFlags } from "./run.js";
-import { checkOptionsApply, schedulerOptions } from "./scheduler-options.js";
+import { makeScheduler, planOptions, type SchedulerFlags, schedulerOptions, schedulerSettings } from "./scheduler-options.js";
+import { table as makeTable } from "./table.js";
 import { taskfitVersion } from "./version.js";
 
 const program = new Command("taskfit")
   .description("Declare what each task needs; see what a call asks for, where it would run, and run it.")
   .version(taskfitVersion(), "-V, --version", "taskfit's version")
-  .showHelpAfterError();
+  // Errors are printed as one `taskfit: CODE: message` line below, not by commander.
+  .exitOverride()
+  .configureOutput({ outputError: () => {} });
+
+const FILE_HELP = "an argument before those of --args: a TaskFile, or a list of them (a,b,c; a list of one when the task's parameter is a list)";
+
+const examples = (...lines: string[]) => `\nExamples:\n${lines.map((line) => `  ${line}`).join("\n")}`;
 
 program
   .command("presets")
   .description("the preset machines: CPU, memory, GPUs")
   .option("--json", "print the table as JSON")
-  .addHelpText("after", "\nExamples:\n  taskfit presets\n  taskfit presets --json")
-  .action(async (options: { json?: boolean }) => {
-    const { PRESETS } = await import("../resources/presets.js");
+  .addHelpText("after", examples("taskfit presets", "taskfit presets --json"))
+  .action((options: { json?: boolean }) => {
     if (options.json) return print(JSON.stringify(PRESETS, null, 2));
-    const { table: makeTable } = await import("./table.js");
     const table = makeTable(["preset", "cpu", "memory (GiB)", "gpus", "gpu type", "VRAM per GPU (GiB)"]);
     for (const [name, p] of Object.entries(PRESETS)) {
       table.push([name, p.cpu, p.memoryGiB, p.gpu, p.gpuType ?? "", p.gpuMemoryGiB ?? ""]);
@@ -31,23 +38,36 @@ program
   });
 
 program
+  .command("tasks")
+  .description("the tasks a module exports, with what each declares (values, a preset, or functions of its arguments)")
+  .argument("<module>", "the module (.ts works)")
+  .option("--json", "print JSON")
+  .addHelpText("after", examples("taskfit tasks examples/dynamic.ts", "taskfit tasks examples/workflow.ts --json"))
+  .action(async (module: string, options: { json?: boolean }) => {
+    const { listTasks, showDeclared } = await import("./tasks.js");
+    const tasks = await listTasks(module);
+    if (options.json) return print(JSON.stringify(tasks, null, 2));
+    const table = makeTable(["task", "preset", "cpu", "memory", "storage", "gpu", "gpu type", "timeout", "retries"]);
+    for (const t of tasks) {
+      const storage = t.storage === null ? "(scheduler default)" : showDeclared(t.storage, true);
+      table.push([t.export === undefined ? t.task : `${t.task} (export ${t.export})`, t.preset ?? "-", showDeclared(t.cpu), showDeclared(t.memory, true), storage, showDeclared(t.gpu), showDeclared(t.gpuType), t.timeoutSeconds === null ? "-" : `${t.timeoutSeconds} s`, t.retries]);
+    }
+    print(tasks.length === 0 ? `no exported tasks in ${module}` : table.toString());
+  });
+
+program
   .command("resolve")
   .description("what a call of a task with these arguments would request")
   .argument("<module>", "the module that defines the task (.ts works)")
   .argument("<task>", "the task's name")
   .option("--args <json>", "the arguments as a JSON array", "[]")
-  .option("--file <path>", "an argument before those of --args: a TaskFile (a,b,c for a list of them)", collect, [])
+  .option("--file <path>", FILE_HELP, collect, [])
   .option("--json", "print JSON")
-  .addHelpText("after", "\nExamples:\n  taskfit resolve examples/dynamic.ts myTask --file a.fq,b.fq --args '[3]'\n  taskfit resolve pipeline.js align --args '[[\"a.fq\"], 3]' --json")
+  .addHelpText("after", examples("taskfit resolve examples/dynamic.ts myTask --file a.fq,b.fq --args '[3]'", "taskfit resolve examples/dynamic.ts myTask --file a.fq --args '[3]' --json"))
   .action(async (module: string, name: string, options: { args: string; file: string[]; json?: boolean }) => {
-    const [{ loadTask }, { parseArgs }, { resolveResources }, { table: makeTable }] = await Promise.all([
-      import("./load-task.js"),
-      import("./args.js"),
-      import("../task/task.js"),
-      import("./table.js"),
-    ]);
+    const [{ loadTask }, { taskArguments }, { resolveResources }] = await Promise.all([import("./load-task.js"), import("./args.js"), import("../task/task.js")]);
     const task = await loadTask(module, name);
-    const resources = await resolveResources(task, parseArgs(options.args, options.file));
+    const resources = await resolveResources(task, await taskArguments(module, name, options.args, options.file));
     if (options.json) return print(JSON.stringify(resources, null, 2));
     const table = makeTable(["field", "value"]);
     table.push(["cpu", resources.cpu], ["memoryGiB", resources.memoryGiB], ["storageGiB", resources.storageGiB ?? "(scheduler default)"]);
@@ -55,39 +75,45 @@ program
     print(table.toString());
   });
 
-program
+const plan = program
   .command("plan")
   .description("the sbatch command or the Kubernetes Job a call would submit, without submitting")
   .argument("<module>", "the module that defines the task (.ts works)")
   .argument("<task>", "the task's name")
-  .requiredOption("--target <target>", "slurm or kubernetes")
+  .addOption(new Option("--target <target>", "slurm or kubernetes (default: the profile's scheduler)"))
   .option("--args <json>", "the arguments as a JSON array", "[]")
-  .option("--file <path>", "an argument before those of --args: a TaskFile (a,b,c for a list of them)", collect, [])
-  .option("--work-dir <dir>", "slurm: the shared job directory", "./taskfit-jobs")
-  .option("--image <image>", "kubernetes: the container image", "taskfit-task:latest")
-  .option("--namespace <ns>", "kubernetes: the namespace", "default")
-  .option("--json", "print JSON")
-  .addHelpText("after", "\nExamples:\n  taskfit plan examples/dynamic.ts myTask --target slurm --file a.fq,b.fq --args '[3]'\n  taskfit plan examples/dynamic.ts myTask --target kubernetes --image ghcr.io/lab/p:1 --file a.fq --args '[3]'")
-  .action(async (module: string, name: string, options: Record<string, string | string[] | boolean | undefined>, command: Command) => {
-    if (options.target === "slurm" || options.target === "kubernetes") {
-      checkOptionsApply({ scheduler: options.target }, (key) => command.getOptionValueSource(key) === "cli");
+  .option("--file <path>", FILE_HELP, collect, [])
+  .option("--json", "print JSON");
+for (const option of planOptions()) plan.addOption(option);
+plan
+  .addHelpText(
+    "after",
+    examples(
+      "taskfit plan examples/dynamic.ts myTask --target slurm --file a.fq,b.fq --args '[3]' --partition debug",
+      "taskfit plan examples/dynamic.ts myTask --target kubernetes --image ghcr.io/lab/p:1 --namespace ml --file a.fq --args '[3]'",
+    ),
+  )
+  .action(async (module: string, name: string, options: SchedulerFlags & { target?: string; args: string; file: string[]; json?: boolean }, command: Command) => {
+    const target = options.target;
+    if (target !== undefined && target !== "slurm" && target !== "kubernetes") {
+      throw new ConfigurationError({ field: "--target", value: target, expected: "slurm or kubernetes" });
     }
-    const [{ loadTask }, { parseArgs }] = await Promise.all([import("./load-task.js"), import("./args.js")]);
+    const settings = schedulerSettings(options, (key) => command.getOptionValueSource(key) === "cli", target);
+    if (settings.scheduler === "local") {
+      throw new ConfigurationError({ field: "--target", expected: "--target slurm or --target kubernetes (or a --profile for one of them)" });
+    }
+    const [{ loadTask }, { taskArguments }] = await Promise.all([import("./load-task.js"), import("./args.js")]);
     const task = await loadTask(module, name);
-    const args = parseArgs(options.args as string, options.file as string[]);
-    if (options.target === "slurm") {
-      const { SlurmScheduler } = await import("../schedulers/slurm/slurm-scheduler.js");
-      const argv = await new SlurmScheduler({ workDir: options.workDir as string }).plan(task, args);
-      return print(options.json ? JSON.stringify(argv) : argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`)).join(" "));
+    const args = await taskArguments(module, name, options.args, options.file);
+    const scheduler = makeScheduler({ ...settings, image: settings.image ?? "taskfit-task:latest" });
+    if (scheduler instanceof LocalScheduler) return;
+    const planned = await scheduler.plan(task, args);
+    if (Array.isArray(planned)) {
+      return print(options.json ? JSON.stringify(planned) : planned.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`)).join(" "));
     }
-    if (options.target === "kubernetes") {
-      const { KubernetesScheduler } = await import("../schedulers/kubernetes/kubernetes-scheduler.js");
-      const job = await new KubernetesScheduler({ image: options.image as string, namespace: options.namespace as string }).plan(task, args);
-      if (options.json) return print(JSON.stringify(job, null, 2));
-      const { stringify } = await import("yaml");
-      return print(stringify(job));
-    }
-    throw new ResourceSpecError({ field: "--target", value: options.target, expected: "slurm or kubernetes" });
+    if (options.json) return print(JSON.stringify(planned, null, 2));
+    const { stringify } = await import("yaml");
+    return print(stringify(planned));
   });
 
 const run = program
@@ -96,7 +122,7 @@ const run = program
   .argument("<module>", "the module (.ts works)")
   .argument("[task]", "the task to run; without it, the module's default export is called as a workflow")
   .option("--args <json>", "the arguments as a JSON array")
-  .option("--file <path>", "an argument before those of --args: a TaskFile (a,b,c for a list of them)", collect, [])
+  .option("--file <path>", FILE_HELP, collect, [])
   .option("--report <file>", "write a self-contained HTML report: a timeline of the run against capacity")
   .option("--json", "print one JSON document: the result, the per-task summary, peak use and utilisation")
   .option("--no-progress", "no live progress on stderr");
@@ -106,17 +132,18 @@ run
     "after",
     `
 The result goes to stdout (as JSON); progress, the summary table and errors go to stderr.
-
-Examples:
-  taskfit run examples/cohort.ts --args '[16]' --oversize clamp --report run.html
-  taskfit run examples/dynamic.ts myTask --file a.fq,b.fq --args '[3]'
-  taskfit run pipeline.ts align --file s1.fq --args '[4]' --scheduler slurm --work-dir /shared/jobs
-  taskfit run pipeline.ts --scheduler kubernetes --image ghcr.io/lab/pipeline:1 --namespace ml --json`,
+${examples(
+  "taskfit run examples/cohort.ts --args '[16]' --oversize clamp --report run.html",
+  "taskfit run examples/dynamic.ts myTask --file a.fq,b.fq --args '[3]' --cpu 2 --memory 8Gi",
+  "taskfit run examples/dynamic.ts myTask --file a.fq --args '[3]' --scheduler slurm --partition debug --work-dir .taskfit/jobs",
+  "taskfit run examples/cohort.ts --args '[4]' --scheduler kubernetes --image ghcr.io/lab/pipeline:1 --namespace ml --json",
+  "taskfit run examples/cohort.ts --args '[4]' --profile laptop",
+)}`,
   )
-  .action(async (module: string, name: string | undefined, options: RunFlags, command: Command) => {
-    checkOptionsApply(options, (key) => command.getOptionValueSource(key) === "cli");
+  .action(async (module: string, name: string | undefined, options: Omit<RunFlags, "settings">, command: Command) => {
+    const settings = schedulerSettings(options, (key) => command.getOptionValueSource(key) === "cli");
     const { runCommand } = await import("./run.js");
-    process.exitCode = await runCommand(module, name, options);
+    process.exitCode = await runCommand(module, name, { ...options, settings });
   });
 
 function collect(value: string, previous: string[]): string[] {
@@ -127,14 +154,31 @@ function print(text: string): void {
   process.stdout.write(`${text}\n`);
 }
 
+/** The command a usage error is about, for its --help hint. */
+function commandName(): string {
+  const name = process.argv.slice(2).find((arg) => !arg.startsWith("-"));
+  return program.commands.some((c) => c.name() === name) ? `taskfit ${name}` : "taskfit";
+}
+
+function errorLine(error: unknown): string {
+  if (error instanceof CommanderError) {
+    const message = error.message.replace(/^error: /, "");
+    return `${ErrorCode.Configuration}: ${message} (see \`${commandName()} --help\`)`;
+  }
+  const code = error instanceof TaskfitError ? error.code : typeof (error as { code?: unknown })?.code === "string" ? (error as { code: string }).code : "UNEXPECTED_ERROR";
+  return `${code}: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`;
+}
+
 export function main(argv: readonly string[]): void {
   program.parseAsync([...argv]).then(
     // Exit now: a cluster client's keep-alive sockets or a task still ignoring its abort signal
     // would otherwise hold the process open after the run has ended.
     () => process.exit(process.exitCode ?? 0),
     (error: unknown) => {
-      const code = error instanceof TaskfitError ? `${error.code}: ` : "";
-      process.stderr.write(`taskfit: ${code}${error instanceof Error ? error.message.split("\n")[0] : String(error)}\n`);
+      // --help and --version end through here too, with exit code 0.
+      if (error instanceof CommanderError && error.exitCode === 0) process.exit(0);
+      if (error instanceof CommanderError && error.code === "commander.help") process.exit(1);
+      process.stderr.write(`taskfit: ${errorLine(error)}\n`);
       process.exit(1);
     },
   );

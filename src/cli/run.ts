@@ -8,7 +8,7 @@ import { constants } from "node:os";
 import { access, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { inspect } from "node:util";
-import { ResourceSpecError, TaskfitError } from "../errors.js";
+import { ConfigurationError, TaskfitError } from "../errors.js";
 import { formatGiB } from "../resources/quantity.js";
 import { renderReport } from "../reporting/html-report.js";
 import { RunRecorder } from "../reporting/run-recorder.js";
@@ -18,12 +18,12 @@ import { setDefaultScheduler } from "../schedulers/default.js";
 import { withAbortSignal } from "../schedulers/with-abort-signal.js";
 import { taskGroup } from "../task/group.js";
 import type { AnyFunction } from "../task/types.js";
-import { parseArgs } from "./args.js";
+import { taskArguments } from "./args.js";
 import { importModule, loadTask, tasksIn } from "./load-task.js";
 import { printClampings } from "./clamp-warnings.js";
 import { showProgress } from "./progress.js";
 import { table as makeTable } from "./table.js";
-import { capacitySources, describeScheduler, makeScheduler, type SchedulerFlags, totalCapacity } from "./scheduler-options.js";
+import { capacitySources, describeScheduler, makeScheduler, type SchedulerFlags, type SchedulerSettings, totalCapacity } from "./scheduler-options.js";
 
 export interface RunFlags extends SchedulerFlags {
   readonly args?: string;
@@ -32,15 +32,17 @@ export interface RunFlags extends SchedulerFlags {
   readonly report?: string;
   /** false with --no-progress */
   readonly progress: boolean;
+  /** The scheduler options merged over the profile's. */
+  readonly settings: SchedulerSettings;
 }
 
 /** The module's default export, called as a workflow: a plain async function that calls tasks. */
 async function loadWorkflow(path: string): Promise<AnyFunction> {
-  const { url, exports } = await importModule(path);
+  const { exports } = await importModule(path);
   const workflow = exports.default;
   if (typeof workflow === "function") return workflow as AnyFunction;
-  const tasks = tasksIn(url, exports);
-  throw new ResourceSpecError({
+  const tasks = tasksIn(exports);
+  throw new ConfigurationError({
     field: "default export",
     value: workflow,
     expected: `${path} to export a workflow function as default, or a task name after the module (tasks found: ${tasks.length > 0 ? tasks.join(", ") : "none"})`,
@@ -53,7 +55,7 @@ async function writablePath(path: string): Promise<string> {
   try {
     await access(dirname(absolute), fsConstants.W_OK);
   } catch {
-    throw new ResourceSpecError({ field: "--report", value: path, expected: `a file in an existing, writable directory (${dirname(absolute)} is not)` });
+    throw new ConfigurationError({ field: "--report", value: path, expected: `a file in an existing, writable directory (${dirname(absolute)} is not)` });
   }
   return absolute;
 }
@@ -113,9 +115,9 @@ function exitCodeFor(signal: NodeJS.Signals): number {
 
 /** Runs it; returns the exit code: 0 when the task or workflow returned, 1 when it threw, 130 (SIGINT) or 143 (SIGTERM) when interrupted. */
 export async function runCommand(module: string, name: string | undefined, flags: RunFlags): Promise<number> {
-  const scheduler = await makeScheduler(flags);
+  const scheduler = makeScheduler(flags.settings);
   const target = name === undefined ? await loadWorkflow(module) : await loadTask(module, name);
-  const args = parseArgs(flags.args, flags.file);
+  const args = await taskArguments(module, name, flags.args, flags.file);
   const reportPath = flags.report === undefined ? undefined : await writablePath(flags.report);
   const capacity = await totalCapacity(scheduler);
   // Ctrl-C, or SIGINT/SIGTERM sent to this process alone (kill, timeout, a batch system), cancels
@@ -165,7 +167,7 @@ export async function runCommand(module: string, name: string | undefined, flags
   recorder.close();
 
   const title = `taskfit run ${module}${name === undefined ? "" : ` ${name}`}`;
-  const where = describeScheduler(flags, capacity);
+  const where = describeScheduler(flags.settings, capacity);
   let report: string | undefined;
   let reportError: unknown;
   if (reportPath !== undefined) {

@@ -1,25 +1,27 @@
 /**
- * `taskfit run --scheduler local|slurm|kubernetes` and each one's options, checked before anything
- * runs: a bad value is one clear error naming the option, never a default silently used instead.
+ * `taskfit run --scheduler local|slurm|kubernetes` (and `plan --target`) and each one's options,
+ * merged over the profile `--profile` (or `TASKFIT_PROFILE`) names, checked before anything runs:
+ * a bad value is one clear error naming the option or the config file's key, never a default
+ * silently used instead.
  */
 import { Option } from "commander";
-import { ResourceSpecError } from "../errors.js";
-import { parseCpu, parseGiB, parseGpu } from "../resources/quantity.js";
-import type { KubernetesScheduler } from "../schedulers/kubernetes/kubernetes-scheduler.js";
-import type { LocalScheduler } from "../schedulers/local/local-scheduler.js";
-import type { SlurmScheduler } from "../schedulers/slurm/slurm-scheduler.js";
+import { findConfigFile, loadProfile, PROFILE_ENV, type ProfileSettings } from "../config/config-file.js";
+import { makeScheduler as schedulerOf, SCHEDULERS, SETTING_SCHEDULERS, type SchedulerKind, type SchedulerSettings, type SettingKey } from "../config/settings.js";
+import { ConfigurationError } from "../errors.js";
+import { parseCpu, parseGiB, parseGpu, type Parsed } from "../resources/quantity.js";
 import type { ResourceTotals } from "../reporting/usage.js";
 
-export const SCHEDULERS = ["local", "slurm", "kubernetes"] as const;
-export type SchedulerKind = (typeof SCHEDULERS)[number];
+export { SCHEDULERS, type SchedulerKind, type SchedulerSettings };
 
+/** The options as commander gives them: strings. */
 export interface SchedulerFlags {
-  readonly scheduler: SchedulerKind;
+  readonly scheduler?: SchedulerKind;
+  readonly profile?: string;
   readonly cpu?: string;
   readonly memory?: string;
   readonly gpus?: string;
-  readonly oversize?: string;
   readonly gpuMatch?: string;
+  readonly oversize?: string;
   readonly isolation?: string;
   readonly workDir?: string;
   readonly partition?: string;
@@ -32,79 +34,61 @@ export interface SchedulerFlags {
   readonly pollMs?: string;
 }
 
-/** The options, grouped by scheduler in --help. */
+const PROFILE_OPTION = () => new Option("--profile <name>", `the profile of scheduler options in taskfit.config.ts or .json (default: $${PROFILE_ENV})`);
+
+/** The options of every scheduler, grouped by scheduler in --help. Defaults are applied after the profile. */
 export function schedulerOptions(): Option[] {
   return [
-    new Option("--scheduler <name>", "where the tasks run").choices(SCHEDULERS).default("local"),
+    new Option("--scheduler <name>", "where the tasks run (default: local)").choices(SCHEDULERS),
+    PROFILE_OPTION(),
+    ...clusterAndLocalOptions(),
+  ];
+}
+
+/** The options of `plan`: those of the cluster schedulers (its target is given by --target). */
+export function planOptions(): Option[] {
+  return [PROFILE_OPTION(), ...clusterAndLocalOptions().filter((option) => !(SETTING_SCHEDULERS[option.attributeName() as SettingKey] as readonly string[]).every((s) => s === "local"))];
+}
+
+function clusterAndLocalOptions(): Option[] {
+  return [
     new Option("--cpu <cores>", "local: cores to use (default: all)"),
-    new Option("--memory <quantity>", 'local: memory to use, e.g. "16Gi" (default: all)'),
+    new Option("--memory <quantity>", 'local: memory to use, with a unit: "16Gi" (default: all)'),
     new Option("--gpus <count>", "local: GPUs to use (default: those nvidia-smi lists)"),
-    new Option("--oversize <policy>", "local: a task larger than the machine fails (error) or is shrunk to it (clamp)").choices(["error", "clamp"]).default("error"),
-    new Option("--gpu-match <policy>", "local: a GPU type is served by that type only (type) or by any GPU with at least its VRAM (memory)").choices(["type", "memory"]).default("type"),
-    new Option("--isolation <mode>", "local: run tasks in this process (none) or each in a child process (process)").choices(["none", "process"]).default("none"),
-    new Option("--work-dir <dir>", "slurm: a directory shared with the compute nodes").default("./taskfit-jobs"),
+    new Option("--oversize <policy>", "local: a task larger than the machine fails (error) or is shrunk to it (clamp) (default: error)").choices(["error", "clamp"]),
+    new Option("--gpu-match <policy>", "local: a GPU type is served by that type only (type) or by any GPU with at least its VRAM (memory) (default: type)").choices(["type", "memory"]),
+    new Option("--isolation <mode>", "local: run tasks in this process (none) or each in a child process (process) (default: none)").choices(["none", "process"]),
+    new Option("--work-dir <dir>", "slurm: a directory shared with the compute nodes (default: ./taskfit-jobs)"),
     new Option("--partition <name>", "slurm: the partition"),
     new Option("--account <name>", "slurm: the account"),
-    new Option("--image <image>", "kubernetes: the image with Node, taskfit and this project (required)"),
-    new Option("--namespace <ns>", "kubernetes: the namespace").default("default"),
+    new Option("--image <image>", "kubernetes: the image with Node, taskfit and this project (required for run)"),
+    new Option("--namespace <ns>", "kubernetes: the namespace (default: default)"),
     new Option("--kubeconfig <file>", "kubernetes: the kubeconfig (default: KUBECONFIG, ~/.kube/config)"),
-    new Option("--image-dir <dir>", "kubernetes: where this directory is inside the image").default("/app"),
+    new Option("--image-dir <dir>", "kubernetes: where this directory is inside the image (default: /app)"),
     new Option("--worker-command <cmd>", "kubernetes: the worker in the image, as a JSON array (default: node /app/node_modules/taskfit/dist/worker.js)"),
     new Option("--poll-ms <ms>", "slurm, kubernetes: how often jobs are polled"),
   ];
 }
 
-/** Which scheduler each option belongs to (the camelCase key commander gives it). */
-const OPTION_SCHEDULERS: Readonly<Record<string, readonly SchedulerKind[]>> = {
-  cpu: ["local"],
-  memory: ["local"],
-  gpus: ["local"],
-  oversize: ["local"],
-  gpuMatch: ["local"],
-  isolation: ["local"],
-  workDir: ["slurm"],
-  partition: ["slurm"],
-  account: ["slurm"],
-  image: ["kubernetes"],
-  namespace: ["kubernetes"],
-  kubeconfig: ["kubernetes"],
-  imageDir: ["kubernetes"],
-  workerCommand: ["kubernetes"],
-  pollMs: ["slurm", "kubernetes"],
-};
-
 const flagName = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
-/** An option given for another scheduler is an error, not silently ignored: `--cpu 4 --scheduler slurm`. */
-export function checkOptionsApply(flags: SchedulerFlags, givenOnCommandLine: (key: string) => boolean): void {
-  for (const [key, schedulers] of Object.entries(OPTION_SCHEDULERS)) {
-    if (!givenOnCommandLine(key) || schedulers.includes(flags.scheduler)) continue;
-    throw new ResourceSpecError({
-      field: flagName(key),
-      value: (flags as unknown as Record<string, unknown>)[key],
-      expected: `${flagName(key)} only for ${schedulers.join(" or ")} (it has no effect on ${flags.scheduler})`,
-    });
-  }
-}
+const BARE_NUMBER = /^\s*-?\d+(\.\d+)?\s*$/;
 
-function number(flag: string, text: string | undefined, parse: (value: unknown) => { ok: true; value: number } | { ok: false; expected: string }): number | undefined {
-  if (text === undefined) return undefined;
-  // A bare number is a count of the option's unit; "16Gi" etc. go to the parser as they are.
-  const value = /^\s*-?\d+(\.\d+)?\s*$/.test(text) ? Number(text) : text;
+function quantity(flag: string, text: string, parse: (value: unknown) => Parsed, bareNumber: boolean): number {
+  // A bare number is cores or GPUs for --cpu and --gpus; --memory needs a unit, as "8" does in code.
+  const value = bareNumber && BARE_NUMBER.test(text) ? Number(text) : text;
   const parsed = parse(value);
-  if (!parsed.ok) throw new ResourceSpecError({ field: flag, value: text, expected: parsed.expected });
+  if (!parsed.ok) throw new ConfigurationError({ field: flag, value: text, expected: parsed.expected });
   return parsed.value;
 }
 
-function pollMs(flags: SchedulerFlags): number | undefined {
-  if (flags.pollMs === undefined) return undefined;
-  const ms = Number(flags.pollMs);
-  if (!Number.isFinite(ms) || ms < 10) throw new ResourceSpecError({ field: "--poll-ms", value: flags.pollMs, expected: "a number of milliseconds from 10 up" });
+function pollMs(text: string): number {
+  const ms = Number(text);
+  if (!Number.isFinite(ms) || ms < 10) throw new ConfigurationError({ field: "--poll-ms", value: text, expected: "a number of milliseconds from 10 up" });
   return ms;
 }
 
-function workerCommand(text: string | undefined): string[] | undefined {
-  if (text === undefined) return undefined;
+function workerCommand(text: string): string[] {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -112,50 +96,86 @@ function workerCommand(text: string | undefined): string[] | undefined {
     parsed = undefined;
   }
   if (!Array.isArray(parsed) || parsed.length === 0 || parsed.some((part) => typeof part !== "string")) {
-    throw new ResourceSpecError({ field: "--worker-command", value: text, expected: 'a JSON array of strings, e.g. ["node","/app/dist/worker.js"]' });
+    throw new ConfigurationError({ field: "--worker-command", value: text, expected: 'a JSON array of strings, e.g. ["node","/app/dist/worker.js"]' });
   }
   return parsed as string[];
 }
 
-export type CliScheduler = LocalScheduler | SlurmScheduler | KubernetesScheduler;
+/** The options given on the command line, parsed; keys not given are absent. */
+function parseFlags(flags: SchedulerFlags, given: (key: string) => boolean): ProfileSettings {
+  const out: Record<string, unknown> = {};
+  const text = (key: keyof SchedulerFlags) => (given(key) ? (flags[key] as string | undefined) : undefined);
+  const set = (key: string, value: unknown) => {
+    if (value !== undefined) out[key] = value;
+  };
+  const cpu = text("cpu");
+  const memory = text("memory");
+  const gpus = text("gpus");
+  const poll = text("pollMs");
+  const worker = text("workerCommand");
+  set("scheduler", text("scheduler"));
+  if (cpu !== undefined) set("cpu", quantity("--cpu", cpu, parseCpu, true));
+  if (memory !== undefined && BARE_NUMBER.test(memory)) {
+    // As `memory: "8"` in code: a bare number is bytes to Kubernetes and GiB to a Latch user.
+    throw new ConfigurationError({ field: "--memory", value: memory, expected: `a memory size with a unit, e.g. --memory ${memory.trim()}Gi (a number without one is refused, as "${memory.trim()}" is in code)` });
+  }
+  if (memory !== undefined) set("memory", quantity("--memory", memory, parseGiB, false));
+  if (gpus !== undefined) set("gpus", quantity("--gpus", gpus, parseGpu, true));
+  if (poll !== undefined) set("pollMs", pollMs(poll));
+  if (worker !== undefined) set("workerCommand", workerCommand(worker));
+  for (const key of ["oversize", "gpuMatch", "isolation", "workDir", "partition", "account", "image", "namespace", "kubeconfig", "imageDir"] as const) set(key, text(key));
+  return out as ProfileSettings;
+}
 
-/** The scheduler the flags describe, each imported only when asked for (the command starts fast). */
-export async function makeScheduler(flags: SchedulerFlags): Promise<CliScheduler> {
-  if (flags.scheduler === "local") {
-    const gpus = number("--gpus", flags.gpus, parseGpu);
-    const { LocalScheduler } = await import("../schedulers/local/local-scheduler.js");
-    return new LocalScheduler({
-      capacity: {
-        ...(flags.cpu !== undefined && { cpu: number("--cpu", flags.cpu, parseCpu) }),
-        ...(flags.memory !== undefined && { memoryGiB: number("--memory", flags.memory, parseGiB) }),
-        ...(gpus !== undefined && { gpus }),
-      },
-      oversize: flags.oversize as "error" | "clamp",
-      gpuMatch: flags.gpuMatch as "type" | "memory",
-      isolation: flags.isolation as "none" | "process",
+/**
+ * The settings for a run or a plan: the command line's options over the profile's. `target` is
+ * plan's --target. An option given for another scheduler is an error, not silently ignored.
+ */
+export function schedulerSettings(flags: SchedulerFlags, given: (key: string) => boolean, target?: SchedulerKind): SchedulerSettings {
+  const name = flags.profile ?? (process.env[PROFILE_ENV] || undefined);
+  let profile: ProfileSettings = {};
+  if (name !== undefined) {
+    const file = findConfigFile();
+    if (file === undefined) {
+      throw new ConfigurationError({
+        field: flags.profile !== undefined ? "--profile" : PROFILE_ENV,
+        value: name,
+        expected: `a taskfit.config.ts or taskfit.config.json in ${process.cwd()} or a directory above it, with that profile`,
+      });
+    }
+    profile = loadProfile(file, name);
+  }
+  const cli = parseFlags(flags, given);
+  const scheduler = target ?? cli.scheduler ?? profile.scheduler ?? "local";
+  const profileScheduler = profile.scheduler ?? "local";
+  if (name !== undefined && profileScheduler !== scheduler && flags.profile !== undefined) {
+    throw new ConfigurationError({
+      field: target === undefined ? "--scheduler" : "--target",
+      value: scheduler,
+      expected: `the scheduler of profile ${name} (${profileScheduler}), or no --profile`,
     });
   }
-  const poll = pollMs(flags);
-  if (flags.scheduler === "slurm") {
-    const { SlurmScheduler } = await import("../schedulers/slurm/slurm-scheduler.js");
-    return new SlurmScheduler({
-      workDir: flags.workDir ?? "./taskfit-jobs",
-      ...(flags.partition !== undefined && { partition: flags.partition }),
-      ...(flags.account !== undefined && { account: flags.account }),
-      ...(poll !== undefined && { pollIntervalMs: poll }),
+  // A profile from $TASKFIT_PROFILE for another scheduler than the one chosen here does not apply.
+  const base = profileScheduler === scheduler ? profile : {};
+  for (const key of Object.keys(cli) as (SettingKey | "scheduler")[]) {
+    if (key === "scheduler" || (SETTING_SCHEDULERS[key] as readonly string[]).includes(scheduler)) continue;
+    throw new ConfigurationError({
+      field: flagName(key),
+      value: flags[key],
+      expected: `${flagName(key)} only for ${SETTING_SCHEDULERS[key].join(" or ")} (it has no effect on ${scheduler})`,
     });
   }
-  if (flags.image === undefined) throw new ResourceSpecError({ field: "--image", expected: "the container image to run tasks in (--image) with --scheduler kubernetes" });
-  const { KubernetesScheduler } = await import("../schedulers/kubernetes/kubernetes-scheduler.js");
-  const worker = workerCommand(flags.workerCommand);
-  return new KubernetesScheduler({
-    image: flags.image,
-    namespace: flags.namespace ?? "default",
-    ...(flags.kubeconfig !== undefined && { kubeconfig: flags.kubeconfig }),
-    modulePaths: { local: process.cwd(), image: flags.imageDir ?? "/app" },
-    ...(worker !== undefined && { workerCommand: worker }),
-    ...(poll !== undefined && { pollIntervalMs: poll }),
-  });
+  return { ...base, ...cli, scheduler };
+}
+
+export type CliScheduler = ReturnType<typeof schedulerOf>;
+
+/** The scheduler the settings describe. */
+export function makeScheduler(settings: SchedulerSettings): CliScheduler {
+  if (settings.scheduler === "kubernetes" && settings.image === undefined) {
+    throw new ConfigurationError({ field: "--image", expected: "the container image to run tasks in (--image, or image in the profile) with --scheduler kubernetes" });
+  }
+  return schedulerOf(settings);
 }
 
 /** What the machine or cluster offers in all, for progress and the report; undefined when it will not say. */
@@ -169,15 +189,15 @@ export async function totalCapacity(scheduler: CliScheduler): Promise<ResourceTo
   }
 }
 
-/** Where each capacity figure came from, for a LocalScheduler; undefined for a cluster. */
-export function capacitySources(scheduler: CliScheduler): Readonly<Record<string, string>> | undefined {
-  return "stats" in scheduler ? scheduler.capacity.sources : undefined;
+/** "the local machine (2 cores, 23.5 GiB)", "Slurm (partition debug)", "Kubernetes (namespace ml)". */
+export function describeScheduler(settings: SchedulerSettings, capacity: ResourceTotals | undefined): string {
+  const size = capacity === undefined ? "" : ` (${Number(capacity.cpu.toFixed(3))} cores, ${Number(capacity.memoryGiB.toFixed(1))} GiB${capacity.gpus > 0 ? `, ${capacity.gpus} GPUs` : ""})`;
+  if (settings.scheduler === "local") return `the local machine${size}`;
+  if (settings.scheduler === "slurm") return `Slurm${settings.partition === undefined ? "" : ` partition ${settings.partition}`}${size}`;
+  return `Kubernetes namespace ${settings.namespace ?? "default"}${size}`;
 }
 
-/** "the local machine (2 cores, 23.5 GiB)", "Slurm (partition debug)", "Kubernetes (namespace ml)". */
-export function describeScheduler(flags: SchedulerFlags, capacity: ResourceTotals | undefined): string {
-  const size = capacity === undefined ? "" : ` (${Number(capacity.cpu.toFixed(3))} cores, ${Number(capacity.memoryGiB.toFixed(1))} GiB${capacity.gpus > 0 ? `, ${capacity.gpus} GPUs` : ""})`;
-  if (flags.scheduler === "local") return `the local machine${size}`;
-  if (flags.scheduler === "slurm") return `Slurm${flags.partition === undefined ? "" : ` partition ${flags.partition}`}${size}`;
-  return `Kubernetes namespace ${flags.namespace ?? "default"}${size}`;
+/** Where each figure of a LocalScheduler's capacity came from (cgroups, Slurm, the host). */
+export function capacitySources(scheduler: CliScheduler): Readonly<Record<string, string>> | undefined {
+  return "stats" in scheduler ? scheduler.capacity.sources : undefined;
 }

@@ -75,6 +75,14 @@ const EXPECTED_OF_KEY: Readonly<Record<string, string>> = {
   overLimit: '"error" or "clamp"',
 };
 
+/**
+ * Storage of 0 means "no scratch request" (no `--tmp`, no `ephemeral-storage`): Latch's own
+ * `sum(1.5 * size) // 1024**3` is 0 for inputs under ~683 MiB. CPU and memory of 0 stay errors.
+ */
+export function isNoStorage(value: unknown): boolean {
+  return value === 0;
+}
+
 
 function specErrorFromZod(error: z.ZodError, input: Record<string, unknown>, task: string, schemaKeys: readonly string[]): ResourceSpecError {
   const issue = error.issues[0];
@@ -152,10 +160,15 @@ function addResources(
       values.gpuType = raw;
       continue;
     }
+    if (field === "storageGiB" && isNoStorage(raw)) {
+      // 0 is "no scratch request", as from a resource function: the scheduler's default applies.
+      delete values.storageGiB;
+      continue;
+    }
     const parsed = (FIELD_OF_KEY[key] as { parse: (v: unknown) => Parsed }).parse(raw);
     if (!parsed.ok) throw new ResourceSpecError({ task, field: key, value: raw, expected: parsed.expected });
     values[field] = LIMITED.has(field)
-      ? applyLimit(field as LimitedField, parsed.value, policy, task, clamped)
+      ? applyLimit(field as LimitedField, key, parsed.value, policy, task, clamped)
       : parsed.value;
   }
   return set;

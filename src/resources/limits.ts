@@ -27,6 +27,8 @@ export type LimitedField = keyof Limits;
 /** A value that a clamp policy lowered. */
 export interface ClampRecord {
   readonly field: LimitedField;
+  /** The key the user wrote for it (`memory`, `storage_gib`, ...). */
+  readonly key: string;
   readonly requested: number;
   /** What it was lowered to: the custom-task limit, or the machine's capacity (`by: "oversize"`). */
   readonly limit: number;
@@ -47,6 +49,7 @@ const UNITS: Readonly<Record<LimitedField, string>> = {
  */
 export function applyLimit(
   field: LimitedField,
+  key: string,
   value: number,
   policy: OverLimitPolicy,
   task: string | undefined,
@@ -55,10 +58,10 @@ export function applyLimit(
   const limit = LIMITS[field];
   if (value <= limit) return value;
   if (policy === "clamp") {
-    clamped.push({ field, requested: value, limit });
+    clamped.push({ field, key, requested: value, limit });
     return limit;
   }
-  throw new ResourceLimitError({ task, field, value, limit, unit: UNITS[field] });
+  throw new ResourceLimitError({ task, field: key, resource: field, value, limit, unit: UNITS[field] });
 }
 
 const warned = new Set<string>();
@@ -70,7 +73,7 @@ export function warnClamped(task: string, records: readonly ClampRecord[]): void
     if (warned.has(key)) continue;
     warned.add(key);
     process.emitWarning(
-      `taskfit: task \`${task}\` asked for ${record.requested} ${UNITS[record.field]} of \`${record.field}\`; clamped to the limit ${record.limit}`,
+      `taskfit: task \`${task}\` asked for ${record.requested} ${UNITS[record.field]} of \`${record.key}\`; clamped to the limit ${record.limit}`,
       { code: "TASKFIT_CLAMPED" },
     );
   }

@@ -5,6 +5,7 @@
  */
 import { ResourceResolutionError } from "../errors.js";
 import type { CompiledSpec, DynamicField } from "./compile.js";
+import { isNoStorage } from "./compile.js";
 import { expectedGpuType, isGpuTypeName } from "./gpu-types.js";
 import { applyLimit, type ClampRecord, LIMITS, type OverLimitPolicy, warnClamped } from "./limits.js";
 import type { GpuType } from "./presets.js";
@@ -54,41 +55,45 @@ export function resolveCompiled(
     } catch (cause) {
       // Promises already made by earlier functions are abandoned: keep their rejections handled.
       for (let j = 0; j < i; j++) if (results[j] instanceof Promise) (results[j] as Promise<unknown>).catch(() => {});
-      throw new ResourceResolutionError({ task, field: dynamic.key, cause });
+      throw new ResourceResolutionError({ task, field: dynamic.key, cause, fn: dynamic.fn, args });
     }
     if (isThenable(value)) {
       async = true;
       value = Promise.resolve(value).then(undefined, (cause: unknown) => {
-        throw new ResourceResolutionError({ task, field: dynamic.key, cause });
+        throw new ResourceResolutionError({ task, field: dynamic.key, cause, fn: dynamic.fn, args });
       });
     }
     results[i] = value;
   }
   const policy = options?.overLimit ?? spec.overLimit;
-  if (!async) return finish(spec, task, results, policy);
-  return Promise.all(results).then((values) => finish(spec, task, values, policy));
+  if (!async) return finish(spec, task, args, results, policy);
+  return Promise.all(results).then((values) => finish(spec, task, args, values, policy));
 }
 
-function finish(spec: CompiledSpec, task: string, results: readonly unknown[], policy: OverLimitPolicy): ResolvedResources {
+function finish(spec: CompiledSpec, task: string, args: readonly unknown[], results: readonly unknown[], policy: OverLimitPolicy): ResolvedResources {
   // Plain locals, not a spread of the static values: this runs on every call of a dynamic task.
   let { cpu, memoryGiB, storageGiB, gpu, gpuType } = spec.values;
   let clamped: ClampRecord[] | undefined;
   for (let i = 0; i < spec.functions.length; i++) {
-    const { field, key } = spec.functions[i] as DynamicField;
+    const { field, key, fn } = spec.functions[i] as DynamicField;
     const raw = results[i];
     if (field === "gpuType") {
       if (!isGpuTypeName(raw)) {
-        throw new ResourceResolutionError({ task, field: key, value: raw, expected: expectedGpuType() });
+        throw new ResourceResolutionError({ task, field: key, value: raw, expected: expectedGpuType(), fn, args });
       }
       gpuType = raw;
       continue;
     }
+    if (field === "storageGiB" && isNoStorage(raw)) {
+      storageGiB = undefined;
+      continue;
+    }
     const parsed = PARSERS[field](raw);
-    if (!parsed.ok) throw new ResourceResolutionError({ task, field: key, value: raw, expected: parsed.expected });
+    if (!parsed.ok) throw new ResourceResolutionError({ task, field: key, value: raw, expected: parsed.expected, fn, args });
     let value = parsed.value;
     if (value > LIMITS[field]) {
       clamped ??= [...spec.clamped];
-      value = applyLimit(field, value, policy, task, clamped);
+      value = applyLimit(field, key, value, policy, task, clamped);
     }
     if (field === "cpu") cpu = value;
     else if (field === "memoryGiB") memoryGiB = value;

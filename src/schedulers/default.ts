@@ -1,3 +1,4 @@
+import { schedulerFromEnvironment } from "../config/config-file.js";
 import { ResourceSpecError } from "../errors.js";
 import { LocalScheduler } from "./local/local-scheduler.js";
 import type { Scheduler } from "./scheduler.js";
@@ -7,9 +8,13 @@ import type { Scheduler } from "./scheduler.js";
 const SLOT = Symbol.for("taskfit.defaultScheduler");
 const slot = ((globalThis as Record<symbol, unknown>)[SLOT] ??= { scheduler: undefined }) as { scheduler: Scheduler | undefined };
 
-/** The scheduler a task call uses when `.with({ scheduler })` names none: a LocalScheduler with the machine's capacity, unless set. */
+/**
+ * The scheduler a task call uses when `.with({ scheduler })` names none: the one set, else the
+ * profile `TASKFIT_PROFILE` names in the nearest `taskfit.config.ts` / `.json`, else a
+ * LocalScheduler with the machine's capacity.
+ */
 export function getDefaultScheduler(): Scheduler {
-  slot.scheduler ??= new LocalScheduler();
+  slot.scheduler ??= schedulerFromEnvironment() ?? new LocalScheduler();
   return slot.scheduler;
 }
 

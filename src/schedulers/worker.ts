@@ -172,6 +172,10 @@ function argValue(flag: string): string | undefined {
   return at >= 0 ? process.argv[at + 1] : undefined;
 }
 
+// A worker runs one task where it was sent. A profile inherited from the submitting shell (Slurm
+// jobs get its environment) must not send calls made in here to a cluster again.
+delete process.env.TASKFIT_PROFILE;
+
 if (process.send !== undefined && process.env.TASKFIT_WORKER === "ipc") {
   becomeWorker();
   serveIpc();

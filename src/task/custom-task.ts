@@ -13,15 +13,22 @@ import type { TaskDecorator } from "./types.js";
 /** The options after `cpu` and `memory` in the positional form. */
 export type PositionalOptions = Omit<CustomTaskSpec, "cpu" | "memory">;
 
-/** Rejects keys a spec type does not know (a typo such as `storag` must not compile). */
-type NoExtraKeys<S, Known> = { readonly [K in Exclude<keyof S, keyof Known>]: never };
+/**
+ * Rejects keys a spec type does not know (a typo such as `storag` must not compile), naming the
+ * valid ones. Used under `NoInfer`: the spec's type is inferred from what was written, not from this.
+ */
+type NoExtraKeys<S, Known, Keys extends string> = {
+  // An object type, not a string: a literal type here would reduce the whole spec to `never`.
+  readonly [K in Exclude<keyof S, keyof Known>]: { readonly [M in `taskfit: not a key of this spec; the keys are ${Keys}`]: never };
+};
+type OptionKeys = "storage, storage_gib, storageGib, gpu, gpuType, name, timeout, retries, overLimit";
 
-export function customTask<const S extends CustomTaskSpec>(spec: S & NoExtraKeys<S, CustomTaskSpec>): TaskDecorator<S>;
+export function customTask<const S extends CustomTaskSpec>(spec: S & NoInfer<NoExtraKeys<S, CustomTaskSpec, `cpu, memory, ${OptionKeys}`>>): TaskDecorator<S>;
 export function customTask<
   const C extends Dynamic<CpuQuantity>,
   const M extends Dynamic<ByteQuantity>,
   const O extends PositionalOptions = Record<never, never>,
->(cpu: C, memory: M, options?: O & NoExtraKeys<O, PositionalOptions>): TaskDecorator<{ cpu: C; memory: M } & O>;
+>(cpu: C, memory: M, options?: O & NoInfer<NoExtraKeys<O, PositionalOptions, OptionKeys>>): TaskDecorator<{ cpu: C; memory: M } & O>;
 export function customTask(...args: unknown[]): TaskDecorator<unknown> {
   if (isApplication(args)) {
     // `@customTask` with no resources: the decorator was applied instead of called.

@@ -11,11 +11,15 @@ import type { TaskOptions } from "../resources/spec.js";
 import { applyTaskDecorator, isApplication } from "./decorate.js";
 import type { TaskDecorator } from "./types.js";
 
-export interface PresetDecorator extends TaskDecorator {
+/**
+ * A preset decorator. The options form comes after the decorator forms (an intersection keeps that
+ * order), so an error on a decorated method is reported against the method forms first.
+ */
+export type PresetDecorator = TaskDecorator & {
   /** The preset with options: `smallTask({ retries: 2, timeout: "1h" })`. */
   (options?: TaskOptions): TaskDecorator;
   readonly preset: PresetName;
-}
+};
 
 function presetDecorator(preset: PresetName): PresetDecorator {
   const withOptions = (options: TaskOptions | undefined) => {

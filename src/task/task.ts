@@ -7,6 +7,7 @@ import { applyOverrides, type CompiledSpec } from "../resources/compile.js";
 import { resolveCompiled, type ResolveOptions } from "../resources/resolve.js";
 import type { ResolvedResources } from "../resources/spec.js";
 import type { Scheduler } from "../schedulers/scheduler.js";
+import { checkArgumentOrder } from "./argument-order.js";
 import { callTask } from "./call.js";
 import { getDefinition, setDefinition, type TaskDefinition } from "./metadata.js";
 import { callerModule } from "./caller.js";
@@ -31,6 +32,7 @@ export interface Definition {
 
 /** Defines a task from a function and its compiled spec, and registers it by name. */
 export function defineTask(fn: AnyFunction, spec: CompiledSpec, { name, method, entry }: Definition): Task {
+  checkArgumentOrder(fn, spec, name);
   const ref = Object.freeze(nextRef(name, callerModule(entry)));
   const definition: TaskDefinition = Object.freeze({ name, method, spec, fn, ref });
   registerTask(definition);
@@ -71,6 +73,7 @@ function withOverrides(definition: TaskDefinition, binding: Binding, thisArg: un
     throw new ResourceSpecError({ task: definition.name, field: "signal", value: signal, expected: "an AbortSignal" });
   }
   const spec = Object.keys(resources).length > 0 ? applyOverrides(definition.spec, resources, definition.name) : definition.spec;
+  if (spec !== definition.spec) checkArgumentOrder(definition.fn, spec, definition.name);
   const next: TaskDefinition = spec === definition.spec ? definition : Object.freeze({ ...definition, spec });
   return makeTask(next, { scheduler: scheduler ?? binding.scheduler, signal: signal ?? binding.signal }, thisArg);
 }

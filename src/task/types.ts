@@ -67,7 +67,18 @@ export type ParamsFit<A extends readonly unknown[], P extends readonly unknown[]
       : false
     : false;
 
-/** The keys of spec `S` whose function does not fit the task's arguments `A`. */
+/** The keys of spec `S` whose function takes more parameters than the task has. */
+export type ExtraParameterKeys<S, A extends readonly unknown[]> = {
+  [K in keyof S]-?: NonNullable<S[K]> extends (...params: infer P) => unknown
+    ? number extends A["length"]
+      ? never
+      : [Exclude<keyof P, keyof A>] extends [never]
+        ? never
+        : K
+    : never;
+}[keyof S];
+
+/** The keys of spec `S` whose function fits the task's arity but not the types of its arguments. */
 export type MisfitKeys<S, A extends readonly unknown[]> = {
   [K in keyof S]-?: NonNullable<S[K]> extends (...params: infer P) => unknown
     ? ParamsFit<A, P> extends true
@@ -76,18 +87,42 @@ export type MisfitKeys<S, A extends readonly unknown[]> = {
     : never;
 }[keyof S];
 
+/** Where a resource function's parameters first disagree with the task's arguments: position (from 1), both types. */
+export type FirstMismatch<A extends readonly unknown[], P extends readonly unknown[], Seen extends unknown[] = []> = P extends readonly [
+  infer Param,
+  ...infer Rest,
+]
+  ? A extends readonly [infer Arg, ...infer ArgRest]
+    ? [Arg] extends [Param]
+      ? FirstMismatch<ArgRest, Rest, [...Seen, 0]>
+      : { readonly parameter: [...Seen, 0]["length"]; readonly expects: Param; readonly taskPasses: Arg }
+    : never
+  : never;
+
 /**
  * Part of the decorated function's constraint: `unknown` when every resource function fits,
  * otherwise an object type the function is not assignable to, so the error lands on the task and
- * names the offending keys.
+ * its one property names the problem and the offending keys.
  */
-export type CheckSpec<S, F extends AnyFunction> = [MisfitKeys<S, Parameters<F>>] extends [never]
-  ? unknown
-  : { readonly "taskfit: these resource functions take parameters the task does not have": MisfitKeys<S, Parameters<F>> };
+export type CheckSpec<S, F extends AnyFunction> = [ExtraParameterKeys<S, Parameters<F>>] extends [never]
+  ? [MisfitKeys<S, Parameters<F>>] extends [never]
+    ? unknown
+    : {
+        // Written out rather than named, so that the message shows each key's mismatch.
+        readonly "taskfit: a resource function's parameter type differs from the task's argument at that position": {
+          readonly [K in MisfitKeys<S, Parameters<F>> & keyof S]: NonNullable<S[K]> extends (...params: infer P) => unknown ? FirstMismatch<Parameters<F>, P> : never;
+        };
+      }
+  : { readonly "taskfit: these resource functions take parameters the task does not have": ExtraParameterKeys<S, Parameters<F>> };
 
 /** A method a task decorator may wrap: it must return a Promise, since a task call always does. */
 // biome-ignore lint: any is needed to accept every method
 export type AsyncMethod = (...args: any[]) => PromiseLike<unknown>;
+
+/** Part of a method's constraint: a synchronous method is named as such rather than by a type mismatch. */
+export type CheckAsync<F extends AnyFunction> = ReturnType<F> extends PromiseLike<unknown>
+  ? unknown
+  : { readonly "taskfit: a task method must be async (return a Promise), since a task call always does": ReturnType<F> };
 
 /**
  * What `smallTask`, `smallTask({...})` and `customTask(...)` return: applicable to a function (gives
@@ -97,13 +132,16 @@ export interface TaskDecorator<S = unknown> {
   // The check is an F-bounded constraint, not an intersection in the parameter: a parameter type
   // that mentions F stops TypeScript inferring F from a `function` expression (it is
   // context-sensitive through its `this`), while a constraint is checked after inference.
-  <F extends AnyFunction & CheckSpec<S, F>>(fn: F): TaskOf<F>;
-  <This, F extends AsyncMethod & CheckSpec<S, F>>(method: F, context: ClassMethodDecoratorContext<This, F>): F;
-  <F extends AsyncMethod & CheckSpec<S, F>>(
+  // The method forms come first, and the wrapper form refuses a second argument: a decorator may
+  // be called with more arguments than a signature takes, so a bad method would otherwise be
+  // reported against the wrapper form first.
+  <F extends AnyFunction & CheckAsync<F> & CheckSpec<S, F>>(
     target: object,
     propertyKey: string | symbol,
     descriptor: TypedPropertyDescriptor<F>,
   ): void;
+  <This, F extends AnyFunction & CheckAsync<F> & CheckSpec<S, F>>(method: F, context: ClassMethodDecoratorContext<This, F>): F;
+  <F extends AnyFunction & CheckSpec<S, F>>(fn: F, notAMethod?: undefined): TaskOf<F>;
 }
 
 export type { ResolveOptions };

@@ -1,12 +1,15 @@
 /** The built `taskfit` binary, run as a user runs it: a subprocess, checked by output and exit code. */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { mkdtemp, readFile, truncate, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { PRESETS } from "../../src/index.js";
 import { isRunning, until } from "../helpers/processes.js";
+
+// Each test starts the built command, once or a few times: seconds each on a shared, busy machine.
+vi.setConfig({ testTimeout: 120_000 });
 
 const cli = (...args: string[]) => {
   const result = spawnSync(process.execPath, ["dist/cli.js", ...args], { encoding: "utf8" });
@@ -17,7 +20,7 @@ let a: string;
 let b: string;
 
 beforeAll(async () => {
-  execFileSync("npx", ["tsup", "--silent"], { stdio: "ignore" });
+  if (process.env.TASKFIT_CLI_BUILT !== "1") execFileSync("npx", ["tsup", "--silent"], { stdio: "ignore" });
   const dir = await mkdtemp(join(tmpdir(), "taskfit-cli-"));
   a = join(dir, "a.fq");
   b = join(dir, "b.fq");
@@ -148,7 +151,7 @@ describe("taskfit run", { timeout: 60_000 }, () => {
     const nowhere = cli("run", FIXTURE, "square", "--args", "[3]", "--report", "/no/such/dir/run.html", ...LOCAL);
     expect(nowhere.code).toBe(1);
     expect(nowhere.stdout).toBe("");
-    expect(nowhere.stderr).toMatch(/RESOURCE_SPEC_INVALID: Expected a file in an existing, writable directory \(\/no\/such\/dir is not\), got `"\/no\/such\/dir\/run.html"`.*field `--report`/);
+    expect(nowhere.stderr).toMatch(/INVALID_CONFIGURATION: Expected a file in an existing, writable directory \(\/no\/such\/dir is not\), got `"\/no\/such\/dir\/run.html"`.*field `--report`/);
     // A directory where the file should be: found only when writing, after the run.
     const dir = await mkdtemp(join(tmpdir(), "taskfit-run-"));
     const late = cli("run", FIXTURE, "square", "--args", "[3]", "--report", dir, ...LOCAL);
@@ -178,7 +181,7 @@ describe("taskfit run", { timeout: 60_000 }, () => {
   it("says what the module offers when it has no default export and no task was named", () => {
     const out = cli("run", "examples/dynamic.ts", ...LOCAL);
     expect(out.code).toBe(1);
-    expect(out.stderr).toMatch(/RESOURCE_SPEC_INVALID: Expected examples\/dynamic.ts to export a workflow function as default, or a task name .*tasks found: myTask/);
+    expect(out.stderr).toMatch(/INVALID_CONFIGURATION: Expected examples\/dynamic.ts to export a workflow function as default, or a task name .*tasks found: myTask/);
   });
 
   it("cancels the run on Ctrl-C (SIGINT): the task is aborted, the report still written, exit 130", async () => {
@@ -252,7 +255,7 @@ describe("taskfit run", { timeout: 60_000 }, () => {
     expect(cli("run", FIXTURE, "square", "--scheduler", "mars").stderr).toMatch(/'mars' is invalid.*local, slurm, kubernetes/);
     const k8s = cli("run", FIXTURE, "square", "--scheduler", "kubernetes");
     expect(k8s.code).toBe(1);
-    expect(k8s.stderr).toMatch(/RESOURCE_SPEC_INVALID: Expected the container image .*field `--image`/);
+    expect(k8s.stderr).toMatch(/INVALID_CONFIGURATION: Expected the container image .*field `--image`/);
     const cpu = cli("run", FIXTURE, "square", "--cpu", "lots");
     expect(cpu.code).toBe(1);
     expect(cpu.stderr).toMatch(/Expected .*got `"lots"` \(string\) \(field `--cpu`\)/);
@@ -335,4 +338,204 @@ describe("taskfit run: GPU types and clamping", () => {
     expect(out.code).toBe(1);
     expect(out.stderr).toMatch(/UNSCHEDULABLE: .*`smallGpu`.*gpu \(type a10g\): requested 1, at most 0/);
   }, 60_000);
+});
+
+describe("taskfit tasks", () => {
+  it("lists a module's exported tasks with what each declares", () => {
+    const out = cli("tasks", "examples/workflow.ts", "--json");
+    expect(out.code).toBe(0);
+    const tasks = JSON.parse(out.stdout);
+    expect(tasks.map((t: { task: string }) => t.task)).toEqual(["align", "callVariants", "merge", "trim"]);
+    expect(tasks.find((t: { task: string }) => t.task === "align")).toMatchObject({ cpu: { function: ["sample"] }, memory: { function: ["sample"] }, storage: null, retries: 2 });
+    expect(tasks.find((t: { task: string }) => t.task === "callVariants")).toMatchObject({ preset: "small_task", cpu: 2, memory: 4, timeoutSeconds: 600 });
+    const table = cli("tasks", "examples/dynamic.ts");
+    expect(table.stdout).toMatch(/│ myTask +│ - +│ function of \(files\) +│ 8 GiB +│ function of \(files\) +│ 0 /);
+  });
+});
+
+describe("decorated methods and the command line", () => {
+  const METHODS = "test/fixtures/cli-methods.ts";
+
+  it("lists and runs exported task functions only; a method is refused, saying why", () => {
+    expect(JSON.parse(cli("tasks", METHODS, "--json").stdout).map((t: { task: string }) => t.task)).toEqual(["count"]);
+    const ran = cli("run", METHODS, "count", "--args", "[2]", "--no-progress", "--cpu", "2", "--memory", "4Gi");
+    expect(ran.code).toBe(0);
+    expect(JSON.parse(ran.stdout)).toBe(3);
+    const method = cli("run", METHODS, "summarise", "--args", "[2]");
+    expect(method.code).toBe(1);
+    expect(method.stderr.trim().split("\n")).toHaveLength(1);
+    expect(method.stderr).toMatch(/TASK_NOT_FOUND: .*tasks found there: `count` \(`summarise`: it is defined there but is not an exported task function \(a decorated method needs its instance/);
+  });
+});
+
+describe("--file", () => {
+  it("once gives a list of one when the task's parameter is a list (from its type annotation)", () => {
+    const out = cli("resolve", "examples/dynamic.ts", "myTask", "--file", a, "--args", "[3]", "--json");
+    expect(out.code).toBe(0);
+    expect(JSON.parse(out.stdout)).toMatchObject({ cpu: 1, storageGiB: 0.75 });
+    const plan = cli("plan", "examples/dynamic.ts", "myTask", "--target", "kubernetes", "--file", a, "--args", "[3]", "--json");
+    expect(plan.code).toBe(0);
+    expect(JSON.parse(plan.stdout).spec.template.spec.containers[0].resources.limits).toEqual({ cpu: "1000m", memory: "8192Mi", "ephemeral-storage": "768Mi" });
+  });
+
+  it("reads a JavaScript module's JSDoc the same way; a trailing comma is always a list", () => {
+    const out = cli("resolve", "test/fixtures/cli-jsdoc.mjs", "countFiles", "--file", a, "--json");
+    expect(out.code).toBe(0);
+    expect(JSON.parse(out.stdout)).toMatchObject({ cpu: 1 });
+    expect(JSON.parse(cli("resolve", "test/fixtures/cli-jsdoc.mjs", "countFiles", "--file", `${a},`, "--json").stdout)).toMatchObject({ cpu: 1 });
+  });
+});
+
+describe("plan takes run's scheduler options", () => {
+  it("--partition and --account for slurm, --namespace and --kubeconfig for kubernetes", () => {
+    const slurm = cli("plan", "examples/dynamic.ts", "myTask", "--target", "slurm", "--file", a, "--args", "[3]", "--partition", "debug", "--account", "lab");
+    expect(slurm.code).toBe(0);
+    expect(slurm.stdout).toMatch(/--partition=debug/);
+    expect(slurm.stdout).toMatch(/--account=lab/);
+    const k8s = cli("plan", "examples/dynamic.ts", "myTask", "--target", "kubernetes", "--file", a, "--args", "[3]", "--namespace", "ml", "--kubeconfig", "/nowhere/config", "--json");
+    expect(k8s.code).toBe(0);
+    expect(JSON.parse(k8s.stdout).metadata.namespace).toBe("ml");
+    expect(cli("plan", "examples/dynamic.ts", "myTask", "--target", "slurm", "--namespace", "ml").stderr).toMatch(/--namespace only for kubernetes \(it has no effect on slurm\)/);
+  });
+});
+
+describe("every error is one line: taskfit: CODE: message, exit 1", () => {
+  const oneLine = (out: { code: number | null; stderr: string }, pattern: RegExp) => {
+    expect(out.code).toBe(1);
+    expect(out.stderr.trim().split("\n")).toHaveLength(1);
+    expect(out.stderr.trim()).toMatch(pattern);
+  };
+
+  it("a missing module, a module that fails to import, a bad spec at import", () => {
+    oneLine(cli("run", "nowhere/pipeline.ts"), /^taskfit: MODULE_LOAD_FAILED: Could not load nowhere\/pipeline.ts: no such file \(.*nowhere\/pipeline.ts\)$/);
+    oneLine(cli("tasks", "test/fixtures/cli-throws.ts"), /^taskfit: MODULE_LOAD_FAILED: Could not load test\/fixtures\/cli-throws.ts: importing it threw Error: no sample sheet next to the module$/);
+  });
+
+  it("option errors: one line and a --help hint, not the whole usage", () => {
+    oneLine(cli("run", "examples/dynamic.ts", "--bogus"), /^taskfit: INVALID_CONFIGURATION: unknown option '--bogus' \(see `taskfit run --help`\)$/);
+    oneLine(cli("plan", "examples/dynamic.ts"), /^taskfit: INVALID_CONFIGURATION: missing required argument 'task' \(see `taskfit plan --help`\)$/);
+    oneLine(cli("plan", "examples/dynamic.ts", "myTask"), /^taskfit: INVALID_CONFIGURATION: Expected --target slurm or --target kubernetes/);
+    oneLine(cli("nonsense"), /^taskfit: INVALID_CONFIGURATION: unknown command 'nonsense' \(see `taskfit --help`\)$/);
+  });
+
+  it("--memory needs a unit, as memory: \"8\" does in code", () => {
+    oneLine(cli("run", "test/fixtures/cli-workflow.ts", "square", "--args", "[2]", "--memory", "8"), /^taskfit: INVALID_CONFIGURATION: Expected a memory size with a unit, e.g. --memory 8Gi .*\(field `--memory`\)$/);
+    expect(cli("run", "test/fixtures/cli-workflow.ts", "square", "--args", "[2]", "--memory", "8Gi", "--cpu", "1", "--no-progress").stdout.trim()).toBe("4");
+  });
+});
+
+describe("profiles: taskfit.config.json / .ts, found from the working directory up", () => {
+  const FIXTURE = join(process.cwd(), "test/fixtures/cli-workflow.ts");
+  const inDir = (cwd: string, env: Record<string, string> = {}) => (...args: string[]) => {
+    const result = spawnSync(process.execPath, [join(process.cwd(), "dist/cli.js"), ...args], { cwd, encoding: "utf8", env: { ...process.env, TASKFIT_PROFILE: "", ...env } });
+    return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  };
+  let project: string;
+  let below: string;
+  /** A project whose config has one bad profile, `bad`. */
+  const badProject = async (profile: unknown) => {
+    const dir = await mkdtemp(join(tmpdir(), "taskfit-profile-bad-"));
+    await writeFile(join(dir, "taskfit.config.json"), JSON.stringify({ profiles: { bad: profile } }));
+    return dir;
+  };
+
+  beforeAll(async () => {
+    project = await mkdtemp(join(tmpdir(), "taskfit-profile-"));
+    below = join(project, "analysis", "run-1");
+    await mkdir(below, { recursive: true });
+    await writeFile(join(project, "taskfit.config.json"), JSON.stringify({ profiles: { small: { scheduler: "local", cpu: 1, memory: "2Gi", gpus: 0 }, cluster: { scheduler: "slurm" } } }));
+  });
+
+  it("--profile sets the scheduler's options; the command line's own options win", () => {
+    const run = inDir(below);
+    const out = run("run", FIXTURE, "square", "--args", "[3]", "--profile", "small", "--json");
+    expect(out.code).toBe(0);
+    expect(JSON.parse(out.stdout)).toMatchObject({ result: 9, capacity: { cpu: 1, memoryGiB: 2, gpus: 0 } });
+    expect(JSON.parse(run("run", FIXTURE, "square", "--args", "[3]", "--profile", "small", "--cpu", "2", "--json").stdout).capacity).toEqual({ cpu: 2, memoryGiB: 2, gpus: 0 });
+  });
+
+  it("TASKFIT_PROFILE chooses the profile when --profile is not given", () => {
+    const out = inDir(below, { TASKFIT_PROFILE: "small" })("run", FIXTURE, "square", "--args", "[3]", "--json");
+    expect(JSON.parse(out.stdout).capacity).toEqual({ cpu: 1, memoryGiB: 2, gpus: 0 });
+  });
+
+  it("bad config is one clear error naming the file and the key", async () => {
+    const file = join(project, "taskfit.config.json");
+    const line = (out: { code: number | null; stderr: string }) => {
+      expect(out.code).toBe(1);
+      expect(out.stderr.trim().split("\n")).toHaveLength(1);
+      return out.stderr.trim();
+    };
+    expect(line(inDir(below)("run", FIXTURE, "square", "--profile", "nope"))).toBe(`taskfit: INVALID_CONFIGURATION: Expected a profile named "nope" (profiles there: small, cluster) (in ${file}, key \`profiles.nope\`)`);
+    const typo = await badProject({ partiton: "debug" });
+    expect(line(inDir(typo)("run", FIXTURE, "square", "--profile", "bad"))).toBe(
+      `taskfit: INVALID_CONFIGURATION: Expected a key among \`scheduler\`, \`cpu\`, \`memory\`, \`gpus\`, \`oversize\`, \`isolation\`, \`workDir\`, \`partition\`, \`account\`, \`image\`, \`namespace\`, \`kubeconfig\`, \`imageDir\`, \`workerCommand\`, \`pollMs\` (unknown keys are not ignored) (in ${join(typo, "taskfit.config.json")}, key \`profiles.bad.partiton\`)`,
+    );
+    const unitless = await badProject({ memory: "8" });
+    expect(line(inDir(unitless)("run", FIXTURE, "square", "--profile", "bad"))).toMatch(/INVALID_CONFIGURATION: Expected a positive number of GiB, or a quantity string with a unit .*got `"8"` \(string\) \(in .*taskfit.config.json, key `profiles.bad.memory`\)$/);
+    const misplaced = await badProject({ scheduler: "slurm", cpu: 4 });
+    expect(line(inDir(misplaced)("run", FIXTURE, "square", "--profile", "bad"))).toMatch(/Expected `cpu` only in a profile for local \(this one's scheduler is slurm\), got `4` .*key `profiles.bad.cpu`/);
+    expect(line(inDir(tmpdir())("run", FIXTURE, "square", "--profile", "small"))).toMatch(/INVALID_CONFIGURATION: Expected a taskfit.config.ts or taskfit.config.json in .* or a directory above it, with that profile, got `"small"` \(string\) \(field `--profile`\)/);
+    expect(line(inDir(below)("run", FIXTURE, "square", "--profile", "cluster", "--scheduler", "local"))).toMatch(/Expected the scheduler of profile cluster \(slurm\), or no --profile, got `"local"`.*field `--scheduler`/);
+  });
+});
+
+describe("every command line in the README and in each --help, run as written", () => {
+  // From a clone of the repository (the README says so): examples/ is here, a.fq and b.fq are any files.
+  const repo = process.cwd();
+  const made = ["a.fq", "b.fq"].map((name) => join(repo, name));
+  let bin: string;
+
+  beforeAll(async () => {
+    for (const path of made) await writeFile(path, "ACGT\n".repeat(1000));
+    // `taskfit` as the --help examples name it: the built command, as an installed bin would be.
+    bin = await mkdtemp(join(tmpdir(), "taskfit-bin-"));
+    await writeFile(join(bin, "taskfit"), `#!/bin/sh\nexec "${process.execPath}" "${join(repo, "dist/cli.js")}" "$@"\n`, { mode: 0o755 });
+  });
+  afterAll(async () => {
+    for (const path of [...made, join(repo, "run.html"), join(repo, "taskfit-report.html")]) await rm(path, { force: true });
+  });
+
+  const readmeLines = async () => {
+    const readme = await readFile("README.md", "utf8");
+    const blocks = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1] as string);
+    return blocks.flatMap((block) => block.split("\n")).filter((line) => line.startsWith("npx taskfit "));
+  };
+  const helpLines = () =>
+    ["presets", "tasks", "resolve", "plan", "run"].flatMap((command) => {
+      const help = cli(command, "--help").stdout;
+      return help.slice(help.indexOf("Examples:")).split("\n").slice(1).map((line) => line.trim()).filter((line) => line.startsWith("taskfit "));
+    });
+  const slurmUp = spawnSync("sinfo", ["-h"], { encoding: "utf8" }).status === 0;
+
+  const runLine = (line: string) => {
+    const result = spawnSync("bash", ["-c", line], {
+      cwd: repo,
+      encoding: "utf8",
+      // npm_config_yes=false: npx must find the repository's own bin, never fetch a package.
+      env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, TASKFIT_PROFILE: "", npm_config_yes: "false" },
+    });
+    const lastLine = result.stderr.trim().split("\n").at(-1) ?? "";
+    if (/--scheduler kubernetes/.test(line) || (/--scheduler slurm/.test(line) && !slurmUp)) {
+      // No cluster here: the command gets as far as the cluster, and says so in one line.
+      expect(result.status, `${line}\n${result.stderr}`).toBe(1);
+      expect(lastLine).toMatch(/^taskfit: (SUBMISSION_FAILED|UNSCHEDULABLE): /);
+    } else {
+      expect(result.status, `${line}\n${result.stderr}`).toBe(0);
+    }
+  };
+
+  it("finds the README's command lines and each --help's examples", async () => {
+    expect((await readmeLines()).length).toBeGreaterThanOrEqual(10);
+    expect(helpLines().length).toBeGreaterThanOrEqual(10);
+  });
+
+  // About a dozen commands each, some running workflows: minutes on a busy 2-core machine.
+  it("runs each README command line", async () => {
+    for (const line of await readmeLines()) runLine(line);
+  }, 900_000);
+
+  it("runs each --help example", () => {
+    for (const line of helpLines()) runLine(line);
+  }, 900_000);
 });

@@ -66,9 +66,11 @@ describe("static values over a limit", () => {
     const error = catchSync(() => customTask({ ...base, [key]: value })(async function bigTask() {}));
     expect(error).toBeInstanceOf(ResourceLimitError);
     expect(error).toBeInstanceOf(TaskfitError);
-    expect(error).toMatchObject({ code: "RESOURCE_LIMIT_EXCEEDED", task: "bigTask", field, value, limit });
+    // The error names the key the user wrote; the resolved field is a separate property.
+    expect(error).toMatchObject({ code: "RESOURCE_LIMIT_EXCEEDED", task: "bigTask", field: key, resource: field, value, limit });
     expect((error as Error).message).toContain("bigTask");
-    expect((error as Error).message).toContain(`\`${field}\``);
+    expect((error as Error).message).toContain(`\`${key}\``);
+    if (key !== field) expect((error as Error).message).not.toContain(field);
     expect((error as Error).message).toContain(String(limit));
   });
 
@@ -102,9 +104,18 @@ describe("function values over a limit", () => {
     for (let i = 1; i <= 2; i++) {
       const error = await resolveResources(t, [1]).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ResourceLimitError);
-      expect(error).toMatchObject({ code: "RESOURCE_LIMIT_EXCEEDED", task: "dynamicTask", field, value, limit });
+      expect(error).toMatchObject({ code: "RESOURCE_LIMIT_EXCEEDED", task: "dynamicTask", field: key, resource: field, value, limit });
       expect(calls).toBe(i);
     }
+  });
+
+  it("names the key the user wrote, storage_gib too, in the error of a function over the limit", async () => {
+    const t = customTask({ cpu: 1, memory: 1, storage_gib: (gib: number) => gib })(async function scratch(gib: number) {
+      return gib;
+    });
+    const error = await resolveResources(t, [5000]).catch((e: unknown) => e);
+    expect(error).toMatchObject({ field: "storage_gib", resource: "storageGiB" });
+    expect((error as Error).message).toMatch(/^Expected `storage_gib` to be at most 4949 GiB, got 5000 GiB \(task `scratch`, field `storage_gib`\)/);
   });
 
   it("is checked against the actual arguments of each call", async () => {
@@ -129,12 +140,15 @@ describe('overLimit: "clamp"', () => {
     const resolved = await resolveResources(t, []);
     expect(resolved).toMatchObject({ cpu: 126, memoryGiB: 975, storageGiB: 4949, gpu: 8 });
     expect(resolved.clamped).toEqual([
-      { field: "cpu", requested: 200, limit: 126 },
-      { field: "memoryGiB", requested: 2000, limit: 975 },
-      { field: "storageGiB", requested: 5000, limit: 4949 },
-      { field: "gpu", requested: 9, limit: 8 },
+      { field: "cpu", key: "cpu", requested: 200, limit: 126 },
+      { field: "memoryGiB", key: "memory", requested: 2000, limit: 975 },
+      { field: "storageGiB", key: "storage", requested: 5000, limit: 4949 },
+      { field: "gpu", key: "gpu", requested: 9, limit: 8 },
     ]);
     expect(warn).toHaveBeenCalledWith(expect.stringContaining("clamped"), expect.objectContaining({ code: "TASKFIT_CLAMPED" }));
+    // The warning names the key the user wrote, not the internal field.
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining("of `memory`; clamped"), expect.anything());
+    expect(warn).not.toHaveBeenCalledWith(expect.stringContaining("memoryGiB"), expect.anything());
   });
 
   it("leaves values within the limits alone and clamped empty", async () => {
@@ -146,7 +160,7 @@ describe('overLimit: "clamp"', () => {
     const t = customTask({ cpu: (n: number) => n, memory: 1, overLimit: "clamp" })(async (n: number) => n);
     const resolved = await resolveResources(t, [500]);
     expect(resolved.cpu).toBe(126);
-    expect(resolved.clamped).toEqual([{ field: "cpu", requested: 500, limit: 126 }]);
+    expect(resolved.clamped).toEqual([{ field: "cpu", key: "cpu", requested: 500, limit: 126 }]);
     expect((await resolveResources(t, [3])).clamped).toEqual([]);
   });
 
@@ -157,7 +171,7 @@ describe('overLimit: "clamp"', () => {
     await expect(resolveResources(t, [2000])).rejects.toBeInstanceOf(ResourceLimitError);
     const resolved = await resolveResources(t, [2000], { overLimit: "clamp" });
     expect(resolved.memoryGiB).toBe(975);
-    expect(resolved.clamped).toEqual([{ field: "memoryGiB", requested: 2000, limit: 975 }]);
+    expect(resolved.clamped).toEqual([{ field: "memoryGiB", key: "memory", requested: 2000, limit: 975 }]);
   });
 
   it("resolveResources(t, args, { overLimit: 'error' }) overrides a task's clamp policy for function values", async () => {

@@ -116,7 +116,7 @@ describe("preset decorators", () => {
   });
 
   it("rejects unknown preset option keys with a ResourceSpecError naming the valid keys", () => {
-    expect(() => taskfit.smallTask({ cpu: 4 } as never)(async () => 0)).toThrow(taskfit.ResourceSpecError);
-    expect(() => taskfit.smallTask({ cpu: 4 } as never)(async () => 0)).toThrow(/`retries`/);
+    expect(() => taskfit.smallTask({ cpu: 4 } as unknown as taskfit.TaskOptions)(async () => 0)).toThrow(taskfit.ResourceSpecError);
+    expect(() => taskfit.smallTask({ cpu: 4 } as unknown as taskfit.TaskOptions)(async () => 0)).toThrow(/`retries`/);
   });
 });

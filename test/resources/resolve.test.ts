@@ -9,6 +9,8 @@ import {
   ResourceSpecError,
   resolveResources,
   smallGpuTask,
+  KubernetesScheduler,
+  SlurmScheduler,
   smallTask,
   TaskFile,
 } from "../../src/index.js";
@@ -101,6 +103,51 @@ describe("the seed's dynamic example, with real files", () => {
     const apply = () => customTask({ cpu: 1, memory: 1, storage: 2, storage_gib: allocateStorage })(async (list: TaskFile[]) => list);
     expect(apply).toThrow(ResourceSpecError);
     expect(apply).toThrow(/storage.*storage_gib/);
+  });
+});
+
+describe("storage of 0: no scratch request", () => {
+  // The seed's Latch code, ported as written: `sum(1.5 * size) // 1024**3`.
+  const latchStorage = (list: TaskFile[]) => Math.floor((1.5 * list.reduce((sum, f) => sum + f.size(), 0)) / GIB);
+  const seed = customTask({ cpu: allocateCpu, memory: 8, storage_gib: latchStorage })(async function seedTask(list: TaskFile[]) {
+    return list.length;
+  });
+
+  it("a function that computes 0 (small inputs) resolves with no storage: the scheduler's default", async () => {
+    const resolved = await resolveResources(seed, [files.slice(0, 2)]);
+    expect(resolved).not.toHaveProperty("storageGiB");
+    expect(resolved).toMatchObject({ cpu: 2, memoryGiB: 8 });
+    await expect(seed.with({ scheduler: new InProcessScheduler() })(files.slice(0, 2))).resolves.toBe(2);
+  });
+
+  it("asks Slurm for no --tmp and Kubernetes for no ephemeral-storage", async () => {
+    const sbatch = await new SlurmScheduler({ workDir: dir }).plan(seed, [files.slice(0, 2)]);
+    expect(sbatch.some((arg) => arg.startsWith("--tmp"))).toBe(false);
+    expect(sbatch).toContain("--cpus-per-task=2");
+    const job = await new KubernetesScheduler({ image: "taskfit-task:latest" }).plan(seed, [files.slice(0, 2)]);
+    const resources = job.spec.template.spec.containers[0]?.resources;
+    expect(resources?.limits).not.toHaveProperty("ephemeral-storage");
+    expect(resources?.requests).not.toHaveProperty("ephemeral-storage");
+  });
+
+  it("a static storage of 0 means the same", async () => {
+    const t = customTask({ cpu: 1, memory: 1, storage: 0 })(async () => 0);
+    expect(await resolveResources(t, [])).not.toHaveProperty("storageGiB");
+    const over = customTask({ cpu: 1, memory: 1, storage: 5 })(async () => 0).with({ storage_gib: 0 });
+    expect(await resolveResources(over, [])).not.toHaveProperty("storageGiB");
+  });
+
+  it("CPU or memory of 0 stay errors naming the function and the arguments", async () => {
+    const threads = (list: TaskFile[], n: number) => Math.floor(n / 4);
+    const t = customTask({ cpu: threads, memory: (list: TaskFile[], n: number) => n - 8 })(async function zeroes(list: TaskFile[], n: number) {
+      return n;
+    });
+    const cpu = await rejection(resolveResources(t, [[], 3]));
+    expect(cpu).toBeInstanceOf(ResourceResolutionError);
+    expect(cpu).toMatchObject({ field: "cpu", value: 0, args: [[], 3] });
+    expect((cpu as Error).message).toMatch(/^Expected the resource function `threads` for `cpu` called with \(\[\], 3\) to return a CPU count/);
+    const memory = await rejection(resolveResources(t, [[], 8]));
+    expect((memory as Error).message).toMatch(/^Expected the resource function for `memory` called with \(\[\], 8\) to return a positive number of GiB.*got `0` \(number\)/);
   });
 });
 

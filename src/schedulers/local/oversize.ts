@@ -56,6 +56,8 @@ export function oversizeRecords(resources: ResolvedResources): readonly ClampRec
   return resources.clamped.filter((record) => record.by === "oversize");
 }
 
+const OPTION_KEY = { cpu: "cpu", memoryGiB: "memory", storageGiB: "storage" } as const;
+
 export function fitToCapacity(
   resources: ResolvedResources,
   capacity: Capacity,
@@ -72,7 +74,8 @@ export function fitToCapacity(
   const records: ClampRecord[] = [];
   const lower = (field: "cpu" | "memoryGiB" | "storageGiB", requested: number, available: number | undefined): number => {
     if (available === undefined || requested <= available) return requested;
-    records.push({ field, requested, limit: available, by: "oversize" });
+    // The scheduler does not know which spelling the task used: the canonical key names it.
+    records.push({ field, key: OPTION_KEY[field], requested, limit: available, by: "oversize" });
     return available;
   };
   const cpu = lower("cpu", resources.cpu, capacity.cpu);
