@@ -9,7 +9,7 @@ export default defineConfig({
     // Tests that start node processes (the command line, workers) take seconds on a busy 2-core
     // machine; a timeout is a hang detector here, never an assertion about speed.
     testTimeout: 30_000,
-    exclude: ["test/integration/**", "node_modules/**"],
+    exclude: ["test/integration/**", "test/consumer/**", "node_modules/**"],
     typecheck: { enabled: true, include: ["test/**/*.test-d.ts"], tsconfig: "./tsconfig.json" },
   },
 });

@@ -293,8 +293,8 @@ describe("taskfit run: GPU types and clamping", () => {
       "taskfit: warning: task `sized` (attempt 1) clamped: cpu 16 -> 2 (to the machine)",
       "taskfit: warning: task `sized` (attempt 1) clamped: cpu 32 -> 2 (to the machine)",
     ]);
-    expect(out.stderr).toMatch(/│ task +│ attempts +│ failed +│ clamped +│/);
-    expect(out.stderr).toMatch(/│ sized +│ 3 +│ 0 +│ 3 +│ 2 +│/);
+    expect(out.stderr).toMatch(/│ task +│ attempts +│ failed +│ cancelled +│ clamped +│/);
+    expect(out.stderr).toMatch(/│ sized +│ 3 +│ 0 +│ 0 +│ 3 +│ 2 +│/);
     expect(out.stderr).toContain("clamped: sized: cpu 16 -> 2 (to the machine)");
     expect(out.stderr).toMatch(/ok {4}sized \(attempt 1\) 2 cpu, 64 MiB \(clamped\)/);
   }, 60_000);

@@ -74,7 +74,7 @@ function invocation(signal?: AbortSignal): Invocation<unknown> {
     attempt: 1,
     timeoutSeconds: undefined,
     signal,
-    task: { module: undefined, name: "t", index: 0 },
+    task: { module: "file:///project/tasks.js", name: "t", index: 0 },
     execute: () => Promise.reject(new Error("runs on the cluster")),
   };
 }
