@@ -17,6 +17,9 @@ import {
   type ResolvedResources,
   type ResourceField,
   type ResourceFn,
+  DEFAULT_RETRY_ON,
+  RETRYABLE_CODES,
+  type RetryableCode,
   type RetryPolicy,
 } from "./spec.js";
 
@@ -44,7 +47,7 @@ export interface CompiledSpec {
   readonly overridden: readonly ResourceField[];
   /** unit: seconds */
   readonly timeoutSeconds: number | undefined;
-  readonly retries: { readonly count: number; readonly escalate: Escalation | undefined };
+  readonly retries: { readonly count: number; readonly escalate: Escalation | undefined; readonly on: readonly RetryableCode[] };
   readonly overLimit: OverLimitPolicy;
   readonly clamped: readonly ClampRecord[];
   /** The finished resolution when no field is a function. */
@@ -70,9 +73,20 @@ const EXPECTED_OF_KEY: Readonly<Record<string, string>> = {
   gpuType: `one of ${GPU_TYPES.map((t) => `"${t}"`).join(", ")} or a function of the task's arguments`,
   name: "a non-empty string",
   timeout: 'a number of seconds or a duration string such as "2h"',
-  retries: "a whole number from 0 up, or { count, escalate?: { memory?, cpu?, storage? } } with factors from 1 up",
+  retries: "a whole number from 0 up, or { count, on?: [codes], escalate?: { memory?, cpu?, storage? } } with factors from 1 up",
   overLimit: '"error" or "clamp"',
 };
+
+const EXPECTED_RETRY_ON = `a non-empty array of failure codes among ${RETRYABLE_CODES.map((c) => `"${c}"`).join(", ")} (to never retry, set \`count: 0\`)`;
+
+/** The part of `retries.on` that is wrong, if any (zod reports a failed union without saying which branch's field). */
+function invalidRetryOn(retries: unknown): { field: string; value: unknown } | undefined {
+  if (typeof retries !== "object" || retries === null || !("on" in retries) || retries.on === undefined) return undefined;
+  const { on } = retries;
+  if (!Array.isArray(on) || on.length === 0) return { field: "retries.on", value: on };
+  const at = on.findIndex((code) => !(RETRYABLE_CODES as readonly unknown[]).includes(code));
+  return at < 0 ? undefined : { field: `retries.on.${at}`, value: on[at] };
+}
 
 export function expectedGpuType(): string {
   return `a GPU type from the catalogue: ${GPU_TYPES.map((t) => `"${t}"`).join(", ")}`;
@@ -96,6 +110,8 @@ function specErrorFromZod(error: z.ZodError, input: Record<string, unknown>, tas
   const path = issue?.path ?? [];
   const key = String(path[0] ?? "");
   const field = path.map(String).join(".");
+  const badOn = key === "retries" ? invalidRetryOn(input.retries) : undefined;
+  if (badOn !== undefined) return new ResourceSpecError({ task, field: badOn.field, value: badOn.value, expected: EXPECTED_RETRY_ON });
   const expected = EXPECTED_OF_KEY[key.startsWith("storage") ? "storage" : key] ?? issue?.message ?? "a valid value";
   return new ResourceSpecError({ task, field: field || undefined, value: input[key], expected });
 }
@@ -123,10 +139,15 @@ function validate(schema: z.ZodObject, input: unknown, task: string, what: strin
   return object;
 }
 
-function compileRetries(retries: RetryPolicy | undefined): CompiledSpec["retries"] {
-  if (retries === undefined) return { count: 0, escalate: undefined };
-  if (typeof retries === "number") return { count: retries, escalate: undefined };
-  return { count: retries.count, escalate: retries.escalate };
+function compileRetries(retries: RetryPolicy | undefined, task: string): CompiledSpec["retries"] {
+  if (retries === undefined) return { count: 0, escalate: undefined, on: DEFAULT_RETRY_ON };
+  if (typeof retries === "number") return { count: retries, escalate: undefined, on: DEFAULT_RETRY_ON };
+  const on = retries.on === undefined ? DEFAULT_RETRY_ON : Object.freeze([...new Set(retries.on)]);
+  if (retries.escalate !== undefined && !on.includes("OUT_OF_MEMORY")) {
+    // Escalation only ever follows an out-of-memory failure: without it in `on`, it could never act.
+    throw new ResourceSpecError({ task, field: "retries.on", value: retries.on, expected: 'a list that includes "OUT_OF_MEMORY" when `escalate` is given (escalation acts only on out-of-memory failures)' });
+  }
+  return { count: retries.count, escalate: retries.escalate, on };
 }
 
 const LIMITED: ReadonlySet<ResourceField> = new Set(["cpu", "memoryGiB", "storageGiB", "gpu"]);
@@ -209,7 +230,7 @@ function taskOptions(input: Record<string, unknown>, task: string) {
   }
   return {
     timeoutSeconds,
-    retries: compileRetries(input.retries as RetryPolicy | undefined),
+    retries: compileRetries(input.retries as RetryPolicy | undefined, task),
     overLimit: (input.overLimit as OverLimitPolicy | undefined) ?? "error",
   };
 }

@@ -43,11 +43,23 @@ export const EscalationSchema = z.strictObject({
 });
 export type Escalation = z.infer<typeof EscalationSchema>;
 
+/**
+ * The failure codes (`err.code`) a retry policy may name. What the task's own code threw is
+ * TASK_EXECUTION_FAILED (OUT_OF_MEMORY when it threw an `OutOfMemoryError`); SUBMISSION_FAILED is a
+ * cluster refusing a job (an sbatch or API error), retried only when named.
+ */
+export const RETRYABLE_CODES = ["TASK_EXECUTION_FAILED", "OUT_OF_MEMORY", "TASK_TIMEOUT", "SUBMISSION_FAILED"] as const;
+export type RetryableCode = (typeof RETRYABLE_CODES)[number];
+/** What `retries` retries when it names no codes: the task failing, running out of memory, timing out. */
+export const DEFAULT_RETRY_ON: readonly RetryableCode[] = ["TASK_EXECUTION_FAILED", "OUT_OF_MEMORY", "TASK_TIMEOUT"];
+
 export const RetryPolicySchema = z.union([
   z.number().int().min(0),
   z.strictObject({
     /** how many times a failed call is re-run; 0 means run once */
     count: z.number().int().min(0),
+    /** which failures are retried, by `err.code` @default ["TASK_EXECUTION_FAILED", "OUT_OF_MEMORY", "TASK_TIMEOUT"] */
+    on: z.array(z.enum(RETRYABLE_CODES)).min(1).readonly().optional(),
     escalate: EscalationSchema.optional(),
   }),
 ]);

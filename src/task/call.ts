@@ -3,7 +3,7 @@
  * scheduler, and re-run failures as the retry policy says, growing memory (or another field) after
  * an out-of-memory failure when `escalate` asks for it.
  */
-import { OutOfMemoryError, TaskCancelledError, TaskExecutionError, TaskTimeoutError } from "../errors.js";
+import { OutOfMemoryError, TaskCancelledError, TaskfitError } from "../errors.js";
 import type { CompiledSpec } from "../resources/compile.js";
 import { LIMITS } from "../resources/limits.js";
 import { MIN_CPU, roundUpTo } from "../resources/quantity.js";
@@ -23,9 +23,9 @@ export interface CallContext {
   readonly signal: AbortSignal | undefined;
 }
 
-/** Failures worth another attempt: the task's own failure, a timeout, running out of memory. */
-function isRetryable(error: unknown): boolean {
-  return error instanceof TaskExecutionError || error instanceof OutOfMemoryError || error instanceof TaskTimeoutError;
+/** Whether the policy retries this failure: a taskfit error whose `code` it names (by default execution errors, OOM, timeouts). */
+function isRetryable(error: unknown, on: readonly string[]): boolean {
+  return error instanceof TaskfitError && on.includes(error.code);
 }
 
 /** One attempt as a scheduler sees it. A class, not a literal with a closure: calls queue by the thousand. */
@@ -58,14 +58,14 @@ export async function callTask(context: CallContext, thisArg: unknown, args: unk
   const resolution = resolveCompiled(spec, name, args);
   // A static spec resolves synchronously: no extra tick on the hot path.
   let resources = resolution instanceof Promise ? await resolution : resolution;
-  const { count, escalate } = spec.retries;
+  const { count, escalate, on } = spec.retries;
   for (let attempt = 1; ; attempt++) {
     try {
       return await scheduler.run(
         new CallAttempt(name, context.ref, resources, args, attempt, spec.timeoutSeconds, signal, fn, thisArg),
       );
     } catch (error) {
-      if (attempt > count || !isRetryable(error) || signal?.aborted) throw error;
+      if (attempt > count || !isRetryable(error, on) || signal?.aborted) throw error;
       if (error instanceof OutOfMemoryError && escalate !== undefined) {
         resources = escalated(resources, escalate, scheduler.capacity);
       }

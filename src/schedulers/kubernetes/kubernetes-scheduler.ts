@@ -8,13 +8,11 @@ import { EventEmitter } from "node:events";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import {
-  OutOfMemoryError,
   ResourceSpecError,
   type Shortfall,
   SubmissionError,
   TaskCancelledError,
   TaskExecutionError,
-  TaskTimeoutError,
   UnschedulableError,
 } from "../../errors.js";
 import type { GpuType } from "../../resources/presets.js";
@@ -22,7 +20,7 @@ import { type PlannedCall, planCall } from "../../task/task.js";
 import { onAbort } from "../abort.js";
 import type { ResolvedResources } from "../../resources/spec.js";
 import type { Invocation, Scheduler } from "../scheduler.js";
-import { fromWire, toWire } from "../wire.js";
+import { toWire } from "../wire.js";
 import type { WorkerRequest } from "../worker-protocol.js";
 import {
   buildJob,
@@ -34,7 +32,7 @@ import {
   type Toleration,
 } from "./manifest.js";
 import { JobPoller, keepAliveClock } from "./job-poller.js";
-import { type JobEnd, jobEnd, outcomeFrom } from "./outcome.js";
+import { jobEnd, settleEnd } from "./outcome.js";
 import { quantityValue, validateJob } from "./validate.js";
 
 type Client = typeof import("@kubernetes/client-node");
@@ -274,45 +272,13 @@ export class KubernetesScheduler extends EventEmitter<KubernetesSchedulerEvents>
           reportedPending = true;
           this.emit("pending", { job, task: taskName, message: end.message });
         }
-        const settled = await this.settle(api, end, { taskName, attempt, memoryGiB: resources.memoryGiB, timeoutSeconds, job });
+        const log = (end.kind === "succeeded" || end.kind === "failed") && end.pod !== undefined ? await this.podLog(api, end.pod) : "";
+        const settled = settleEnd(end, log, { task: taskName, attempt, memoryGiB: resources.memoryGiB, timeoutSeconds, job, namespace: this.manifestOptions.namespace });
         if (settled !== undefined) finish(settled.error, settled.value);
         return done;
       });
       if (done) unfollow();
     });
-  }
-
-  private async settle(
-    api: Api,
-    end: JobEnd,
-    call: { taskName: string; attempt: number; memoryGiB: number; timeoutSeconds: number | undefined; job: string },
-  ): Promise<{ error: unknown; value?: unknown } | undefined> {
-    const { taskName: task, attempt, job } = call;
-    switch (end.kind) {
-      case "running":
-      case "unschedulable":
-        return undefined;
-      case "deadline":
-        return { error: new TaskTimeoutError({ task, timeoutSeconds: call.timeoutSeconds ?? 0 }) };
-      case "oom":
-        return { error: new OutOfMemoryError({ task, memoryGiB: call.memoryGiB, jobId: job, detail: `pod ${end.pod ?? "?"} was OOMKilled (exit code ${end.exitCode ?? "?"})` }) };
-      case "succeeded":
-      case "failed": {
-        const log = end.pod === undefined ? "" : await this.podLog(api, end.pod);
-        const outcome = outcomeFrom(end.message) ?? outcomeFrom(log);
-        if (end.kind === "succeeded" && outcome?.kind === "result") return { error: undefined, value: fromWire(outcome.value) };
-        const tail = log.slice(-4000).trim() || undefined;
-        const message =
-          outcome?.kind === "error"
-            ? `${outcome.error.name}: ${outcome.error.message}`
-            : end.kind === "succeeded"
-              ? "the pod succeeded but left no outcome"
-              : `the pod failed${end.reason ? ` (${end.reason})` : ""}`;
-        return {
-          error: new TaskExecutionError({ task, attempt, jobId: job, message, exitCode: end.kind === "failed" ? end.exitCode : undefined, stderrTail: tail }),
-        };
-      }
-    }
   }
 
   private async podLog(api: Api, pod: string): Promise<string> {

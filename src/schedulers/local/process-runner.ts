@@ -9,10 +9,8 @@ import { OutOfMemoryError, TaskExecutionError } from "../../errors.js";
 import type { Invocation } from "../scheduler.js";
 import type { AttemptControl } from "./attempt.js";
 import { fromWire, toWire } from "../wire.js";
-import type { WorkerOutcome, WorkerRequest } from "../worker-protocol.js";
+import { STDERR_TAIL_CHARS, stderrTail, type WorkerOutcome, type WorkerRequest, workerFailure } from "../worker-protocol.js";
 import { diedOfMemory, workerEntry, workerNodeArgs } from "../worker-command.js";
-
-const STDERR_TAIL_BYTES = 8 * 1024;
 
 export class ProcessRunner {
   private readonly entry = workerEntry();
@@ -40,7 +38,7 @@ export class ProcessRunner {
     let stderr = "";
     child.stderr?.on("data", (chunk: Buffer) => {
       process.stderr.write(chunk);
-      stderr = (stderr + chunk.toString("utf8")).slice(-STDERR_TAIL_BYTES);
+      stderr = (stderr + chunk.toString("utf8")).slice(-STDERR_TAIL_CHARS);
     });
     let killed = false;
     control.onAbort(() => {
@@ -56,13 +54,10 @@ export class ProcessRunner {
         reject(new TaskExecutionError({ task: taskName, attempt, message: `could not start the worker: ${cause.message}`, cause }));
       });
       child.on("exit", (exitCode, exitSignal) => {
-        const tail = stderr.trim() || undefined;
+        const tail = stderrTail(stderr);
         if (outcome?.kind === "result") return resolve(fromWire(outcome.value));
         if (outcome?.kind === "error") {
-          const cause = Object.assign(new Error(outcome.error.message), outcome.error);
-          return reject(
-            new TaskExecutionError({ task: taskName, attempt, message: `${outcome.error.name}: ${outcome.error.message}`, stderrTail: tail, cause }),
-          );
+          return reject(workerFailure(outcome.error, { task: taskName, attempt, memoryGiB: resources.memoryGiB, stderrTail: tail }));
         }
         // Killed on timeout or cancellation: the attempt has already settled with that error.
         if (killed) return reject(new TaskExecutionError({ task: taskName, attempt, message: "the worker process was stopped" }));

@@ -23,7 +23,7 @@ import { type PlannedCall, planCall } from "../../task/task.js";
 import { onAbort as onAbortOf } from "../abort.js";
 import type { Invocation, Scheduler } from "../scheduler.js";
 import { fromWire, toWire } from "../wire.js";
-import type { WorkerOutcome, WorkerRequest } from "../worker-protocol.js";
+import { reviveWorkerError, stderrTail, STDERR_TAIL_CHARS, type WorkerOutcome, type WorkerRequest, workerFailure } from "../worker-protocol.js";
 import { diedOfMemory, workerEntry, workerNodeArgs } from "../worker-command.js";
 import { type RunCommand, runCommand } from "./commands.js";
 import { JOB_SCRIPT, jobName, sbatchOptions } from "./sbatch.js";
@@ -69,15 +69,13 @@ interface JobFiles {
   readonly error: string;
 }
 
-const STDERR_TAIL = 4000;
-
 export interface SlurmSchedulerEvents {
   /** sbatch accepted the job. */
   submitted: [{ readonly jobId: string; readonly task: string; readonly attempt: number; readonly resources: ResolvedResources }];
   /** A poll saw the job RUNNING for the first time (a job that ends between two polls is never seen running). */
   started: [{ readonly jobId: string; readonly task: string; readonly attempt: number }];
   /** The job reached a final state; `ok` when it left a result. */
-  finished: [{ readonly jobId: string; readonly task: string; readonly attempt: number; readonly state: string; readonly ok: boolean }];
+  finished: [{ readonly jobId: string; readonly task: string; readonly attempt: number; readonly state: string; readonly ok: boolean; readonly error?: unknown }];
 }
 
 export class SlurmScheduler extends EventEmitter<SlurmSchedulerEvents> implements Scheduler {
@@ -312,26 +310,33 @@ export class SlurmScheduler extends EventEmitter<SlurmSchedulerEvents> implement
   }
 
   private async finish(entry: InFlight, job: JobState): Promise<void> {
-    const { taskName, attempt, resources, timeoutSeconds } = entry.invocation;
+    const { taskName, attempt } = entry.invocation;
     const outcome = await readOutcome(entry.files.outcome);
-    this.emit("finished", { jobId: job.jobId, task: taskName, attempt, state: job.state, ok: outcome?.kind === "result" });
-    const stderr = await readTail(entry.files.error);
-    const base = { task: taskName, attempt, jobId: job.jobId, exitCode: job.exitCode, stderrTail: stderr || undefined };
+    const error = outcome?.kind === "result" ? undefined : await this.failure(entry, job, outcome);
+    this.emit("finished", { jobId: job.jobId, task: taskName, attempt, state: job.state, ok: outcome?.kind === "result", error });
     if (outcome?.kind === "result") return this.settle(job.jobId, undefined, fromWire(outcome.value));
-    if (outcome?.kind === "error") {
-      return this.settle(job.jobId, new TaskExecutionError({ ...base, message: `${outcome.error.name}: ${outcome.error.message}`, cause: Object.assign(new Error(outcome.error.message), outcome.error) }));
-    }
+    this.settle(job.jobId, error);
+  }
+
+  /** The typed error for a job that left no result: Slurm's final state first, then the worker's own error. */
+  private async failure(entry: InFlight, job: JobState, outcome: WorkerOutcome | undefined): Promise<Error> {
+    const { taskName: task, attempt, resources, timeoutSeconds } = entry.invocation;
+    const stderr = await readTail(entry.files.error);
+    const details = { attempt, jobId: job.jobId, exitCode: job.exitCode, stderrTail: stderrTail(stderr), log: entry.files.error };
+    const thrown = outcome?.kind === "error" ? outcome.error : undefined;
+    const ended = `Slurm job ${job.jobId} ended ${job.state}`;
     const memoryKill = /exceeded memory limit|oom-kill|out of memory/i.test(stderr) || diedOfMemory(job.exitCode ?? null, null, stderr);
-    if (job.state === "OUT_OF_MEMORY" || memoryKill) {
-      return this.settle(job.jobId, new OutOfMemoryError({ task: taskName, memoryGiB: resources.memoryGiB, jobId: job.jobId, detail: `Slurm job ${job.jobId} ended ${job.state}${stderr ? `: ${lastLine(stderr)}` : ""}` }));
+    if (job.state === "OUT_OF_MEMORY" || (thrown === undefined && memoryKill)) {
+      return new OutOfMemoryError({ ...details, task, memoryGiB: resources.memoryGiB, detail: `${ended}${stderr ? `: ${lastLine(stderr)}` : ""}` });
     }
+    // At its time limit Slurm sends SIGTERM first: a task that reacts to its abort signal leaves an
+    // error outcome, and that is still a timeout, as on every other scheduler.
     if (job.state === "TIMEOUT" || job.state === "DEADLINE") {
-      return this.settle(job.jobId, new TaskTimeoutError({ task: taskName, timeoutSeconds: timeoutSeconds ?? 0 }));
+      return new TaskTimeoutError({ ...details, task, timeoutSeconds: timeoutSeconds ?? 0, ...(thrown !== undefined && { cause: reviveWorkerError(thrown) }) });
     }
-    if (job.state === "CANCELLED") {
-      return this.settle(job.jobId, new TaskCancelledError({ task: taskName, reason: `Slurm job ${job.jobId} was cancelled` }));
-    }
-    this.settle(job.jobId, new TaskExecutionError({ ...base, message: `Slurm job ended ${job.state}${job.reason && job.reason !== "None" ? ` (${job.reason})` : ""}` }));
+    if (thrown !== undefined) return workerFailure(thrown, { ...details, task, memoryGiB: resources.memoryGiB });
+    if (job.state === "CANCELLED") return new TaskCancelledError({ task, reason: `Slurm job ${job.jobId} was cancelled` });
+    return new TaskExecutionError({ ...details, task, message: `Slurm job ended ${job.state}${job.reason && job.reason !== "None" ? ` (${job.reason})` : ""}` });
   }
 
   /** Settles a call once: later polls or aborts find nothing to do. */
@@ -362,7 +367,7 @@ async function readOutcome(path: string): Promise<WorkerOutcome | undefined> {
 
 async function readTail(path: string): Promise<string> {
   try {
-    return (await readFile(path, "utf8")).slice(-STDERR_TAIL).trim();
+    return (await readFile(path, "utf8")).slice(-STDERR_TAIL_CHARS).trim();
   } catch {
     return "";
   }
