@@ -6,6 +6,7 @@
  */
 import type { z } from "zod";
 import { ResourceSpecError } from "../errors.js";
+import { checkLabelSpec, type LabelSpec } from "./label.js";
 import { applyLimit, type ClampRecord, type LimitedField, type OverLimitPolicy, warnClamped } from "./limits.js";
 import { GPU_TYPES, PRESETS, type GpuType, type PresetName } from "./presets.js";
 import { type Parsed, parseCpu, parseDurationSeconds, parseGiB, parseGpu } from "./quantity.js";
@@ -49,6 +50,8 @@ export interface CompiledSpec {
   readonly timeoutSeconds: number | undefined;
   readonly retries: { readonly count: number; readonly escalate: Escalation | undefined; readonly on: readonly RetryableCode[] };
   readonly overLimit: OverLimitPolicy;
+  /** The calls' label, or a function of the arguments giving it. */
+  readonly label: LabelSpec;
   readonly clamped: readonly ClampRecord[];
   /** The finished resolution when no field is a function. */
   readonly fixed: ResolvedResources | undefined;
@@ -232,6 +235,7 @@ function taskOptions(input: Record<string, unknown>, task: string) {
     timeoutSeconds,
     retries: compileRetries(input.retries as RetryPolicy | undefined, task),
     overLimit: (input.overLimit as OverLimitPolicy | undefined) ?? "error",
+    label: checkLabelSpec(input.label, task),
   };
 }
 
@@ -283,6 +287,7 @@ export function applyOverrides(base: CompiledSpec, overrides: unknown, task: str
       overridden: [...new Set([...base.overridden, ...set])],
       timeoutSeconds: input.timeout !== undefined ? options.timeoutSeconds : base.timeoutSeconds,
       retries: input.retries !== undefined ? options.retries : base.retries,
+      label: input.label !== undefined ? options.label : base.label,
     },
     task,
   );

@@ -67,10 +67,14 @@ export type RetryPolicy = z.infer<typeof RetryPolicySchema>;
 
 export const OverLimitPolicySchema = z.enum(["error", "clamp"]);
 
+/** A call's label: a string, or a function of the task's arguments returning one (checked by label.ts). */
+export const LabelSchema = z.union([z.string(), resourceFnSchema]);
+
 /** Options every task takes, preset or custom. */
 export const TaskOptionsShape = {
   /** The task's name in logs, errors and schedulers. @default the function's name */
   name: z.string().min(1).optional(),
+  label: LabelSchema.optional(),
   timeout: DurationSchema.optional(),
   retries: RetryPolicySchema.optional(),
   /** @default "error" */
@@ -106,6 +110,7 @@ export const OverridesSchema = z.strictObject({
   gpu: resourceShape.gpu,
   gpuType: resourceShape.gpuType,
   timeout: TaskOptionsShape.timeout,
+  label: TaskOptionsShape.label,
   retries: TaskOptionsShape.retries,
   overLimit: TaskOptionsShape.overLimit,
 });
@@ -114,6 +119,11 @@ export const OverridesSchema = z.strictObject({
 export interface TaskOptions {
   /** The task's name in logs, errors and schedulers. @default the function's (or method's) name */
   readonly name?: string;
+  /**
+   * Tells calls of the task apart in progress lines, the summary, the report, errors and job
+   * names: a string, or a function of the task's arguments (`(sample) => sample.id`).
+   */
+  readonly label?: Dynamic<string>;
   /** unit: seconds, or a duration string. @default no timeout */
   readonly timeout?: Duration;
   /** @default 0 */

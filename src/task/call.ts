@@ -7,6 +7,7 @@ import { OutOfMemoryError, TaskCancelledError, TaskfitError } from "../errors.js
 import type { CompiledSpec } from "../resources/compile.js";
 import { LIMITS } from "../resources/limits.js";
 import { MIN_CPU, roundUpTo } from "../resources/quantity.js";
+import { resolveLabel } from "../resources/label.js";
 import { resolveCompiled } from "../resources/resolve.js";
 import type { Escalation, ResolvedResources } from "../resources/spec.js";
 import { getDefaultScheduler } from "../schedulers/default.js";
@@ -38,6 +39,7 @@ class CallAttempt implements Invocation<unknown> {
     readonly attempt: number,
     readonly timeoutSeconds: number | undefined,
     readonly signal: AbortSignal | undefined,
+    readonly label: string | undefined,
     private readonly fn: AnyFunction,
     private readonly thisArg: unknown,
   ) {}
@@ -58,11 +60,13 @@ export async function callTask(context: CallContext, thisArg: unknown, args: unk
   const resolution = resolveCompiled(spec, name, args);
   // A static spec resolves synchronously: no extra tick on the hot path.
   let resources = resolution instanceof Promise ? await resolution : resolution;
+  const labelled = spec.label === undefined ? undefined : resolveLabel(spec.label, name, args);
+  const label = labelled instanceof Promise ? await labelled : labelled;
   const { count, escalate, on } = spec.retries;
   for (let attempt = 1; ; attempt++) {
     try {
       return await scheduler.run(
-        new CallAttempt(name, context.ref, resources, args, attempt, spec.timeoutSeconds, signal, fn, thisArg),
+        new CallAttempt(name, context.ref, resources, args, attempt, spec.timeoutSeconds, signal, label, fn, thisArg),
       );
     } catch (error) {
       if (attempt > count || !isRetryable(error, on) || signal?.aborted) throw error;
