@@ -40,6 +40,11 @@ export function describeValue(value: unknown): string {
   return `\`${shown}\` (${type})`;
 }
 
+/** "Task `align`", or "Task `align` (s3)" for a labelled call. */
+function taskCalled(task: string, label: string | undefined): string {
+  return label === undefined ? `Task \`${task}\`` : `Task \`${task}\` (${label})`;
+}
+
 function where(task: string | undefined, field: string | undefined): string {
   const parts: string[] = [];
   if (task !== undefined) parts.push(`task \`${task}\``);
@@ -178,6 +183,8 @@ export class UnschedulableError extends TaskfitError {
  * id and log file, a Kubernetes Job and pod, a worker's exit code and stderr), undefined otherwise.
  */
 export interface FailureDetails {
+  /** The call's label (`.with({ label })`), when it has one. */
+  readonly label?: string | undefined;
   readonly attempt?: number | undefined;
   readonly exitCode?: number | undefined;
   /** The last part of the task's stderr, at most `STDERR_TAIL_CHARS` characters. */
@@ -191,6 +198,7 @@ export interface FailureDetails {
 /** The task ran and failed. `cause` is the error it threw (revived from the worker when it ran elsewhere). */
 export class TaskExecutionError extends TaskfitError implements FailureDetails {
   readonly task: string;
+  readonly label: string | undefined;
   readonly attempt: number;
   readonly exitCode: number | undefined;
   readonly stderrTail: string | undefined;
@@ -207,10 +215,11 @@ export class TaskExecutionError extends TaskfitError implements FailureDetails {
     const tail = details.stderrTail ? `\n--- stderr (tail) ---\n${details.stderrTail}` : "";
     super(
       ErrorCode.TaskExecution,
-      `Task \`${details.task}\` failed on attempt ${details.attempt}${exit}${job}: ${details.message}${tail}`,
+      `${taskCalled(details.task, details.label)} failed on attempt ${details.attempt}${exit}${job}: ${details.message}${tail}`,
       { cause: details.cause },
     );
     this.task = details.task;
+    this.label = details.label;
     this.attempt = details.attempt;
     this.exitCode = details.exitCode;
     this.stderrTail = details.stderrTail;
@@ -221,6 +230,7 @@ export class TaskExecutionError extends TaskfitError implements FailureDetails {
 
 export class TaskTimeoutError extends TaskfitError implements FailureDetails {
   readonly task: string;
+  readonly label: string | undefined;
   readonly timeoutSeconds: number;
   readonly attempt: number | undefined;
   readonly exitCode: number | undefined;
@@ -230,10 +240,11 @@ export class TaskTimeoutError extends TaskfitError implements FailureDetails {
   constructor(details: FailureDetails & { readonly task: string; readonly timeoutSeconds: number; readonly cause?: unknown }) {
     super(
       ErrorCode.TaskTimeout,
-      `Task \`${details.task}\` did not finish within its timeout of ${details.timeoutSeconds} s`,
+      `${taskCalled(details.task, details.label)} did not finish within its timeout of ${details.timeoutSeconds} s`,
       { cause: details.cause },
     );
     this.task = details.task;
+    this.label = details.label;
     this.timeoutSeconds = details.timeoutSeconds;
     this.attempt = details.attempt;
     this.exitCode = details.exitCode;
@@ -258,6 +269,7 @@ export class TaskCancelledError extends TaskfitError {
 /** The task was killed for using more memory than it requested; `retries.escalate` acts on this. */
 export class OutOfMemoryError extends TaskfitError implements FailureDetails {
   readonly task: string;
+  readonly label: string | undefined;
   readonly memoryGiB: number;
   readonly attempt: number | undefined;
   readonly exitCode: number | undefined;
@@ -273,10 +285,11 @@ export class OutOfMemoryError extends TaskfitError implements FailureDetails {
     const detail = details.detail ? `: ${details.detail}` : "";
     super(
       ErrorCode.OutOfMemory,
-      `Task \`${details.task}\` ran out of memory with ${details.memoryGiB} GiB requested${detail}`,
+      `${taskCalled(details.task, details.label)} ran out of memory with ${details.memoryGiB} GiB requested${detail}`,
       { cause: details.cause },
     );
     this.task = details.task;
+    this.label = details.label;
     this.memoryGiB = details.memoryGiB;
     this.attempt = details.attempt;
     this.exitCode = details.exitCode;

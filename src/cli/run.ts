@@ -8,7 +8,9 @@ import { access, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { inspect } from "node:util";
 import { ResourceSpecError, TaskfitError } from "../errors.js";
+import { callName } from "../resources/label.js";
 import { formatGiB } from "../resources/quantity.js";
+import { describeFailure, failureLines } from "../reporting/failure.js";
 import { renderReport } from "../reporting/html-report.js";
 import { RunRecorder } from "../reporting/run-recorder.js";
 import { formatDuration, formatNumber, formatRange } from "../reporting/svg.js";
@@ -74,7 +76,7 @@ function errorLine(error: unknown): string {
 function summaryTable(recorder: RunRecorder): string {
   const table = makeTable(["task", "attempts", "failed", "cpu", "memory", "gpu", "mean wait", "mean run"], process.stderr);
   for (const t of recorder.summary()) {
-    table.push([t.task, t.attempts, t.failed, formatRange(t.cpu, formatNumber), formatRange(t.memoryGiB, formatGiB), t.gpu, formatDuration(t.meanWait), formatDuration(t.meanRun)]);
+    table.push([callName(t.task, t.label), t.attempts, t.failed, formatRange(t.cpu, formatNumber), formatRange(t.memoryGiB, formatGiB), t.gpu, formatDuration(t.meanWait), formatDuration(t.meanRun)]);
   }
   return table.toString();
 }
@@ -150,7 +152,7 @@ export async function runCommand(module: string, name: string | undefined, flags
   if (reportPath !== undefined) {
     // A report that cannot be written must not cost the run's result: it is said after the result.
     try {
-      await writeFile(reportPath, renderReport({ title, scheduler: where, capacity, recorder, startedAt, ...(failure !== undefined && { error: errorLine(failure) }) }));
+      await writeFile(reportPath, renderReport({ title, scheduler: where, capacity, recorder, startedAt, ...(failure !== undefined && { error: describeFailure(failure) }) }));
       report = reportPath;
     } catch (error) {
       reportError = error;
@@ -158,7 +160,7 @@ export async function runCommand(module: string, name: string | undefined, flags
   }
   const run = figures(recorder, capacity);
   if (flags.json) {
-    const error = failure === undefined ? undefined : { name: (failure as Error).name, code: (failure as TaskfitError).code, message: (failure as Error).message };
+    const error = failure === undefined ? undefined : { ...describeFailure(failure), message: failure instanceof Error ? failure.message : String(failure) };
     const shown = printable(result);
     const value = shown.json || result === undefined ? { result } : { resultText: shown.text };
     const out = { ok: failure === undefined, ...value, error, scheduler: where, capacity, ...run, attempts: recorder.counts(), tasks: recorder.summary(), report };
@@ -169,7 +171,8 @@ export async function runCommand(module: string, name: string | undefined, flags
     if (report !== undefined) process.stderr.write(`report: ${report}\n`);
   }
   if (reportError !== undefined) process.stderr.write(`taskfit: the report was not written to ${reportPath}: ${errorLine(reportError)}\n`);
-  if (failure !== undefined) process.stderr.write(`taskfit: ${errorLine(failure)}\n`);
+  // The code and first line, then what a person acts on: attempt, job, exit code, the log's path and stderr's last lines.
+  if (failure !== undefined) process.stderr.write(`taskfit: ${failureLines(describeFailure(failure)).join("\n")}\n`);
   // 128 + SIGINT, as shells report a command stopped by Ctrl-C.
   if (failure !== undefined) return interrupt.signal.aborted ? 130 : 1;
   return reportError === undefined ? 0 : 1;

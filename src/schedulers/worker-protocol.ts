@@ -66,7 +66,7 @@ export function workerFailure(error: WorkerError, attempt: FailedAttempt): OutOf
   const { task, memoryGiB, ...details } = attempt;
   if (error.code === ErrorCode.OutOfMemory) {
     // The worker's OutOfMemoryError already says "Task `x` ran out of memory with N GiB requested": keep only its detail.
-    const detail = error.message.replace(/^Task `[^`]*` ran out of memory with [\d.]+ GiB requested(: )?/, "");
+    const detail = error.message.replace(/^Task `[^`]*`(?: \(.*?\))? ran out of memory with [\d.]+ GiB requested(: )?/, "");
     return new OutOfMemoryError({ ...details, task, memoryGiB, ...(detail !== "" && { detail }), cause });
   }
   return new TaskExecutionError({ ...details, task, message: `${error.name}: ${error.message}`, cause });

@@ -67,11 +67,11 @@ const INSTANCE_LABEL = "taskfit.dev/scheduler";
 const MISSING_POLLS = 5;
 
 export interface KubernetesSchedulerEvents {
-  submitted: [{ readonly job: string; readonly task: string; readonly attempt: number; readonly resources: ResolvedResources }];
+  submitted: [{ readonly job: string; readonly task: string; readonly label?: string | undefined; readonly attempt: number; readonly resources: ResolvedResources }];
   /** The Job's pod was bound to a node: from here it holds the node's resources. */
   started: [{ readonly job: string; readonly task: string; readonly attempt: number; readonly node: string }];
   /** The call settled; `ok` when the task returned a result. */
-  finished: [{ readonly job: string; readonly task: string; readonly attempt: number; readonly ok: boolean }];
+  finished: [{ readonly job: string; readonly task: string; readonly attempt: number; readonly ok: boolean; readonly error?: unknown }];
   /** The pod cannot be placed yet; `message` is the scheduler's (e.g. "0/2 nodes are available: 2 Insufficient cpu."). */
   pending: [{ readonly job: string; readonly task: string; readonly message: string }];
 }
@@ -127,9 +127,9 @@ export class KubernetesScheduler extends EventEmitter<KubernetesSchedulerEvents>
       attempt,
     };
     // Named, not spread: an invocation may carry its fields on its prototype (a layer over another).
-    const { taskName, resources, timeoutSeconds } = call;
+    const { taskName, label, resources, timeoutSeconds } = call;
     const options = { ...this.manifestOptions, labels: { ...this.manifestOptions.labels, ...labels } };
-    return buildJob({ taskName, resources, timeoutSeconds, task: request.ref, attempt, request: JSON.stringify(request) }, options);
+    return buildJob({ taskName, label, resources, timeoutSeconds, task: request.ref, attempt, request: JSON.stringify(request) }, options);
   }
 
   /** The task's module as the pod sees it: the project directory maps to its place in the image. */
@@ -153,7 +153,7 @@ export class KubernetesScheduler extends EventEmitter<KubernetesSchedulerEvents>
     } catch (error) {
       throw new SubmissionError({ task: taskName, scheduler: this.name, detail: apiMessage(error), cause: error });
     }
-    this.emit("submitted", { job: name, task: taskName, attempt, resources: invocation.resources });
+    this.emit("submitted", { job: name, task: taskName, label: invocation.label, attempt, resources: invocation.resources });
     return (await this.follow(api, invocation as Invocation<unknown>, name)) as R;
   }
 
@@ -242,7 +242,7 @@ export class KubernetesScheduler extends EventEmitter<KubernetesSchedulerEvents>
         done = true;
         unfollow?.();
         unsubscribe?.();
-        this.emit("finished", { job, task: taskName, attempt, ok: error === undefined });
+        this.emit("finished", { job, task: taskName, attempt, ok: error === undefined, error });
         if (error === undefined) resolve(value);
         else reject(error);
       };
@@ -273,7 +273,7 @@ export class KubernetesScheduler extends EventEmitter<KubernetesSchedulerEvents>
           this.emit("pending", { job, task: taskName, message: end.message });
         }
         const log = (end.kind === "succeeded" || end.kind === "failed") && end.pod !== undefined ? await this.podLog(api, end.pod) : "";
-        const settled = settleEnd(end, log, { task: taskName, attempt, memoryGiB: resources.memoryGiB, timeoutSeconds, job, namespace: this.manifestOptions.namespace });
+        const settled = settleEnd(end, log, { task: taskName, label: invocation.label, attempt, memoryGiB: resources.memoryGiB, timeoutSeconds, job, namespace: this.manifestOptions.namespace });
         if (settled !== undefined) finish(settled.error, settled.value);
         return done;
       });

@@ -81,6 +81,7 @@ export function outcomeFrom(text: string | undefined): WorkerOutcome | undefined
 /** The call a Job ran, as the outcome mapping needs it. */
 export interface JobCall {
   readonly task: string;
+  readonly label: string | undefined;
   readonly attempt: number;
   readonly memoryGiB: number;
   readonly timeoutSeconds: number | undefined;
@@ -94,14 +95,14 @@ export interface JobCall {
  */
 export function settleEnd(end: JobEnd, log: string, call: JobCall): { readonly error: Error; readonly value?: undefined } | { readonly error: undefined; readonly value: unknown } | undefined {
   const { task, attempt, job } = call;
-  const where = (pod: string | undefined) => ({ attempt, jobId: job, ...(pod !== undefined && { log: `kubectl logs -n ${call.namespace} ${pod}` }) });
+  const where = (pod: string | undefined) => ({ label: call.label, attempt, jobId: job, ...(pod !== undefined && { log: `kubectl logs -n ${call.namespace} ${pod}` }) });
   switch (end.kind) {
     case "running":
     case "unschedulable":
       return undefined;
     case "deadline":
       // activeDeadlineSeconds passed: a timeout, also when the task reacted to its abort and left an error.
-      return { error: new TaskTimeoutError({ task, timeoutSeconds: call.timeoutSeconds ?? 0, attempt, jobId: job }) };
+      return { error: new TaskTimeoutError({ ...where(undefined), task, timeoutSeconds: call.timeoutSeconds ?? 0 }) };
     case "oom":
       return {
         error: new OutOfMemoryError({ ...where(end.pod), task, memoryGiB: call.memoryGiB, exitCode: end.exitCode, detail: `pod ${end.pod ?? "?"} was OOMKilled (exit code ${end.exitCode ?? "?"})` }),

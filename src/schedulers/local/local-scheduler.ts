@@ -43,6 +43,8 @@ export interface LocalSchedulerOptions {
 export interface TaskEvent {
   readonly id: number;
   readonly task: string;
+  /** The call's label, when it has one. */
+  readonly label?: string | undefined;
   readonly attempt: number;
   readonly resources: ResolvedResources;
   /** unit: ms on the scheduler's clock */
@@ -225,6 +227,7 @@ export class LocalScheduler extends EventEmitter<LocalSchedulerEvents> implement
     this.emit(kind, {
       id: pending.id,
       task: invocation.taskName,
+      label: invocation.label,
       attempt: invocation.attempt,
       resources: invocation.resources,
       queuedAt: pending.queuedAt,

@@ -57,7 +57,7 @@ export class ProcessRunner {
         const tail = stderrTail(stderr);
         if (outcome?.kind === "result") return resolve(fromWire(outcome.value));
         if (outcome?.kind === "error") {
-          return reject(workerFailure(outcome.error, { task: taskName, attempt, memoryGiB: resources.memoryGiB, stderrTail: tail }));
+          return reject(workerFailure(outcome.error, { task: taskName, label: invocation.label, attempt, memoryGiB: resources.memoryGiB, stderrTail: tail }));
         }
         // Killed on timeout or cancellation: the attempt has already settled with that error.
         if (killed) return reject(new TaskExecutionError({ task: taskName, attempt, message: "the worker process was stopped" }));

@@ -71,7 +71,7 @@ interface JobFiles {
 
 export interface SlurmSchedulerEvents {
   /** sbatch accepted the job. */
-  submitted: [{ readonly jobId: string; readonly task: string; readonly attempt: number; readonly resources: ResolvedResources }];
+  submitted: [{ readonly jobId: string; readonly task: string; readonly label?: string | undefined; readonly attempt: number; readonly resources: ResolvedResources }];
   /** A poll saw the job RUNNING for the first time (a job that ends between two polls is never seen running). */
   started: [{ readonly jobId: string; readonly task: string; readonly attempt: number }];
   /** The job reached a final state; `ok` when it left a result. */
@@ -126,13 +126,14 @@ export class SlurmScheduler extends EventEmitter<SlurmSchedulerEvents> implement
    * and `taskfit plan`). File names are placeholders until a real submission.
    */
   async plan<A extends readonly unknown[]>(task: (...args: A) => unknown, args: A): Promise<string[]> {
-    return ["sbatch", ...this.sbatchArgv(await planCall(task, args), this.filesFor("<id>"))];
+    const call = await planCall(task, args);
+    return ["sbatch", ...this.sbatchArgv(call, this.filesFor("<id>", call.taskName, call.label, 1))];
   }
 
   private sbatchArgv(invocation: PlannedCall, files: JobFiles): string[] {
     const entry = this.options.entry ?? workerEntry();
     const options = sbatchOptions(invocation.resources, {
-      jobName: jobName(invocation.taskName),
+      jobName: jobName(invocation.taskName, invocation.label),
       timeoutSeconds: invocation.timeoutSeconds,
       partition: this.options.partition,
       account: this.options.account,
@@ -158,7 +159,7 @@ export class SlurmScheduler extends EventEmitter<SlurmSchedulerEvents> implement
     const { taskName, signal } = invocation;
     if (signal?.aborted) throw new TaskCancelledError({ task: taskName, reason: signal.reason });
     await this.checkFits(taskName, invocation.resources);
-    const files = this.filesFor(`${Date.now().toString(36)}-${randomBytes(6).toString("hex")}`);
+    const patterns = this.filesFor(`${Date.now().toString(36)}-${randomBytes(6).toString("hex")}`, taskName, invocation.label, invocation.attempt);
     const request: WorkerRequest = {
       kind: "run",
       ref: invocation.task,
@@ -168,14 +169,15 @@ export class SlurmScheduler extends EventEmitter<SlurmSchedulerEvents> implement
       attempt: invocation.attempt,
     };
     await this.jobScript();
-    await writeFile(files.request, JSON.stringify(request), { mode: 0o600 });
-    const submitted = await this.exec("sbatch", this.sbatchArgv(invocation, files));
+    await writeFile(patterns.request, JSON.stringify(request), { mode: 0o600 });
+    const submitted = await this.exec("sbatch", this.sbatchArgv(invocation, patterns));
     if (submitted.code !== 0) {
-      await this.removeFiles(files, true);
+      await this.removeFiles(patterns, true);
       throw new SubmissionError({ task: taskName, scheduler: this.name, detail: submitted.stderr.trim() || `sbatch exited with ${submitted.code}` });
     }
     const jobId = submitted.stdout.trim().split(";")[0] as string;
-    this.emit("submitted", { jobId, task: taskName, attempt: invocation.attempt, resources: invocation.resources });
+    const files = withJobId(patterns, jobId);
+    this.emit("submitted", { jobId, task: taskName, label: invocation.label, attempt: invocation.attempt, resources: invocation.resources });
     return new Promise<R>((resolvePromise, reject) => {
       const onAbort =
         signal === undefined
@@ -201,9 +203,15 @@ export class SlurmScheduler extends EventEmitter<SlurmSchedulerEvents> implement
     });
   }
 
-  private filesFor(id: string): JobFiles {
+  /**
+   * The job's files. The logs are named after the call and the job (`align-s3-attempt2-%j.err`,
+   * Slurm puts the job id for `%j`), so a person finds them by what failed; the request and
+   * outcome files are taskfit's own.
+   */
+  private filesFor(id: string, task: string, label: string | undefined, attempt: number): JobFiles {
     const base = join(this.workDir, `taskfit-${id}`);
-    return { request: `${base}.request.json`, outcome: `${base}.outcome.json`, output: `${base}.out`, error: `${base}.err` };
+    const logs = join(this.workDir, `${jobName(task, label)}-attempt${attempt}-%j`);
+    return { request: `${base}.request.json`, outcome: `${base}.outcome.json`, output: `${logs}.out`, error: `${logs}.err` };
   }
 
   private jobScript(): Promise<string> {
@@ -322,7 +330,7 @@ export class SlurmScheduler extends EventEmitter<SlurmSchedulerEvents> implement
   private async failure(entry: InFlight, job: JobState, outcome: WorkerOutcome | undefined): Promise<Error> {
     const { taskName: task, attempt, resources, timeoutSeconds } = entry.invocation;
     const stderr = await readTail(entry.files.error);
-    const details = { attempt, jobId: job.jobId, exitCode: job.exitCode, stderrTail: stderrTail(stderr), log: entry.files.error };
+    const details = { label: entry.invocation.label, attempt, jobId: job.jobId, exitCode: job.exitCode, stderrTail: stderrTail(stderr), log: entry.files.error };
     const thrown = outcome?.kind === "error" ? outcome.error : undefined;
     const ended = `Slurm job ${job.jobId} ended ${job.state}`;
     const memoryKill = /exceeded memory limit|oom-kill|out of memory/i.test(stderr) || diedOfMemory(job.exitCode ?? null, null, stderr);
@@ -355,6 +363,11 @@ export class SlurmScheduler extends EventEmitter<SlurmSchedulerEvents> implement
     const paths = logsToo ? Object.values(files) : [files.request, files.outcome];
     await Promise.all(paths.map((path) => rm(path, { force: true })));
   }
+}
+
+/** The log paths as Slurm wrote them, once the job id is known. */
+function withJobId(files: JobFiles, jobId: string): JobFiles {
+  return { ...files, output: files.output.replace("%j", jobId), error: files.error.replace("%j", jobId) };
 }
 
 async function readOutcome(path: string): Promise<WorkerOutcome | undefined> {

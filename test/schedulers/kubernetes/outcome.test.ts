@@ -72,16 +72,16 @@ describe("the outcome line", () => {
 });
 
 describe("how the call settles for a Job that ended", () => {
-  const call = { task: "align", attempt: 2, memoryGiB: 1, timeoutSeconds: 60, job: "align-s3-1a2b3c4d", namespace: "bio" };
+  const call = { task: "align", label: "s3", attempt: 2, memoryGiB: 1, timeoutSeconds: 60, job: "align-s3-1a2b3c4d", namespace: "bio" };
   const errorLine = (error: Record<string, unknown>) => `TASKFIT_OUTCOME ${JSON.stringify({ kind: "error", error: { stack: undefined, ...error } })}`;
   const failedPod = (message: string) => jobEnd(backoffJob, [pod({ phase: "Failed", ...terminated({ exitCode: 1, reason: "Error", message }) })]);
 
   it("a task that threw OutOfMemoryError in the pod is an OutOfMemoryError, so escalation acts on it", () => {
-    const message = errorLine({ name: "OutOfMemoryError", code: "OUT_OF_MEMORY", message: "Task `align` ran out of memory with 1 GiB requested: bwa was OOM-killed" });
+    const message = errorLine({ name: "OutOfMemoryError", code: "OUT_OF_MEMORY", message: "Task `align` (s3) ran out of memory with 1 GiB requested: bwa was OOM-killed" });
     const settled = settleEnd(failedPod(message), "bwa: killed\n", call);
     expect(settled?.error).toBeInstanceOf(OutOfMemoryError);
     expect(settled?.error).toMatchObject({ memoryGiB: 1, attempt: 2, jobId: call.job, exitCode: 1, stderrTail: "bwa: killed", log: "kubectl logs -n bio align-1a2b3c4d-xk2p9" });
-    expect(settled?.error?.message).toBe("Task `align` ran out of memory with 1 GiB requested: bwa was OOM-killed");
+    expect(settled?.error?.message).toBe("Task `align` (s3) ran out of memory with 1 GiB requested: bwa was OOM-killed");
     expect(settled?.error?.cause).toMatchObject({ name: "OutOfMemoryError", code: "OUT_OF_MEMORY" });
   });
 
