@@ -13,6 +13,7 @@ import { type RunFlags, runCommand } from "./run.js";
 import { checkOptionsApply, schedulerOptions } from "./scheduler-options.js";
 import { table as makeTable } from "./table.js";
 import { taskfitVersion } from "./version.js";
+import { WORKER_MEMORY_NOTE } from "../schedulers/worker-command.js";
 
 const program = new Command("taskfit")
   .description("Declare what each task needs; see what a call asks for, where it would run, and run it.")
@@ -71,6 +72,8 @@ program
     }
     const task = await loadTask(module, name);
     const args = parseArgs(options.args as string, options.file as string[]);
+    // On stderr, so the plan on stdout stays what a script pipes on.
+    if (options.target === "slurm" || options.target === "kubernetes") process.stderr.write(`taskfit: note: ${WORKER_MEMORY_NOTE}\n`);
     if (options.target === "slurm") {
       const { SlurmScheduler } = await import("../schedulers/slurm/slurm-scheduler.js");
       const argv = await new SlurmScheduler({ workDir: options.workDir as string }).plan(task, args);

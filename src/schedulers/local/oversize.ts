@@ -10,6 +10,9 @@ import type { Capacity } from "./capacity.js";
 
 export type OversizePolicy = "error" | "clamp";
 
+/** The way out, named in the error: a workflow written for a cluster still runs on a small machine. */
+const OVERSIZE_HINT = 'To run it here with what the machine has, use `oversize: "clamp"` (LocalScheduler option) or `--oversize clamp` (taskfit run)';
+
 function matchingGpus(capacity: Capacity, type: string | undefined): number {
   return type === undefined ? capacity.gpus.length : capacity.gpus.filter((device) => device.type === type).length;
 }
@@ -42,7 +45,7 @@ export function fitToCapacity(
 ): ResolvedResources {
   const short = shortfalls(resources, capacity);
   if (short.length === 0) return resources;
-  if (policy === "error") throw new UnschedulableError({ task, scheduler, shortfalls: short });
+  if (policy === "error") throw new UnschedulableError({ task, scheduler, shortfalls: short, hint: OVERSIZE_HINT });
   if (!warned.has(task)) {
     warned.add(task);
     const what = short.map((s) => `${s.field} ${s.requested} -> ${s.available}`).join(", ");
