@@ -230,6 +230,13 @@ describe("taskfit run --scheduler slurm (the built command, as a user runs it)",
     );
     expect(out.status).toBe(1);
     expect(out.stderr).toMatch(/\[1\/1\] error fails \(attempt 1\) 1 cpu, 512 MiB/);
-    expect(out.stderr.trim().split("\n").at(-1)).toMatch(/^taskfit: TASK_EXECUTION_FAILED: .*`fails`.*no reference genome/);
+    const printed = out.stderr.slice(out.stderr.lastIndexOf("taskfit: ")).trim().split("\n");
+    expect(printed[0]).toMatch(/^taskfit: TASK_EXECUTION_FAILED: .*`fails`.*no reference genome/);
+    expect(printed[1]).toMatch(/^ {2}attempt 1 · exit code 1 · job \d+$/);
+    // The log is named after the task and the call, and kept for whoever debugs it.
+    const log = /^ {2}full log: (.*\/fails-attempt1-\d+\.err)$/.exec(printed[2] ?? "")?.[1];
+    expect(log).toBeDefined();
+    expect(readFileSync(log as string, "utf8")).toContain("fails: about to throw no reference genome");
+    expect(printed.slice(3)).toContain("    fails: about to throw no reference genome");
   }, 200_000);
 });
