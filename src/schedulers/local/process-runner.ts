@@ -9,8 +9,11 @@ import { OutOfMemoryError, TaskExecutionError } from "../../errors.js";
 import type { Invocation } from "../scheduler.js";
 import type { AttemptControl } from "./attempt.js";
 import { fromWire, toWire } from "../wire.js";
-import { STDERR_TAIL_CHARS, stderrTail, type WorkerOutcome, type WorkerRequest, workerFailure } from "../worker-protocol.js";
+import { stderrTail, type WorkerOutcome, type WorkerRequest, workerFailure } from "../worker-protocol.js";
 import { diedOfMemory, workerEntry, workerNodeArgs } from "../worker-command.js";
+
+/** Kept to tell a V8 heap death by its message (after a long native stack); errors carry less (see stderrTail). */
+const STDERR_KEPT_BYTES = 8 * 1024;
 
 export class ProcessRunner {
   private readonly entry = workerEntry();
@@ -38,7 +41,7 @@ export class ProcessRunner {
     let stderr = "";
     child.stderr?.on("data", (chunk: Buffer) => {
       process.stderr.write(chunk);
-      stderr = (stderr + chunk.toString("utf8")).slice(-STDERR_TAIL_CHARS);
+      stderr = (stderr + chunk.toString("utf8")).slice(-STDERR_KEPT_BYTES);
     });
     let killed = false;
     control.onAbort(() => {
