@@ -13,6 +13,7 @@ export {
   TaskNotFoundError,
   SubmissionError,
   type Shortfall,
+  type FailureDetails,
 } from "./errors.js";
 export { PRESETS, PRESET_NAMES, GPU_CATALOGUE, GPU_TYPES, type Preset, type PresetName, type GpuType } from "./resources/presets.js";
 export { LIMITS, OverLimitPolicy, type Limits, type ClampRecord } from "./resources/limits.js";
@@ -22,6 +23,8 @@ export {
   DurationSchema,
   EscalationSchema,
   RetryPolicySchema,
+  RETRYABLE_CODES,
+  DEFAULT_RETRY_ON,
   CustomTaskSpecSchema,
   type ByteQuantity,
   type CpuQuantity,
@@ -35,6 +38,7 @@ export {
   type ResourceFn,
   type ResourceSource,
   type RetryPolicy,
+  type RetryableCode,
   type TaskOptions,
 } from "./resources/spec.js";
 export { parseCpu, parseGiB, parseDurationSeconds, formatGiB } from "./resources/quantity.js";
