@@ -101,6 +101,22 @@ npx --no-install taskfit run flaky.cjs flaky --json "${local[@]}" | node -e '
   const out = JSON.parse(require("fs").readFileSync(0, "utf8"));
   if (out.result !== 2 || out.attempts.error !== 1 || out.attempts.ok !== 1) throw new Error("retry of a CJS task under the ESM command: " + JSON.stringify(out));
 '
+# A failure policy and a label from the package: an OutOfMemoryError thrown by a CommonJS task in a
+# child process comes back as one (another copy of taskfit made it) and escalates; the label shows.
+cat > oom.cjs <<'JS'
+const { currentTask, customTask, OutOfMemoryError } = require("taskfit");
+exports.align = customTask({ cpu: 1, memory: 0.25, label: (sample) => sample, retries: { count: 2, on: ["OUT_OF_MEMORY"], escalate: { memory: 2 } } })(
+  async function align(sample) {
+    const { memoryGiB } = currentTask().resources;
+    if (memoryGiB < 1) throw new OutOfMemoryError({ task: "align", memoryGiB, detail: "bwa was OOM-killed" });
+    return memoryGiB;
+  },
+);
+JS
+npx --no-install taskfit run oom.cjs align --args '["s3"]' --isolation process --json "${local[@]}" | node -e '
+  const out = JSON.parse(require("fs").readFileSync(0, "utf8"));
+  if (out.result !== 1 || out.attempts.error !== 2 || out.tasks.length !== 1 || out.tasks[0].label !== "s3") throw new Error("escalation of a labelled CJS task in a child process: " + JSON.stringify(out));
+'
 echo "taskfit command from the package ok ($(npx --no-install taskfit --version))"
 
 # run/pipe and the cancellation of a failed run, from the package: the command (ESM) opens the

@@ -42,6 +42,11 @@ export function describeValue(value: unknown): string {
   return `\`${shown}\` (${type})`;
 }
 
+/** "Task `align`", or "Task `align` (s3)" for a labelled call. */
+function taskCalled(task: string, label: string | undefined): string {
+  return label === undefined ? `Task \`${task}\`` : `Task \`${task}\` (${label})`;
+}
+
 function where(task: string | undefined, field: string | undefined): string {
   const parts: string[] = [];
   if (task !== undefined) parts.push(`task \`${task}\``);
@@ -179,13 +184,15 @@ export class UnschedulableError extends TaskfitError {
     readonly task: string;
     readonly scheduler: string;
     readonly shortfalls: readonly Shortfall[];
+    /** The way out, when the scheduler has one (e.g. its option to clamp). */
+    readonly hint?: string | undefined;
   }) {
     const short = details.shortfalls
       .map((s) => `${s.field}: requested ${s.requested}, at most ${s.available} available`)
       .join("; ");
     super(
       ErrorCode.Unschedulable,
-      `Task \`${details.task}\` can never run on ${details.scheduler}: ${short}`,
+      `Task \`${details.task}\` can never run on ${details.scheduler}: ${short}${details.hint === undefined ? "" : `. ${details.hint}`}`,
     );
     this.task = details.task;
     this.shortfalls = details.shortfalls;
@@ -193,20 +200,36 @@ export class UnschedulableError extends TaskfitError {
   }
 }
 
-/** The task ran and failed. `cause` is the error it threw, when it ran in this process. */
-export class TaskExecutionError extends TaskfitError {
+/**
+ * Where an attempt that failed ran and what it left: set by the scheduler that knows (a Slurm job
+ * id and log file, a Kubernetes Job and pod, a worker's exit code and stderr), undefined otherwise.
+ */
+export interface FailureDetails {
+  /** The call's label (`.with({ label })`), when it has one. */
+  readonly label?: string | undefined;
+  readonly attempt?: number | undefined;
+  readonly exitCode?: number | undefined;
+  /** The last part of the task's stderr, at most `STDERR_TAIL_CHARS` characters. */
+  readonly stderrTail?: string | undefined;
+  /** The scheduler's id for the attempt: a Slurm job id, a Kubernetes Job name. */
+  readonly jobId?: string | undefined;
+  /** Where the full log is: a file path, or the command that shows it (`kubectl logs ...`). */
+  readonly log?: string | undefined;
+}
+
+/** The task ran and failed. `cause` is the error it threw (revived from the worker when it ran elsewhere). */
+export class TaskExecutionError extends TaskfitError implements FailureDetails {
   readonly task: string;
+  readonly label: string | undefined;
   readonly attempt: number;
   readonly exitCode: number | undefined;
   readonly stderrTail: string | undefined;
   readonly jobId: string | undefined;
-  constructor(details: {
+  readonly log: string | undefined;
+  constructor(details: FailureDetails & {
     readonly task: string;
     readonly attempt: number;
     readonly message: string;
-    readonly exitCode?: number | undefined;
-    readonly stderrTail?: string | undefined;
-    readonly jobId?: string | undefined;
     readonly cause?: unknown;
   }) {
     const job = details.jobId !== undefined ? `, job ${details.jobId}` : "";
@@ -214,27 +237,42 @@ export class TaskExecutionError extends TaskfitError {
     const tail = details.stderrTail ? `\n--- stderr (tail) ---\n${details.stderrTail}` : "";
     super(
       ErrorCode.TaskExecution,
-      `Task \`${details.task}\` failed on attempt ${details.attempt}${exit}${job}: ${details.message}${tail}`,
+      `${taskCalled(details.task, details.label)} failed on attempt ${details.attempt}${exit}${job}: ${details.message}${tail}`,
       { cause: details.cause },
     );
     this.task = details.task;
+    this.label = details.label;
     this.attempt = details.attempt;
     this.exitCode = details.exitCode;
     this.stderrTail = details.stderrTail;
     this.jobId = details.jobId;
+    this.log = details.log;
   }
 }
 
-export class TaskTimeoutError extends TaskfitError {
+export class TaskTimeoutError extends TaskfitError implements FailureDetails {
   readonly task: string;
+  readonly label: string | undefined;
   readonly timeoutSeconds: number;
-  constructor(details: { readonly task: string; readonly timeoutSeconds: number }) {
+  readonly attempt: number | undefined;
+  readonly exitCode: number | undefined;
+  readonly stderrTail: string | undefined;
+  readonly jobId: string | undefined;
+  readonly log: string | undefined;
+  constructor(details: FailureDetails & { readonly task: string; readonly timeoutSeconds: number; readonly cause?: unknown }) {
     super(
       ErrorCode.TaskTimeout,
-      `Task \`${details.task}\` did not finish within its timeout of ${details.timeoutSeconds} s`,
+      `${taskCalled(details.task, details.label)} did not finish within its timeout of ${details.timeoutSeconds} s`,
+      { cause: details.cause },
     );
     this.task = details.task;
+    this.label = details.label;
     this.timeoutSeconds = details.timeoutSeconds;
+    this.attempt = details.attempt;
+    this.exitCode = details.exitCode;
+    this.stderrTail = details.stderrTail;
+    this.jobId = details.jobId;
+    this.log = details.log;
   }
 }
 
@@ -251,26 +289,35 @@ export class TaskCancelledError extends TaskfitError {
 }
 
 /** The task was killed for using more memory than it requested; `retries.escalate` acts on this. */
-export class OutOfMemoryError extends TaskfitError {
+export class OutOfMemoryError extends TaskfitError implements FailureDetails {
   readonly task: string;
+  readonly label: string | undefined;
   readonly memoryGiB: number;
+  readonly attempt: number | undefined;
+  readonly exitCode: number | undefined;
+  readonly stderrTail: string | undefined;
   readonly jobId: string | undefined;
-  constructor(details: {
+  readonly log: string | undefined;
+  constructor(details: FailureDetails & {
     readonly task: string;
     readonly memoryGiB: number;
     readonly detail?: string;
-    readonly jobId?: string | undefined;
     readonly cause?: unknown;
   }) {
     const detail = details.detail ? `: ${details.detail}` : "";
     super(
       ErrorCode.OutOfMemory,
-      `Task \`${details.task}\` ran out of memory with ${details.memoryGiB} GiB requested${detail}`,
+      `${taskCalled(details.task, details.label)} ran out of memory with ${details.memoryGiB} GiB requested${detail}`,
       { cause: details.cause },
     );
     this.task = details.task;
+    this.label = details.label;
     this.memoryGiB = details.memoryGiB;
+    this.attempt = details.attempt;
+    this.exitCode = details.exitCode;
+    this.stderrTail = details.stderrTail;
     this.jobId = details.jobId;
+    this.log = details.log;
   }
 }
 

@@ -15,6 +15,7 @@ export {
   ConfigurationError,
   ModuleLoadError,
   type Shortfall,
+  type FailureDetails,
 } from "./errors.js";
 export { PRESETS, PRESET_NAMES, GPU_CATALOGUE, GPU_TYPES, type Preset, type PresetName, type GpuType, type KnownGpuType } from "./resources/presets.js";
 export { registerGpuType, gpuTypeInfo, gpuTypeOfModel, type GpuTypeInfo } from "./resources/gpu-types.js";
@@ -25,6 +26,8 @@ export {
   DurationSchema,
   EscalationSchema,
   RetryPolicySchema,
+  RETRYABLE_CODES,
+  DEFAULT_RETRY_ON,
   CustomTaskSpecSchema,
   type ByteQuantity,
   type CpuQuantity,
@@ -38,6 +41,7 @@ export {
   type ResourceFn,
   type ResourceSource,
   type RetryPolicy,
+  type RetryableCode,
   type TaskOptions,
 } from "./resources/spec.js";
 export { parseCpu, parseGiB, parseDurationSeconds, formatGiB } from "./resources/quantity.js";

@@ -11,6 +11,7 @@ import type { RunFlags } from "./run.js";
 import { makeScheduler, planOptions, type SchedulerFlags, schedulerOptions, schedulerSettings } from "./scheduler-options.js";
 import { table as makeTable } from "./table.js";
 import { taskfitVersion } from "./version.js";
+import { WORKER_MEMORY_NOTE } from "../schedulers/worker-command.js";
 
 const program = new Command("taskfit")
   .description("Declare what each task needs; see what a call asks for, where it would run, and run it.")
@@ -105,6 +106,8 @@ plan
     const [{ loadTask }, { taskArguments }] = await Promise.all([import("./load-task.js"), import("./args.js")]);
     const task = await loadTask(module, name);
     const args = await taskArguments(module, name, options.args, options.file);
+    // On stderr, so the plan on stdout stays what a script pipes on.
+    process.stderr.write(`taskfit: note: ${WORKER_MEMORY_NOTE}\n`);
     const scheduler = makeScheduler({ ...settings, image: settings.image ?? "taskfit-task:latest" });
     if (scheduler instanceof LocalScheduler) return;
     const planned = await scheduler.plan(task, args);

@@ -4,6 +4,7 @@
  * a pipe, a log file): a line per attempt as it ends, as Nextflow does without ANSI.
  */
 import cliProgress from "cli-progress";
+import { callName } from "../resources/label.js";
 import { formatGiB } from "../resources/quantity.js";
 import type { AttemptRecord, RunRecorder } from "../reporting/run-recorder.js";
 import { formatDuration, formatNumber } from "../reporting/svg.js";
@@ -66,7 +67,7 @@ function describe(record: AttemptRecord): string {
   const r = record.resources;
   const held = `${formatNumber(r.cpu)} cpu, ${formatGiB(r.memoryGiB)}${r.gpu > 0 ? `, ${r.gpu} gpu` : ""}${r.clamped.length > 0 ? " (clamped)" : ""}`;
   const ran = record.startedAt === undefined ? "never started" : `waited ${formatDuration(record.startedAt - record.queuedAt)}, ran ${formatDuration((record.finishedAt ?? record.startedAt) - record.startedAt)}`;
-  return `${record.task} (attempt ${record.attempt}) ${held} · ${ran}${record.where === undefined ? "" : ` on ${record.where}`}`;
+  return `${callName(record.task, record.label)} (attempt ${record.attempt}) ${held} · ${ran}${record.where === undefined ? "" : ` on ${record.where}`}`;
 }
 
 function endedLines(recorder: RunRecorder, { stream }: ProgressOptions): Progress {

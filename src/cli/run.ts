@@ -9,7 +9,9 @@ import { access, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { inspect } from "node:util";
 import { ConfigurationError, TaskfitError } from "../errors.js";
+import { callName } from "../resources/label.js";
 import { formatGiB } from "../resources/quantity.js";
+import { describeFailure, failureLines } from "../reporting/failure.js";
 import { renderReport } from "../reporting/html-report.js";
 import { RunRecorder } from "../reporting/run-recorder.js";
 import { formatDuration, formatNumber, formatRange } from "../reporting/svg.js";
@@ -81,7 +83,7 @@ function summaryTable(recorder: RunRecorder): string {
   const clamped = summary.some((t) => t.clamped > 0);
   const table = makeTable(["task", "attempts", "failed", "cancelled", ...(clamped ? ["clamped"] : []), "cpu", "memory", "gpu", "mean wait", "mean run"], process.stderr);
   for (const t of summary) {
-    table.push([t.task, t.attempts, t.failed, t.cancelled, ...(clamped ? [t.clamped] : []), formatRange(t.cpu, formatNumber), formatRange(t.memoryGiB, formatGiB), t.gpu, formatDuration(t.meanWait), formatDuration(t.meanRun)]);
+    table.push([callName(t.task, t.label), t.attempts, t.failed, t.cancelled, ...(clamped ? [t.clamped] : []), formatRange(t.cpu, formatNumber), formatRange(t.memoryGiB, formatGiB), t.gpu, formatDuration(t.meanWait), formatDuration(t.meanRun)]);
   }
   const notes = summary.flatMap((t) => t.clampings.map((what) => `clamped: ${t.task}: ${what}`));
   return [table.toString(), ...notes].join("\n");
@@ -173,7 +175,7 @@ export async function runCommand(module: string, name: string | undefined, flags
   if (reportPath !== undefined) {
     // A report that cannot be written must not cost the run's result: it is said after the result.
     try {
-      await writeFile(reportPath, renderReport({ title, scheduler: where, capacity, capacitySources: capacitySources(scheduler), recorder, startedAt, ...(failure !== undefined && { error: errorLine(failure) }) }));
+      await writeFile(reportPath, renderReport({ title, scheduler: where, capacity, capacitySources: capacitySources(scheduler), recorder, startedAt, ...(failure !== undefined && { error: describeFailure(failure) }) }));
       report = reportPath;
     } catch (error) {
       reportError = error;
@@ -181,7 +183,7 @@ export async function runCommand(module: string, name: string | undefined, flags
   }
   const run = figures(recorder, capacity);
   if (flags.json) {
-    const error = failure === undefined ? undefined : { name: (failure as Error).name, code: (failure as TaskfitError).code, message: (failure as Error).message };
+    const error = failure === undefined ? undefined : { ...describeFailure(failure), message: failure instanceof Error ? failure.message : String(failure) };
     const shown = printable(result);
     const value = shown.json || result === undefined ? { result } : { resultText: shown.text };
     const out = { ok: failure === undefined, ...value, error, scheduler: where, capacity, capacitySources: capacitySources(scheduler), ...run, attempts: recorder.counts(), tasks: recorder.summary(), report };
@@ -192,7 +194,8 @@ export async function runCommand(module: string, name: string | undefined, flags
     if (report !== undefined) process.stderr.write(`report: ${report}\n`);
   }
   if (reportError !== undefined) process.stderr.write(`taskfit: the report was not written to ${reportPath}: ${errorLine(reportError)}\n`);
-  if (failure !== undefined) process.stderr.write(`taskfit: ${errorLine(failure)}\n`);
+  // The code and first line, then what a person acts on: attempt, job, exit code, the log's path and stderr's last lines.
+  if (failure !== undefined) process.stderr.write(`taskfit: ${failureLines(describeFailure(failure)).join("\n")}\n`);
   // 128 + the signal's number, as shells report a command stopped by it (130 for Ctrl-C).
   if (failure !== undefined) return interruptedBy === undefined ? 1 : exitCodeFor(interruptedBy);
   return reportError === undefined ? 0 : 1;

@@ -3,6 +3,8 @@
  * so idle capacity shows as a hatched gap) and a timeline of attempts (waiting, then running).
  */
 import { describeClamping } from "../resources/limits.js";
+import { callName } from "../resources/label.js";
+import { failureLines } from "./failure.js";
 import type { AttemptRecord } from "./run-recorder.js";
 import { escapeHtml, formatDuration, formatNumber, palette, scale, ticks } from "./svg.js";
 import type { UsagePoint } from "./usage.js";
@@ -101,6 +103,9 @@ export function timelineLanes(records: readonly AttemptRecord[], end: number): {
 }
 
 /** One bar per attempt: a pale stretch while it waited (when there is room), a solid one while it ran, red when it failed. */
+/** A tooltip shows the last few lines of a failed attempt's stderr; the run's error box shows more. */
+const TOOLTIP_STDERR_LINES = 8;
+
 export function attemptTimeline(
   { lane, withWaits }: ReturnType<typeof timelineLanes>,
   axis: TimeAxis,
@@ -123,8 +128,10 @@ export function attemptTimeline(
       const clamped = r.resources.clamped.length > 0;
       const held = `${formatNumber(r.resources.cpu)} cpu, ${formatNumber(r.resources.memoryGiB)} GiB${r.resources.gpu > 0 ? `, ${r.resources.gpu} gpu` : ""}${clamped ? ` (clamped: ${describeClamping(r.resources.clamped)})` : ""}`;
       const timing = r.startedAt === undefined ? "never started" : `waited ${formatDuration(start - r.queuedAt)}, ran ${formatDuration(end - start)}`;
-      const title = `${r.task} (attempt ${r.attempt}, ${r.outcome}): ${held}; ${timing}${r.where === undefined ? "" : ` on ${r.where}`}`;
-      return `<g class="attempt" data-task="${escapeHtml(r.task)}" data-outcome="${r.outcome}"${clamped ? ' data-clamped="true"' : ""}><title>${escapeHtml(title)}</title>${wait}${run}</g>`;
+      const failed = r.failure === undefined ? "" : `\n${failureLines(r.failure, TOOLTIP_STDERR_LINES).join("\n")}`;
+      const title = `${callName(r.task, r.label)} (attempt ${r.attempt}, ${r.outcome}): ${held}; ${timing}${r.where === undefined ? "" : ` on ${r.where}`}${failed}`;
+      const label = r.label === undefined ? "" : ` data-label="${escapeHtml(r.label)}"`;
+      return `<g class="attempt" data-task="${escapeHtml(r.task)}"${label} data-outcome="${r.outcome}"${clamped ? ' data-clamped="true"' : ""}><title>${escapeHtml(title)}</title>${wait}${run}</g>`;
     })
     .join("");
   const height = bottom + 24;

@@ -3,7 +3,9 @@
  * capacity), a chart per resource over time, the timeline of attempts and the per-task summary.
  * No scripts, fonts or images from elsewhere: it opens offline and can be mailed as one file.
  */
+import { callName } from "../resources/label.js";
 import { formatGiB } from "../resources/quantity.js";
+import { type FailureSummary, failureLines } from "./failure.js";
 import { attemptTimeline, type ResourceChart, resourceChart, taskColours, timeAxis, timelineLanes } from "./charts.js";
 import type { AttemptRecord, RunRecorder, TaskSummary } from "./run-recorder.js";
 import { escapeHtml, formatDuration, formatNumber, formatRange } from "./svg.js";
@@ -21,8 +23,8 @@ export interface RunReportInput {
   readonly recorder: RunRecorder;
   /** Wall-clock time of the run's start, shown in the heading. */
   readonly startedAt: Date;
-  /** How the run ended: the error's one-line message when it failed. */
-  readonly error?: string;
+  /** How the run ended, when it failed (see failure.ts). */
+  readonly error?: FailureSummary;
 }
 
 const STYLE = `
@@ -30,7 +32,7 @@ body{font:14px/1.45 system-ui,-apple-system,"DejaVu Sans",sans-serif;color:#1d24
 h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:28px 0 8px}.sub{color:#5b6475;margin:0 0 16px}
 .cards{display:flex;flex-wrap:wrap;gap:12px}.card{border:1px solid #dde2ea;border-radius:8px;padding:10px 14px;min-width:150px}
 .card b{display:block;font-size:20px}.card span{color:#5b6475;font-size:12px}
-.failed{background:#fdecec;border:1px solid #f3b7b7;border-radius:8px;padding:10px 14px;margin:12px 0}
+.failed{background:#fdecec;border:1px solid #f3b7b7;border-radius:8px;padding:10px 14px;margin:12px 0}.failed pre{margin:8px 0 0;white-space:pre-wrap;font-size:12px}
 svg{display:block;margin:6px 0;max-width:100%;height:auto}.grid{stroke:#eef1f5}.tick{font-size:11px;fill:#5b6475}
 .axis-label{font-size:12px;font-weight:600;fill:#1d2433}.used{fill:#4a86d8}
 .chart[data-resource=waiting] .used{fill:#d9a441}.idle{fill:url(#idle)}.capacity{stroke:#c0392b;stroke-width:1.5;stroke-dasharray:6 4}.capacity-label{font-size:11px;fill:#c0392b}
@@ -48,12 +50,19 @@ function card(value: string, label: string): string {
   return `<div class="card"><b>${escapeHtml(value)}</b><span>${escapeHtml(label)}</span></div>`;
 }
 
+/** The failure as the command prints it: headline, where it ran, the log, stderr's last lines. */
+function failedBox(failure: FailureSummary): string {
+  const [headline, ...details] = failureLines(failure);
+  const more = details.length === 0 ? "" : `<pre>${escapeHtml(details.join("\n"))}</pre>`;
+  return `<div class="failed" role="alert"><b>The run failed:</b> ${escapeHtml(headline as string)}${more}</div>`;
+}
+
 function summaryTable(summary: readonly TaskSummary[], colours: ReadonlyMap<string, string>): string {
   const range = (pair: readonly [number, number], format: (n: number) => string) => formatRange(pair, format, " – ");
   const rows = summary
     .map(
       (t) =>
-        `<tr><td><i style="display:inline-block;width:10px;height:10px;border-radius:2px;background:${colours.get(t.task)}"></i> ${escapeHtml(t.task)}</td>` +
+        `<tr><td><i style="display:inline-block;width:10px;height:10px;border-radius:2px;background:${colours.get(t.task)}"></i> ${escapeHtml(callName(t.task, t.label))}</td>` +
         `<td class="n">${t.attempts}</td><td class="n">${t.failed}</td><td class="n">${t.clamped}</td><td class="n">${range(t.cpu, formatNumber)}</td><td class="n">${range(t.memoryGiB, formatGiB)}</td>` +
         `<td class="n">${t.gpu}</td><td class="n">${formatDuration(t.meanWait)}</td><td class="n">${formatDuration(t.meanRun)}</td></tr>`,
     )
@@ -109,7 +118,7 @@ export function renderReport(input: RunReportInput): string {
 <h1>${escapeHtml(input.title)}</h1>
 <p class="sub">on ${escapeHtml(input.scheduler)} · started ${escapeHtml(input.startedAt.toISOString())}</p>
 ${sourcesLine(input.capacitySources)}
-${input.error === undefined ? "" : `<div class="failed" role="alert"><b>The run failed:</b> ${escapeHtml(input.error)}</div>`}
+${input.error === undefined ? "" : failedBox(input.error)}
 ${clampNotes(summary)}
 <div class="cards">${cards.join("")}</div>
 <h2>Resources in use against capacity</h2>

@@ -10,6 +10,7 @@ import { type Clock, systemClock } from "../schedulers/clock.js";
 import type { KubernetesScheduler } from "../schedulers/kubernetes/kubernetes-scheduler.js";
 import type { LocalScheduler } from "../schedulers/local/local-scheduler.js";
 import type { SlurmScheduler } from "../schedulers/slurm/slurm-scheduler.js";
+import { describeFailure, type FailureSummary } from "./failure.js";
 import { listen } from "./sources.js";
 
 export const AttemptOutcome = {
@@ -26,6 +27,8 @@ export interface AttemptRecord {
   /** The scheduler's own id: a local sequence number, a Slurm job id, a Kubernetes Job name. */
   readonly id: string;
   readonly task: string;
+  /** The call's label, when it has one. */
+  readonly label: string | undefined;
   readonly attempt: number;
   readonly resources: ResolvedResources;
   /** GPU device indices (local runs), or empty. */
@@ -39,10 +42,14 @@ export interface AttemptRecord {
   /** unit: ms */
   finishedAt: number | undefined;
   outcome: AttemptOutcome;
+  /** How it failed, when the scheduler said (see failure.ts). */
+  failure: FailureSummary | undefined;
 }
 
+/** One row per task, or per task and label for labelled calls. */
 export interface TaskSummary {
   readonly task: string;
+  readonly label: string | undefined;
   readonly attempts: number;
   /** Attempts that failed of their own accord (an error, a timeout, out of memory). */
   readonly failed: number;
@@ -90,13 +97,14 @@ export class RunRecorder {
     this.listeners.push(listener);
   }
 
-  queued(attempt: { id: string; task: string; attempt: number; resources: ResolvedResources }, at = this.clock.now()): void {
+  queued(attempt: { id: string; task: string; label?: string | undefined; attempt: number; resources: ResolvedResources }, at = this.clock.now()): void {
     const previous = this.attempts.get(attempt.id);
     if (previous !== undefined) this.leave(previous);
     // Fields named, not spread: one record per attempt, on the dispatch path of `taskfit run`.
     const record: AttemptRecord = {
       id: attempt.id,
       task: attempt.task,
+      label: attempt.label,
       attempt: attempt.attempt,
       resources: attempt.resources,
       gpus: NO_GPUS,
@@ -105,6 +113,7 @@ export class RunRecorder {
       startedAt: undefined,
       finishedAt: undefined,
       outcome: "queued",
+      failure: undefined,
     };
     this.attempts.set(attempt.id, record);
     this.tally.queued++;
@@ -120,10 +129,12 @@ export class RunRecorder {
     this.move(record, "running");
   }
 
-  finished(id: string, ok: boolean, at = this.clock.now()): void {
+  /** `error` is what the attempt failed with, when the scheduler says. */
+  finished(id: string, ok: boolean, at = this.clock.now(), error?: unknown): void {
     const record = this.attempts.get(id);
     if (record === undefined || record.finishedAt !== undefined) return;
     record.finishedAt = at;
+    if (!ok && error !== undefined) record.failure = describeFailure(error);
     this.move(record, ok ? "ok" : "error");
   }
 
@@ -156,18 +167,22 @@ export class RunRecorder {
   summary(): TaskSummary[] {
     const byTask = new Map<string, AttemptRecord[]>();
     for (const record of this.attempts.values()) {
-      const list = byTask.get(record.task) ?? [];
+      // A NUL cannot be in a label (label.ts refuses control characters): the key is unambiguous.
+      const key = record.label === undefined ? record.task : `${record.task}\u0000${record.label}`;
+      const list = byTask.get(key) ?? [];
       list.push(record);
-      byTask.set(record.task, list);
+      byTask.set(key, list);
     }
     const mean = (values: number[]) => (values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length);
     // reduce, not Math.max(...values): a fan-out of 100k attempts would overflow the call stack.
     const range = (values: number[]) => [values.reduce((a, b) => Math.min(a, b)), values.reduce((a, b) => Math.max(a, b))] as const;
-    return [...byTask].map(([task, records]) => {
+    return [...byTask.values()].map((records) => {
+      const { task, label } = records[0] as AttemptRecord;
       const started = records.filter((r) => r.startedAt !== undefined);
       const finished = started.filter((r) => r.finishedAt !== undefined);
       return {
         task,
+        label,
         attempts: records.length,
         failed: records.filter((r) => r.outcome === "error").length,
         cancelled: records.filter((r) => r.outcome === "cancelled").length,

@@ -18,34 +18,34 @@ export function listen(scheduler: RecordableScheduler, recorder: RunRecorder): v
 
 function listenLocal(scheduler: LocalScheduler, recorder: RunRecorder): void {
   const id = (event: TaskEvent) => String(event.id);
-  scheduler.on("queued", (e) => recorder.queued({ id: id(e), task: e.task, attempt: e.attempt, resources: e.resources }, e.queuedAt));
+  scheduler.on("queued", (e) => recorder.queued({ id: id(e), task: e.task, label: e.label, attempt: e.attempt, resources: e.resources }, e.queuedAt));
   scheduler.on("start", (e) => recorder.started(id(e), { gpus: e.gpus ?? [] }, e.startedAt));
   scheduler.on("finish", (e) => recorder.finished(id(e), true, e.finishedAt));
   scheduler.on("error", (e) => {
     // A call that failed before it started (cancelled while queued) still gets an end.
     if (e.startedAt !== undefined) recorder.started(id(e), { gpus: e.gpus ?? [] }, e.startedAt);
     if (e.error instanceof TaskCancelledError) recorder.cancelled(id(e), e.finishedAt);
-    else recorder.finished(id(e), false, e.finishedAt);
+    else recorder.finished(id(e), false, e.finishedAt, e.error);
   });
 }
 
 function listenSlurm(scheduler: SlurmScheduler, recorder: RunRecorder): void {
-  scheduler.on("submitted", (e) => recorder.queued({ id: e.jobId, task: e.task, attempt: e.attempt, resources: e.resources }));
+  scheduler.on("submitted", (e) => recorder.queued({ id: e.jobId, task: e.task, label: e.label, attempt: e.attempt, resources: e.resources }));
   scheduler.on("started", (e) => recorder.started(e.jobId));
   scheduler.on("finished", (e) => {
     // A job that ran and ended between two polls: its start is not known, and is drawn as its end.
     recorder.started(e.jobId);
     if (e.state === "CANCELLED") recorder.cancelled(e.jobId);
-    else recorder.finished(e.jobId, e.ok);
+    else recorder.finished(e.jobId, e.ok, undefined, e.error);
   });
 }
 
 function listenKubernetes(scheduler: KubernetesScheduler, recorder: RunRecorder): void {
-  scheduler.on("submitted", (e) => recorder.queued({ id: e.job, task: e.task, attempt: e.attempt, resources: e.resources }));
+  scheduler.on("submitted", (e) => recorder.queued({ id: e.job, task: e.task, label: e.label, attempt: e.attempt, resources: e.resources }));
   scheduler.on("started", (e) => recorder.started(e.job, { where: e.node }));
   scheduler.on("finished", (e) => {
     recorder.started(e.job);
     if (e.error instanceof TaskCancelledError) recorder.cancelled(e.job);
-    else recorder.finished(e.job, e.ok);
+    else recorder.finished(e.job, e.ok, undefined, e.error);
   });
 }

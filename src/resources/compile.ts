@@ -6,6 +6,7 @@
  */
 import type { z } from "zod";
 import { ResourceSpecError } from "../errors.js";
+import { checkLabelSpec, type LabelSpec } from "./label.js";
 import { applyLimit, type ClampRecord, type LimitedField, type OverLimitPolicy, warnClamped } from "./limits.js";
 import { expectedGpuType, isGpuTypeName } from "./gpu-types.js";
 import { PRESETS, type GpuType, type PresetName } from "./presets.js";
@@ -18,6 +19,9 @@ import {
   type ResolvedResources,
   type ResourceField,
   type ResourceFn,
+  DEFAULT_RETRY_ON,
+  RETRYABLE_CODES,
+  type RetryableCode,
   type RetryPolicy,
 } from "./spec.js";
 
@@ -45,8 +49,10 @@ export interface CompiledSpec {
   readonly overridden: readonly ResourceField[];
   /** unit: seconds */
   readonly timeoutSeconds: number | undefined;
-  readonly retries: { readonly count: number; readonly escalate: Escalation | undefined };
+  readonly retries: { readonly count: number; readonly escalate: Escalation | undefined; readonly on: readonly RetryableCode[] };
   readonly overLimit: OverLimitPolicy;
+  /** The calls' label, or a function of the arguments giving it. */
+  readonly label: LabelSpec;
   readonly clamped: readonly ClampRecord[];
   /** The finished resolution when no field is a function. */
   readonly fixed: ResolvedResources | undefined;
@@ -71,7 +77,7 @@ const EXPECTED_OF_KEY: Readonly<Record<string, string>> = {
   gpuType: `${expectedGpuType()} or a function of the task's arguments`,
   name: "a non-empty string",
   timeout: 'a number of seconds or a duration string such as "2h"',
-  retries: "a whole number from 0 up, or { count, escalate?: { memory?, cpu?, storage? } } with factors from 1 up",
+  retries: "a whole number from 0 up, or { count, on?: [codes], escalate?: { memory?, cpu?, storage? } } with factors from 1 up",
   overLimit: '"error" or "clamp"',
 };
 
@@ -81,6 +87,17 @@ const EXPECTED_OF_KEY: Readonly<Record<string, string>> = {
  */
 export function isNoStorage(value: unknown): boolean {
   return value === 0;
+}
+
+const EXPECTED_RETRY_ON = `a non-empty array of failure codes among ${RETRYABLE_CODES.map((c) => `"${c}"`).join(", ")} (to never retry, set \`count: 0\`)`;
+
+/** The part of `retries.on` that is wrong, if any (zod reports a failed union without saying which branch's field). */
+function invalidRetryOn(retries: unknown): { field: string; value: unknown } | undefined {
+  if (typeof retries !== "object" || retries === null || !("on" in retries) || retries.on === undefined) return undefined;
+  const { on } = retries;
+  if (!Array.isArray(on) || on.length === 0) return { field: "retries.on", value: on };
+  const at = on.findIndex((code) => !(RETRYABLE_CODES as readonly unknown[]).includes(code));
+  return at < 0 ? undefined : { field: `retries.on.${at}`, value: on[at] };
 }
 
 
@@ -98,6 +115,8 @@ function specErrorFromZod(error: z.ZodError, input: Record<string, unknown>, tas
   const path = issue?.path ?? [];
   const key = String(path[0] ?? "");
   const field = path.map(String).join(".");
+  const badOn = key === "retries" ? invalidRetryOn(input.retries) : undefined;
+  if (badOn !== undefined) return new ResourceSpecError({ task, field: badOn.field, value: badOn.value, expected: EXPECTED_RETRY_ON });
   const expected = EXPECTED_OF_KEY[key.startsWith("storage") ? "storage" : key] ?? issue?.message ?? "a valid value";
   return new ResourceSpecError({ task, field: field || undefined, value: input[key], expected });
 }
@@ -125,10 +144,15 @@ function validate(schema: z.ZodObject, input: unknown, task: string, what: strin
   return object;
 }
 
-function compileRetries(retries: RetryPolicy | undefined): CompiledSpec["retries"] {
-  if (retries === undefined) return { count: 0, escalate: undefined };
-  if (typeof retries === "number") return { count: retries, escalate: undefined };
-  return { count: retries.count, escalate: retries.escalate };
+function compileRetries(retries: RetryPolicy | undefined, task: string): CompiledSpec["retries"] {
+  if (retries === undefined) return { count: 0, escalate: undefined, on: DEFAULT_RETRY_ON };
+  if (typeof retries === "number") return { count: retries, escalate: undefined, on: DEFAULT_RETRY_ON };
+  const on = retries.on === undefined ? DEFAULT_RETRY_ON : Object.freeze([...new Set(retries.on)]);
+  if (retries.escalate !== undefined && !on.includes("OUT_OF_MEMORY")) {
+    // Escalation only ever follows an out-of-memory failure: without it in `on`, it could never act.
+    throw new ResourceSpecError({ task, field: "retries.on", value: retries.on, expected: 'a list that includes "OUT_OF_MEMORY" when `escalate` is given (escalation acts only on out-of-memory failures)' });
+  }
+  return { count: retries.count, escalate: retries.escalate, on };
 }
 
 const LIMITED: ReadonlySet<ResourceField> = new Set(["cpu", "memoryGiB", "storageGiB", "gpu"]);
@@ -216,8 +240,9 @@ function taskOptions(input: Record<string, unknown>, task: string) {
   }
   return {
     timeoutSeconds,
-    retries: compileRetries(input.retries as RetryPolicy | undefined),
+    retries: compileRetries(input.retries as RetryPolicy | undefined, task),
     overLimit: (input.overLimit as OverLimitPolicy | undefined) ?? "error",
+    label: checkLabelSpec(input.label, task),
   };
 }
 
@@ -269,6 +294,7 @@ export function applyOverrides(base: CompiledSpec, overrides: unknown, task: str
       overridden: [...new Set([...base.overridden, ...set])],
       timeoutSeconds: input.timeout !== undefined ? options.timeoutSeconds : base.timeoutSeconds,
       retries: input.retries !== undefined ? options.retries : base.retries,
+      label: input.label !== undefined ? options.label : base.label,
     },
     task,
   );

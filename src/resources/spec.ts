@@ -43,11 +43,23 @@ export const EscalationSchema = z.strictObject({
 });
 export type Escalation = z.infer<typeof EscalationSchema>;
 
+/**
+ * The failure codes (`err.code`) a retry policy may name. What the task's own code threw is
+ * TASK_EXECUTION_FAILED (OUT_OF_MEMORY when it threw an `OutOfMemoryError`); SUBMISSION_FAILED is a
+ * cluster refusing a job (an sbatch or API error), retried only when named.
+ */
+export const RETRYABLE_CODES = ["TASK_EXECUTION_FAILED", "OUT_OF_MEMORY", "TASK_TIMEOUT", "SUBMISSION_FAILED"] as const;
+export type RetryableCode = (typeof RETRYABLE_CODES)[number];
+/** What `retries` retries when it names no codes: the task failing, running out of memory, timing out. */
+export const DEFAULT_RETRY_ON: readonly RetryableCode[] = ["TASK_EXECUTION_FAILED", "OUT_OF_MEMORY", "TASK_TIMEOUT"];
+
 export const RetryPolicySchema = z.union([
   z.number().int().min(0),
   z.strictObject({
     /** how many times a failed call is re-run; 0 means run once */
     count: z.number().int().min(0),
+    /** which failures are retried, by `err.code` @default ["TASK_EXECUTION_FAILED", "OUT_OF_MEMORY", "TASK_TIMEOUT"] */
+    on: z.array(z.enum(RETRYABLE_CODES)).min(1).readonly().optional(),
     escalate: EscalationSchema.optional(),
   }),
 ]);
@@ -55,10 +67,14 @@ export type RetryPolicy = z.infer<typeof RetryPolicySchema>;
 
 export const OverLimitPolicySchema = z.enum(["error", "clamp"]);
 
+/** A call's label: a string, or a function of the task's arguments returning one (checked by label.ts). */
+export const LabelSchema = z.union([z.string(), resourceFnSchema]);
+
 /** Options every task takes, preset or custom. */
 export const TaskOptionsShape = {
   /** The task's name in logs, errors and schedulers. @default the function's name */
   name: z.string().min(1).optional(),
+  label: LabelSchema.optional(),
   timeout: DurationSchema.optional(),
   retries: RetryPolicySchema.optional(),
   /** @default "error" */
@@ -94,6 +110,7 @@ export const OverridesSchema = z.strictObject({
   gpu: resourceShape.gpu,
   gpuType: resourceShape.gpuType,
   timeout: TaskOptionsShape.timeout,
+  label: TaskOptionsShape.label,
   retries: TaskOptionsShape.retries,
   overLimit: TaskOptionsShape.overLimit,
 });
@@ -102,6 +119,11 @@ export const OverridesSchema = z.strictObject({
 export interface TaskOptions {
   /** The task's name in logs, errors and schedulers. @default the function's (or method's) name */
   readonly name?: string;
+  /**
+   * Tells calls of the task apart in progress lines, the summary, the report, errors and job
+   * names: a string, or a function of the task's arguments (`(sample) => sample.id`).
+   */
+  readonly label?: Dynamic<string>;
   /** unit: seconds, or a duration string. @default no timeout */
   readonly timeout?: Duration;
   /** @default 0 */

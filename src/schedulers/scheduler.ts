@@ -10,6 +10,8 @@ import type { TaskRef } from "../task/metadata.js";
 export interface Invocation<R = unknown> {
   /** The task's name: for logs, job names and errors. */
   readonly taskName: string;
+  /** The call's label (`.with({ label })`), shown with the name and part of job names; undefined when none. */
+  readonly label?: string | undefined;
   /** What this attempt asks for. */
   readonly resources: ResolvedResources;
   /** The call's arguments, exactly as the caller passed them. */

@@ -72,6 +72,16 @@ export function workerNodeArgs(entry: string, module: string | undefined, memory
   return [...(typescript ? ["--import", "tsx"] : []), `--max-old-space-size=${heapLimitMiB(memoryGiB)}`];
 }
 
+/**
+ * The worker's own Node process, before the task allocates anything (VmRSS, Node 20.20): about
+ * 57 MiB from the built package, about 95 MiB when the task's module is TypeScript (run through
+ * tsx). On Slurm (`--mem`) and Kubernetes (the container's limit) it counts against the task's
+ * memory together with the tools the task starts: taskfit requests the task's memory as written,
+ * so a task that starts a tool sized to the request should leave this much room.
+ */
+export const WORKER_MEMORY_NOTE =
+  "the memory limit also holds taskfit's worker (a Node process of about 57 MiB, about 95 MiB for a TypeScript module run through tsx) besides the tools the task starts: leave that much room above what the tools need";
+
 /** Whether a worker that ended this way died of memory: V8's heap limit, or a kill by the OOM killer. */
 export function diedOfMemory(exitCode: number | null, signal: NodeJS.Signals | null, stderr: string): boolean {
   return /heap out of memory|Reached heap limit|Allocation failed - JavaScript heap/i.test(stderr) || signal === "SIGKILL" || exitCode === 137;

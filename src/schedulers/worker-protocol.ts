@@ -2,6 +2,7 @@
  * What passes between a scheduler and the worker entry. Kept apart from worker.ts, whose import
  * starts serving: schedulers import only this.
  */
+import { ErrorCode, type FailureDetails, OutOfMemoryError, TaskExecutionError } from "../errors.js";
 import type { ResolvedResources } from "../resources/spec.js";
 import type { TaskRef } from "../task/metadata.js";
 
@@ -36,3 +37,44 @@ export type WorkerOutcome =
   | { readonly kind: "result"; readonly value: string }
   | { readonly kind: "error"; readonly error: WorkerError };
 
+
+/** How much of a task's stderr an error carries, on every scheduler. */
+export const STDERR_TAIL_CHARS = 4000;
+
+/** The last `STDERR_TAIL_CHARS` of a log, trimmed; undefined when nothing is left. */
+export function stderrTail(text: string): string | undefined {
+  return text.slice(-STDERR_TAIL_CHARS).trim() || undefined;
+}
+
+/** What the scheduler knows about the attempt whose worker answered with an error. */
+export interface FailedAttempt extends FailureDetails {
+  readonly task: string;
+  readonly attempt: number;
+  readonly memoryGiB: number;
+}
+
+/** The error as the task threw it, rebuilt in this process: name, message, stack and code kept. */
+export function reviveWorkerError(error: WorkerError): Error {
+  const revived = new Error(error.message);
+  revived.name = error.name;
+  if (error.stack !== undefined) revived.stack = error.stack;
+  if (error.code !== undefined) Object.assign(revived, { code: error.code });
+  return revived;
+}
+
+/**
+ * The taskfit error for a worker's error outcome, by its `code`, exactly as an in-process run
+ * throws it (see local/attempt.ts): `OUT_OF_MEMORY` stays an `OutOfMemoryError` (so
+ * `retries.escalate` acts on it), anything else is a `TaskExecutionError`. `cause` is always the
+ * revived error. Every scheduler that runs the worker decodes through here.
+ */
+export function workerFailure(error: WorkerError, attempt: FailedAttempt): OutOfMemoryError | TaskExecutionError {
+  const cause = reviveWorkerError(error);
+  const { task, memoryGiB, ...details } = attempt;
+  if (error.code === ErrorCode.OutOfMemory) {
+    // The worker's OutOfMemoryError already says "Task `x` ran out of memory with N GiB requested": keep only its detail.
+    const detail = error.message.replace(/^Task `[^`]*`(?: \(.*?\))? ran out of memory with [\d.]+ GiB requested(: )?/, "");
+    return new OutOfMemoryError({ ...details, task, memoryGiB, ...(detail !== "" && { detail }), cause });
+  }
+  return new TaskExecutionError({ ...details, task, message: `${error.name}: ${error.message}`, cause });
+}

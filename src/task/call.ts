@@ -3,10 +3,11 @@
  * scheduler, and re-run failures as the retry policy says, growing memory (or another field) after
  * an out-of-memory failure when `escalate` asks for it.
  */
-import { OutOfMemoryError, TaskCancelledError, TaskExecutionError, TaskTimeoutError } from "../errors.js";
+import { OutOfMemoryError, TaskCancelledError, TaskfitError } from "../errors.js";
 import type { CompiledSpec } from "../resources/compile.js";
 import { LIMITS } from "../resources/limits.js";
 import { MIN_CPU, roundUpTo } from "../resources/quantity.js";
+import { resolveLabel } from "../resources/label.js";
 import { resolveCompiled } from "../resources/resolve.js";
 import type { Escalation, ResolvedResources } from "../resources/spec.js";
 import { getDefaultScheduler } from "../schedulers/default.js";
@@ -27,9 +28,9 @@ export interface CallContext {
   readonly signal: AbortSignal | undefined;
 }
 
-/** Failures worth another attempt: the task's own failure, a timeout, running out of memory. */
-function isRetryable(error: unknown): boolean {
-  return error instanceof TaskExecutionError || error instanceof OutOfMemoryError || error instanceof TaskTimeoutError;
+/** Whether the policy retries this failure: a taskfit error whose `code` it names (by default execution errors, OOM, timeouts). */
+function isRetryable(error: unknown, on: readonly string[]): boolean {
+  return error instanceof TaskfitError && on.includes(error.code);
 }
 
 /** One attempt as a scheduler sees it. A class, not a literal with a closure: calls queue by the thousand. */
@@ -42,6 +43,7 @@ class CallAttempt implements Invocation<unknown> {
     readonly attempt: number,
     readonly timeoutSeconds: number | undefined,
     readonly signal: AbortSignal | undefined,
+    readonly label: string | undefined,
     private readonly fn: AnyFunction,
     private readonly thisArg: unknown,
     private readonly method: boolean,
@@ -73,14 +75,16 @@ export async function callTask(context: CallContext, thisArg: unknown, args: unk
   const resolution = resolveCompiled(spec, name, args);
   // A static spec resolves synchronously: no extra tick on the hot path.
   let resources = resolution instanceof Promise ? await resolution : resolution;
-  const { count, escalate } = spec.retries;
+  const labelled = spec.label === undefined ? undefined : resolveLabel(spec.label, name, args);
+  const label = labelled instanceof Promise ? await labelled : labelled;
+  const { count, escalate, on } = spec.retries;
   for (let attempt = 1; ; attempt++) {
     try {
       return await scheduler.run(
-        new CallAttempt(name, context.ref, resources, args, attempt, spec.timeoutSeconds, signal, fn, thisArg, context.method),
+        new CallAttempt(name, context.ref, resources, args, attempt, spec.timeoutSeconds, signal, label, fn, thisArg, context.method),
       );
     } catch (error) {
-      if (attempt > count || !isRetryable(error) || signal?.aborted) throw error;
+      if (attempt > count || !isRetryable(error, on) || signal?.aborted) throw error;
       if (error instanceof OutOfMemoryError && escalate !== undefined) {
         resources = escalated(resources, escalate, scheduler.capacity);
       }

@@ -4,6 +4,7 @@
  */
 import { ResourceSpecError } from "../errors.js";
 import { applyOverrides, type CompiledSpec } from "../resources/compile.js";
+import { resolveLabel } from "../resources/label.js";
 import { resolveCompiled, type ResolveOptions } from "../resources/resolve.js";
 import type { ResolvedResources } from "../resources/spec.js";
 import type { Scheduler } from "../schedulers/scheduler.js";
@@ -130,6 +131,8 @@ export function asTask<F extends AnyFunction>(method: F, thisArg?: unknown): Tas
 /** What a scheduler needs to plan a call without running it: name, resources, timeout, where defined. */
 export interface PlannedCall {
   readonly taskName: string;
+  /** The call's label, when the task or `.with()` gives one. */
+  readonly label?: string | undefined;
   readonly resources: ResolvedResources;
   readonly timeoutSeconds: number | undefined;
   readonly task: TaskDefinition["ref"];
@@ -139,5 +142,6 @@ export interface PlannedCall {
 export async function planCall<A extends readonly unknown[]>(task: (...args: A) => unknown, args: A): Promise<PlannedCall> {
   const resources = await resolveResources(task, args);
   const definition = getDefinition(task) as TaskDefinition;
-  return { taskName: definition.name, resources, timeoutSeconds: definition.spec.timeoutSeconds, task: definition.ref };
+  const label = await resolveLabel(definition.spec.label, definition.name, args);
+  return { taskName: definition.name, label, resources, timeoutSeconds: definition.spec.timeoutSeconds, task: definition.ref };
 }

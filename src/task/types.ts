@@ -33,6 +33,8 @@ export interface CallOverrides<A extends readonly unknown[] = readonly unknown[]
   readonly gpu?: number | ((...args: A) => MaybePromise<number>);
   readonly gpuType?: GpuType | ((...args: A) => MaybePromise<GpuType>);
   readonly timeout?: Duration;
+  /** This call's label (or a function of its arguments): shown with the task's name everywhere and in job names. */
+  readonly label?: string | ((...args: A) => MaybePromise<string>);
   readonly retries?: RetryPolicy;
   readonly overLimit?: OverLimitPolicy;
   /** Where this call runs. @default getDefaultScheduler() */

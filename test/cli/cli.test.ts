@@ -66,6 +66,8 @@ describe("taskfit plan", { timeout: 60_000 }, () => {
     const out = cli("plan", "examples/dynamic.ts", "myTask", "--target", "slurm", "--file", `${a},${b}`, "--args", "[3]");
     expect(out.code).toBe(0);
     expect(out.stdout).toMatch(/^sbatch .*--cpus-per-task=2 --mem=8192M --tmp=2304M/);
+    // The worker's own memory is not added to --mem: said where the request is reviewed.
+    expect(out.stderr).toMatch(/^taskfit: note: the memory limit also holds taskfit's worker \(a Node process of about 57 MiB, about 95 MiB for a TypeScript module run through tsx\)/);
   });
 
   it("prints the Job for --target kubernetes", () => {
@@ -138,14 +140,34 @@ describe("taskfit run", { timeout: 60_000 }, () => {
     expect(html).toContain('data-resource="cpu" data-capacity="2"');
   });
 
-  it("exits 1 with the task's error in one line, and still writes the report", async () => {
+  it("exits 1 with the task's error and its attempt, and still writes the report", async () => {
     const report = join(await mkdtemp(join(tmpdir(), "taskfit-run-")), "failed.html");
     const out = cli("run", FIXTURE, "boom", "--args", '["bad sample sheet"]', "--report", report, ...LOCAL);
     expect(out.code).toBe(1);
     expect(out.stdout).toBe("");
-    expect(out.stderr.trim().split("\n").at(-1)).toMatch(/^taskfit: TASK_EXECUTION_FAILED: .*`boom`.*bad sample sheet/);
+    expect(out.stderr.trim().split("\n").slice(-2)).toEqual([expect.stringMatching(/^taskfit: TASK_EXECUTION_FAILED: .*`boom`.*bad sample sheet$/), "  attempt 1"]);
     expect(await readFile(report, "utf8")).toMatch(/role="alert"><b>The run failed:<\/b> TASK_EXECUTION_FAILED/);
   });
+
+  it("prints what a person acts on: the labelled call, the attempt and the last 20 lines of the tool's stderr; --json and the report carry the same", async () => {
+    const report = join(await mkdtemp(join(tmpdir(), "taskfit-run-")), "tool.html");
+    const out = cli("run", FIXTURE, "alignFails", "--args", '["NA12878"]', "--isolation", "process", "--report", report, ...LOCAL);
+    expect(out.code).toBe(1);
+    const printed = out.stderr.slice(out.stderr.lastIndexOf("taskfit: ")).trim().split("\n");
+    expect(printed).toEqual([
+      "taskfit: TASK_EXECUTION_FAILED: Task `alignFails` (NA12878) failed on attempt 1: Error: bwa mem failed for NA12878",
+      "  attempt 1",
+      "  stderr (last 20 of 30 lines):",
+      ...Array.from({ length: 20 }, (_, i) => `    [bwa] NA12878: line ${i + 11}`),
+    ]);
+    expect(out.stderr).toMatch(/\[1\/1\] error alignFails \(NA12878\) \(attempt 1\)/);
+    expect(out.stderr).toMatch(/│ alignFails \(NA12878\) +│ 1 +│ 1/);
+    expect(await readFile(report, "utf8")).toContain("stderr (last 20 of 30 lines):\n    [bwa] NA12878: line 11");
+    const json = JSON.parse(cli("run", FIXTURE, "alignFails", "--args", '["NA12878"]', "--isolation", "process", "--json", ...LOCAL).stdout);
+    expect(json.error).toMatchObject({ code: "TASK_EXECUTION_FAILED", task: "alignFails", label: "NA12878", attempt: 1 });
+    expect(json.error.stderrTail.split("\n")).toHaveLength(30);
+    expect(json.tasks).toEqual([expect.objectContaining({ task: "alignFails", label: "NA12878", failed: 1 })]);
+  }, 60_000);
 
   it("checks the report's directory before running, and never loses the result to a report it cannot write", async () => {
     const nowhere = cli("run", FIXTURE, "square", "--args", "[3]", "--report", "/no/such/dir/run.html", ...LOCAL);
@@ -169,7 +191,7 @@ describe("taskfit run", { timeout: 60_000 }, () => {
   it("refuses a task larger than the machine before running it", () => {
     const out = cli("run", FIXTURE, "huge", ...LOCAL);
     expect(out.code).toBe(1);
-    expect(out.stderr).toMatch(/taskfit: UNSCHEDULABLE: .*`huge`/);
+    expect(out.stderr).toMatch(/taskfit: UNSCHEDULABLE: .*`huge`.*To run it here with what the machine has, use `oversize: "clamp"` \(LocalScheduler option\) or `--oversize clamp` \(taskfit run\)/);
   });
 
   it("prints a result that is not JSON data as Node shows it rather than losing it", () => {

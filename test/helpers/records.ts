@@ -17,6 +17,9 @@ export interface Span {
   readonly start?: number;
   readonly end?: number;
   readonly ok?: boolean;
+  readonly label?: string;
+  /** What a failed attempt threw. */
+  readonly error?: unknown;
 }
 
 /** A recorder holding these attempts, fed through its public methods on a manual clock. */
@@ -24,9 +27,9 @@ export function recorderOf(spans: readonly Span[]): RunRecorder {
   const recorder = new RunRecorder(undefined, { clock: new ManualClock() });
   spans.forEach((s, i) => {
     const id = String(i);
-    recorder.queued({ id, task: s.task, attempt: 1, resources: resources(s.cpu, s.memoryGiB, s.gpu) }, s.queued);
+    recorder.queued({ id, task: s.task, label: s.label, attempt: 1, resources: resources(s.cpu, s.memoryGiB, s.gpu) }, s.queued);
     if (s.start !== undefined) recorder.started(id, {}, s.start);
-    if (s.end !== undefined) recorder.finished(id, s.ok ?? true, s.end);
+    if (s.end !== undefined) recorder.finished(id, s.ok ?? true, s.end, s.error);
   });
   return recorder;
 }

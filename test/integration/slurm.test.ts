@@ -19,7 +19,8 @@ import {
   TaskTimeoutError,
   UnschedulableError,
 } from "../../src/index.js";
-import { dynamicInfo, echo, fails, gpuInfo, holdsMemory, oddlyNamed, presetInfo, sleeps } from "../fixtures/slurm-tasks.js";
+import { reportsOutOfMemory } from "../fixtures/isolated-tasks.js";
+import { dynamicInfo, echo, fails, gpuInfo, holdsMemory, oddlyNamed, presetInfo, sleeps, stopsOnAbort } from "../fixtures/slurm-tasks.js";
 
 let slurm: SlurmScheduler;
 let dir: string;
@@ -103,10 +104,23 @@ describe("SlurmScheduler on a real cluster", () => {
     expect(result).toMatchObject({ held: 700, memPerNode: "1024", attempt: 2 });
   });
 
-  it("maps a job past its --time to TaskTimeoutError", async () => {
-    const error = await sleeps.with({ scheduler: slurm, timeout: 30 })(150).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(TaskTimeoutError);
+  it("maps a job past its --time to TaskTimeoutError, also when the task reacts to the abort and throws", async () => {
+    const [ignores, reacts] = await Promise.all([
+      sleeps.with({ scheduler: slurm, timeout: 30 })(150).catch((e: unknown) => e),
+      stopsOnAbort.with({ scheduler: slurm, timeout: 30 })(150).catch((e: unknown) => e),
+    ]);
+    expect(ignores).toBeInstanceOf(TaskTimeoutError);
+    expect(reacts).toBeInstanceOf(TaskTimeoutError);
+    expect(reacts).toMatchObject({ jobId: expect.stringMatching(/^\d+$/), cause: { name: "AbortError" } });
   }, 200_000);
+
+  it("escalates a task that throws OutOfMemoryError itself, as it does in-process", async () => {
+    const result = await reportsOutOfMemory.with({ scheduler: slurm })(1);
+    expect(result).toEqual({ memoryGiB: 1, attempt: 3 });
+    const error = await reportsOutOfMemory.with({ scheduler: slurm, retries: 0 })(1).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OutOfMemoryError);
+    expect(error).toMatchObject({ memoryGiB: 0.25, attempt: 1, jobId: expect.stringMatching(/^\d+$/), cause: { code: "OUT_OF_MEMORY" } });
+  }, 120_000);
 
   it("cancels with scancel on abort and leaves no job in squeue", async () => {
     const controller = new AbortController();
@@ -235,6 +249,13 @@ describe("taskfit run --scheduler slurm (the built command, as a user runs it)",
     );
     expect(out.status).toBe(1);
     expect(out.stderr).toMatch(/\[1\/1\] error fails \(attempt 1\) 1 cpu, 512 MiB/);
-    expect(out.stderr.trim().split("\n").at(-1)).toMatch(/^taskfit: TASK_EXECUTION_FAILED: .*`fails`.*no reference genome/);
+    const printed = out.stderr.slice(out.stderr.lastIndexOf("taskfit: ")).trim().split("\n");
+    expect(printed[0]).toMatch(/^taskfit: TASK_EXECUTION_FAILED: .*`fails`.*no reference genome/);
+    expect(printed[1]).toMatch(/^ {2}attempt 1 · exit code 1 · job \d+$/);
+    // The log is named after the task and the call, and kept for whoever debugs it.
+    const log = /^ {2}full log: (.*\/fails-attempt1-\d+\.err)$/.exec(printed[2] ?? "")?.[1];
+    expect(log).toBeDefined();
+    expect(readFileSync(log as string, "utf8")).toContain("fails: about to throw no reference genome");
+    expect(printed.slice(3)).toContain("    fails: about to throw no reference genome");
   }, 200_000);
 });

@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { TaskExecutionError } from "../../src/index.js";
+import { describeFailure } from "../../src/reporting/failure.js";
 import { renderReport } from "../../src/reporting/html-report.js";
 import { recorderOf, type Span } from "../helpers/records.js";
 
@@ -51,7 +53,7 @@ describe("renderReport", () => {
   });
 
   it("escapes task names and the error, and loads nothing from elsewhere", () => {
-    const html = render({ error: 'TASK_EXECUTION_FAILED: <img src=x onerror="alert(1)">' }, [{ task: "<script>alert(1)</script>", cpu: 1, memoryGiB: 1, queued: 0, start: 0, end: 10 }]);
+    const html = render({ error: describeFailure(new Error('<img src=x onerror="alert(1)">')) }, [{ task: "<script>alert(1)</script>", cpu: 1, memoryGiB: 1, queued: 0, start: 0, end: 10 }]);
     expect(html).not.toContain("<script>");
     expect(html).not.toContain("<img");
     expect(html).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
@@ -60,8 +62,37 @@ describe("renderReport", () => {
   });
 
   it("renders an empty run (the workflow failed before any task) without NaN", () => {
-    const html = render({ error: "boom" }, []);
+    const html = render({ error: describeFailure(new Error("boom")) }, []);
     expect(html).not.toMatch(/NaN|Infinity/);
     expect(html.match(/<g class="attempt"/g)).toBeNull();
+  });
+
+  it("shows a failed call's label, exit code, job, log and stderr tail in the error box and the attempt's tooltip", () => {
+    const error = new TaskExecutionError({
+      task: "align",
+      label: "s3",
+      attempt: 2,
+      message: "bwa exited with 1",
+      exitCode: 1,
+      jobId: "4242",
+      log: "/shared/jobs/align-s3-attempt2-4242.err",
+      stderrTail: Array.from({ length: 30 }, (_, i) => `[M::bwa_idx_load] line ${i + 1}`).join("\n"),
+    });
+    const records: Span[] = [
+      { task: "align", label: "s2", cpu: 1, memoryGiB: 1, queued: 0, start: 0, end: 10 },
+      { task: "align", label: "s3", cpu: 1, memoryGiB: 1, queued: 0, start: 0, end: 20, ok: false, error },
+    ];
+    const html = render({ error: describeFailure(error) }, records);
+    expect(html).toContain("The run failed:</b> TASK_EXECUTION_FAILED: Task `align` (s3) failed on attempt 2, exit code 1, job 4242: bwa exited with 1<pre>");
+    expect(html).toContain("full log: /shared/jobs/align-s3-attempt2-4242.err");
+    expect(html).toContain("stderr (last 20 of 30 lines):");
+    expect(html).toContain("[M::bwa_idx_load] line 30");
+    expect(html).not.toContain("[M::bwa_idx_load] line 10\n");
+    const tooltip = /<g class="attempt" data-task="align" data-label="s3" data-outcome="error"><title>([^<]*)<\/title>/.exec(html)?.[1];
+    expect(tooltip).toContain("align (s3) (attempt 1, error)");
+    expect(tooltip).toContain("attempt 2 · exit code 1 · job 4242");
+    expect(tooltip).toContain("stderr (last 8 of 30 lines):");
+    expect(html).toMatch(/<td>.*align \(s2\)<\/td>/);
+    expect(html).toMatch(/<td>.*align \(s3\)<\/td>/);
   });
 });

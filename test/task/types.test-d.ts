@@ -97,3 +97,23 @@ describe("methods", () => {
     expectTypeOf(new A().ok).returns.toEqualTypeOf<Promise<number>>();
   });
 });
+
+describe("labels and failure policies", () => {
+  it("a label function takes the task's parameters, like a resource function", () => {
+    customTask({ cpu: 1, memory: 1, label: (sample: { id: string }) => sample.id })(async (sample: { id: string }) => sample);
+    customTask({ cpu: 1, memory: 1, label: (id: number) => String(id) })(
+      // @ts-expect-error -- the label function takes a number, the task a string
+      async (sample: string) => sample,
+    );
+    const align = customTask({ cpu: 1, memory: 1 })(async (sample: { id: string }, lane: number) => sample.id + lane);
+    align.with({ label: (sample, lane) => `${sample.id}.${lane}` });
+    // @ts-expect-error -- a label is a string (or a function returning one)
+    align.with({ label: 3 });
+  });
+
+  it("retries.on takes only the retryable failure codes", () => {
+    smallTask({ retries: { count: 3, on: ["OUT_OF_MEMORY", "TASK_TIMEOUT"], escalate: { memory: 2 } } });
+    // @ts-expect-error -- "TIMEOUT" is not a failure code (TASK_TIMEOUT is)
+    smallTask({ retries: { count: 3, on: ["TIMEOUT"] } });
+  });
+});

@@ -8,13 +8,11 @@ import { EventEmitter } from "node:events";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import {
-  OutOfMemoryError,
   ResourceSpecError,
   type Shortfall,
   SubmissionError,
   TaskCancelledError,
   TaskExecutionError,
-  TaskTimeoutError,
   UnschedulableError,
 } from "../../errors.js";
 import { type PlannedCall, planCall } from "../../task/task.js";
@@ -32,7 +30,7 @@ import {
   type Toleration,
 } from "./manifest.js";
 import { JobPoller, keepAliveClock } from "./job-poller.js";
-import { type JobEnd, jobEnd, outcomeFrom } from "./outcome.js";
+import { jobEnd, settleEnd } from "./outcome.js";
 import { quantityValue, validateJob } from "./validate.js";
 
 type Client = typeof import("@kubernetes/client-node");
@@ -71,7 +69,7 @@ const INSTANCE_LABEL = "taskfit.dev/scheduler";
 const MISSING_POLLS = 5;
 
 export interface KubernetesSchedulerEvents {
-  submitted: [{ readonly job: string; readonly task: string; readonly attempt: number; readonly resources: ResolvedResources }];
+  submitted: [{ readonly job: string; readonly task: string; readonly label?: string | undefined; readonly attempt: number; readonly resources: ResolvedResources }];
   /** The Job's pod was bound to a node: from here it holds the node's resources. */
   started: [{ readonly job: string; readonly task: string; readonly attempt: number; readonly node: string }];
   /** The call settled; `ok` when the task returned a result, else the `error` it failed with. */
@@ -142,10 +140,10 @@ export class KubernetesScheduler extends EventEmitter<KubernetesSchedulerEvents>
       this.imageModule(importableModule(call.taskName, call.task)),
     );
     // Named, not spread: an invocation may carry its fields on its prototype (a layer over another).
-    const { taskName, resources, timeoutSeconds } = call;
+    const { taskName, label, resources, timeoutSeconds } = call;
     const options = { ...this.manifestOptions, labels: { ...this.manifestOptions.labels, ...labels } };
     const gpuValues = resources.gpu > 0 && resources.gpuType !== undefined ? gpuLabelValues(resources.gpuType, this.gpuSelector, nodes, taskName) : [];
-    return buildJob({ taskName, resources, timeoutSeconds, task: request.ref, attempt, request: JSON.stringify(request), gpuLabelValues: gpuValues }, options);
+    return buildJob({ taskName, label, resources, timeoutSeconds, task: request.ref, attempt, request: JSON.stringify(request), gpuLabelValues: gpuValues }, options);
   }
 
   /** The task's module as the pod sees it: the project directory maps to its place in the image. */
@@ -171,7 +169,7 @@ export class KubernetesScheduler extends EventEmitter<KubernetesSchedulerEvents>
     } catch (error) {
       throw new SubmissionError({ task: taskName, scheduler: this.name, detail: apiMessage(error), cause: error });
     }
-    this.emit("submitted", { job: name, task: taskName, attempt, resources: invocation.resources });
+    this.emit("submitted", { job: name, task: taskName, label: invocation.label, attempt, resources: invocation.resources });
     return (await this.follow(api, invocation as Invocation<unknown>, name)) as R;
   }
 
@@ -292,45 +290,13 @@ export class KubernetesScheduler extends EventEmitter<KubernetesSchedulerEvents>
           reportedPending = true;
           this.emit("pending", { job, task: taskName, message: end.message });
         }
-        const settled = await this.settle(api, end, { taskName, attempt, memoryGiB: resources.memoryGiB, timeoutSeconds, job });
+        const log = (end.kind === "succeeded" || end.kind === "failed") && end.pod !== undefined ? await this.podLog(api, end.pod) : "";
+        const settled = settleEnd(end, log, { task: taskName, label: invocation.label, attempt, memoryGiB: resources.memoryGiB, timeoutSeconds, job, namespace: this.manifestOptions.namespace });
         if (settled !== undefined) finish(settled.error, settled.value);
         return done;
       });
       if (done) unfollow();
     });
-  }
-
-  private async settle(
-    api: Api,
-    end: JobEnd,
-    call: { taskName: string; attempt: number; memoryGiB: number; timeoutSeconds: number | undefined; job: string },
-  ): Promise<{ error: unknown; value?: unknown } | undefined> {
-    const { taskName: task, attempt, job } = call;
-    switch (end.kind) {
-      case "running":
-      case "unschedulable":
-        return undefined;
-      case "deadline":
-        return { error: new TaskTimeoutError({ task, timeoutSeconds: call.timeoutSeconds ?? 0 }) };
-      case "oom":
-        return { error: new OutOfMemoryError({ task, memoryGiB: call.memoryGiB, jobId: job, detail: `pod ${end.pod ?? "?"} was OOMKilled (exit code ${end.exitCode ?? "?"})` }) };
-      case "succeeded":
-      case "failed": {
-        const log = end.pod === undefined ? "" : await this.podLog(api, end.pod);
-        const outcome = outcomeFrom(end.message) ?? outcomeFrom(log);
-        if (end.kind === "succeeded" && outcome?.kind === "result") return { error: undefined, value: fromWire(outcome.value) };
-        const tail = log.slice(-4000).trim() || undefined;
-        const message =
-          outcome?.kind === "error"
-            ? `${outcome.error.name}: ${outcome.error.message}`
-            : end.kind === "succeeded"
-              ? "the pod succeeded but left no outcome"
-              : `the pod failed${end.reason ? ` (${end.reason})` : ""}`;
-        return {
-          error: new TaskExecutionError({ task, attempt, jobId: job, message, exitCode: end.kind === "failed" ? end.exitCode : undefined, stderrTail: tail }),
-        };
-      }
-    }
   }
 
   private async podLog(api: Api, pod: string): Promise<string> {

@@ -80,6 +80,8 @@ export interface ManifestOptions {
 
 export interface ManifestCall {
   readonly taskName: string;
+  /** The call's label: part of the Job's name, and kept whole in an annotation. */
+  readonly label?: string | undefined;
   readonly task: TaskRef;
   readonly resources: ResolvedResources;
   readonly timeoutSeconds: number | undefined;
@@ -97,10 +99,10 @@ export const GPU_RESOURCE = "nvidia.com/gpu";
 
 const SUFFIX_LENGTH = 8;
 
-/** A DNS-1123 label from a task name plus a unique suffix: at most 63 characters. */
-export function jobNameFor(taskName: string, suffix = randomBytes(4).toString("hex")): string {
+/** A DNS-1123 label from a task name (and the call's label) plus a unique suffix: at most 63 characters. */
+export function jobNameFor(taskName: string, suffix = randomBytes(4).toString("hex"), label?: string): string {
   const base =
-    taskName
+    (label === undefined ? taskName : `${taskName}-${label}`)
       .toLowerCase()
       .replace(/[^a-z0-9]+/g, "-")
       .replace(/^-+|-+$/g, "")
@@ -129,7 +131,7 @@ export function quantities(resources: ResolvedResources): Record<string, string>
   return amounts;
 }
 
-export function buildJob(call: ManifestCall, options: ManifestOptions, name = jobNameFor(call.taskName)): JobManifest {
+export function buildJob(call: ManifestCall, options: ManifestOptions, name = jobNameFor(call.taskName, undefined, call.label)): JobManifest {
   const labels = {
     ...options.labels,
     "app.kubernetes.io/managed-by": MANAGED_BY,
@@ -170,7 +172,11 @@ export function buildJob(call: ManifestCall, options: ManifestOptions, name = jo
       name,
       namespace: options.namespace,
       labels,
-      annotations: { "taskfit.dev/task-name": call.taskName, "taskfit.dev/attempt": String(call.attempt) },
+      annotations: {
+        "taskfit.dev/task-name": call.taskName,
+        ...(call.label !== undefined && { "taskfit.dev/label": call.label }),
+        "taskfit.dev/attempt": String(call.attempt),
+      },
     },
     spec: {
       backoffLimit: 0,

@@ -2,7 +2,9 @@
  * How a taskfit Job ended, read from the Job's conditions and its pod's status: pure functions of
  * the API's JSON, so the mapping is tested against recorded replies without a cluster.
  */
-import { OUTCOME_MARKER, type WorkerOutcome } from "../worker-protocol.js";
+import { OutOfMemoryError, TaskExecutionError, TaskTimeoutError } from "../../errors.js";
+import { fromWire } from "../wire.js";
+import { OUTCOME_MARKER, stderrTail, type WorkerOutcome, workerFailure } from "../worker-protocol.js";
 
 interface Condition {
   readonly type?: string;
@@ -73,5 +75,46 @@ export function outcomeFrom(text: string | undefined): WorkerOutcome | undefined
     return JSON.parse(last.slice(OUTCOME_MARKER.length)) as WorkerOutcome;
   } catch {
     return undefined;
+  }
+}
+
+/** The call a Job ran, as the outcome mapping needs it. */
+export interface JobCall {
+  readonly task: string;
+  readonly label: string | undefined;
+  readonly attempt: number;
+  readonly memoryGiB: number;
+  readonly timeoutSeconds: number | undefined;
+  readonly job: string;
+  readonly namespace: string;
+}
+
+/**
+ * How the call settles for a Job that ended (undefined while it runs): the result, or the same
+ * typed error any other scheduler gives. `log` is the pod's log (read for a succeeded or failed pod).
+ */
+export function settleEnd(end: JobEnd, log: string, call: JobCall): { readonly error: Error; readonly value?: undefined } | { readonly error: undefined; readonly value: unknown } | undefined {
+  const { task, attempt, job } = call;
+  const where = (pod: string | undefined) => ({ label: call.label, attempt, jobId: job, ...(pod !== undefined && { log: `kubectl logs -n ${call.namespace} ${pod}` }) });
+  switch (end.kind) {
+    case "running":
+    case "unschedulable":
+      return undefined;
+    case "deadline":
+      // activeDeadlineSeconds passed: a timeout, also when the task reacted to its abort and left an error.
+      return { error: new TaskTimeoutError({ ...where(undefined), task, timeoutSeconds: call.timeoutSeconds ?? 0 }) };
+    case "oom":
+      return {
+        error: new OutOfMemoryError({ ...where(end.pod), task, memoryGiB: call.memoryGiB, exitCode: end.exitCode, detail: `pod ${end.pod ?? "?"} was OOMKilled (exit code ${end.exitCode ?? "?"})` }),
+      };
+    case "succeeded":
+    case "failed": {
+      const outcome = outcomeFrom(end.message) ?? outcomeFrom(log);
+      if (end.kind === "succeeded" && outcome?.kind === "result") return { error: undefined, value: fromWire(outcome.value) };
+      const details = { ...where(end.pod), exitCode: end.kind === "failed" ? end.exitCode : undefined, stderrTail: stderrTail(log) };
+      if (outcome?.kind === "error") return { error: workerFailure(outcome.error, { ...details, task, memoryGiB: call.memoryGiB }) };
+      const message = end.kind === "succeeded" ? "the pod succeeded but left no outcome" : `the pod failed${end.reason ? ` (${end.reason})` : ""}`;
+      return { error: new TaskExecutionError({ ...details, task, message }) };
+    }
   }
 }

@@ -67,7 +67,7 @@ function runHere(invocation: Invocation<unknown>, control: AttemptControl): Prom
     // A task may report running out of memory itself (a tool it ran was OOM-killed): kept as
     // is, so that `retries.escalate` acts on it.
     if (cause instanceof OutOfMemoryError) throw cause;
-    throw new TaskExecutionError({ task: invocation.taskName, attempt: invocation.attempt, message: messageOf(cause), cause });
+    throw new TaskExecutionError({ task: invocation.taskName, label: invocation.label, attempt: invocation.attempt, message: messageOf(cause), cause });
   });
 }
 
@@ -119,7 +119,7 @@ export function runAttempt(
     if (signal?.aborted) return onCallerAbort();
     if (signal !== undefined) unsubscribe = onAbort(signal, onCallerAbort);
     if (timeoutSeconds !== undefined) {
-      timer = clock.setTimeout(() => stop(new TaskTimeoutError({ task: taskName, timeoutSeconds })), timeoutSeconds * 1000);
+      timer = clock.setTimeout(() => stop(new TaskTimeoutError({ task: taskName, label: invocation.label, attempt: invocation.attempt, timeoutSeconds })), timeoutSeconds * 1000);
     }
     work = remote !== undefined ? runThere(remote, invocation, gpus, control) : runHere(invocation, control);
     work.then(

@@ -55,6 +55,8 @@ export interface LocalSchedulerOptions {
 export interface TaskEvent {
   readonly id: number;
   readonly task: string;
+  /** The call's label, when it has one. */
+  readonly label?: string | undefined;
   readonly attempt: number;
   readonly resources: ResolvedResources;
   /** unit: ms on the scheduler's clock */
@@ -258,6 +260,7 @@ export class LocalScheduler extends EventEmitter<LocalSchedulerEvents> implement
     const event: TaskEvent = {
       id: pending.id,
       task: invocation.taskName,
+      label: invocation.label,
       attempt: invocation.attempt,
       resources: invocation.resources,
       queuedAt: pending.queuedAt,

@@ -16,6 +16,9 @@ import { type DeviceMatcher, exactType } from "./gpu-match.js";
 
 export type OversizePolicy = "error" | "clamp";
 
+/** The way out, named in the error: a workflow written for a cluster still runs on a small machine. */
+const OVERSIZE_HINT = 'To run it here with what the machine has, use `oversize: "clamp"` (LocalScheduler option) or `--oversize clamp` (taskfit run)';
+
 function matchingGpus(capacity: Capacity, type: string | undefined, matches: DeviceMatcher): number {
   return capacity.gpus.filter((device) => matches(device, type)).length;
 }
@@ -68,9 +71,9 @@ export function fitToCapacity(
 ): ResolvedResources {
   const short = shortfalls(resources, capacity, matches);
   if (short.length === 0) return resources;
-  if (policy === "error" || resources.gpu > matchingGpus(capacity, resources.gpuType, matches)) {
-    throw new UnschedulableError({ task, scheduler, shortfalls: short });
-  }
+  // A GPU shortfall is never clamped away, so clamping is no way out of it and is not offered.
+  if (resources.gpu > matchingGpus(capacity, resources.gpuType, matches)) throw new UnschedulableError({ task, scheduler, shortfalls: short });
+  if (policy === "error") throw new UnschedulableError({ task, scheduler, shortfalls: short, hint: OVERSIZE_HINT });
   const records: ClampRecord[] = [];
   const lower = (field: "cpu" | "memoryGiB" | "storageGiB", requested: number, available: number | undefined): number => {
     if (available === undefined || requested <= available) return requested;

@@ -13,12 +13,13 @@ import { OutOfMemoryError, TaskExecutionError } from "../../errors.js";
 import type { Invocation } from "../scheduler.js";
 import type { AttemptControl } from "./attempt.js";
 import { fromWire } from "../wire.js";
-import type { WorkerOutcome } from "../worker-protocol.js";
+import { stderrTail, type WorkerOutcome, workerFailure } from "../worker-protocol.js";
 import { workerRequest } from "../worker-request.js";
 import { diedOfMemory, workerEntry, workerNodeArgs } from "../worker-command.js";
 import { DEFAULT_GRACE_MS, terminateGroup, trackGroup } from "../../process/group.js";
 
-const STDERR_TAIL_BYTES = 8 * 1024;
+/** Kept to tell a V8 heap death by its message (after a long native stack); errors carry less (see stderrTail). */
+const STDERR_KEPT_BYTES = 8 * 1024;
 
 export class ProcessRunner {
   private readonly entry = workerEntry();
@@ -49,7 +50,7 @@ export class ProcessRunner {
     let stderr = "";
     child.stderr?.on("data", (chunk: Buffer) => {
       process.stderr.write(chunk);
-      stderr = (stderr + chunk.toString("utf8")).slice(-STDERR_TAIL_BYTES);
+      stderr = (stderr + chunk.toString("utf8")).slice(-STDERR_KEPT_BYTES);
     });
     let killed = false;
     control.onAbort(() => {
@@ -65,13 +66,10 @@ export class ProcessRunner {
         reject(new TaskExecutionError({ task: taskName, attempt, message: `could not start the worker: ${cause.message}`, cause }));
       });
       child.on("exit", (exitCode, exitSignal) => {
-        const tail = stderr.trim() || undefined;
+        const tail = stderrTail(stderr);
         if (outcome?.kind === "result") return resolve(fromWire(outcome.value));
         if (outcome?.kind === "error") {
-          const cause = Object.assign(new Error(outcome.error.message), outcome.error);
-          return reject(
-            new TaskExecutionError({ task: taskName, attempt, message: `${outcome.error.name}: ${outcome.error.message}`, stderrTail: tail, cause }),
-          );
+          return reject(workerFailure(outcome.error, { task: taskName, label: invocation.label, attempt, memoryGiB: resources.memoryGiB, stderrTail: tail }));
         }
         // Killed on timeout or cancellation: the attempt has already settled with that error.
         if (killed) return reject(new TaskExecutionError({ task: taskName, attempt, message: "the worker process was stopped" }));

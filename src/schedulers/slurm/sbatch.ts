@@ -20,9 +20,15 @@ export interface SbatchOptions {
 /** The job script: runs its arguments as they are, with no shell parsing of anything taskfit passes. */
 export const JOB_SCRIPT = '#!/bin/sh\n# taskfit job: run the worker command given as arguments, unchanged.\nexec "$@"\n';
 
-/** A Slurm job name from a task name: letters, digits, `_ . -` only, at most 64 characters. */
-export function jobName(taskName: string): string {
-  const cleaned = taskName.replace(/[^A-Za-z0-9_.-]+/g, "_").replace(/^[-.]+/, "").slice(0, 64);
+/**
+ * A Slurm job name from a task name and the call's label (`align-s3`): letters, digits, `_ . -`
+ * only, at most 64 characters. Also the start of the job's log file names, so no `%` (Slurm's
+ * filename patterns) and no `/` can reach them.
+ */
+export function jobName(taskName: string, label?: string): string {
+  const clean = (text: string) => text.replace(/[^A-Za-z0-9_.-]+/g, "_");
+  const full = label === undefined ? clean(taskName) : `${clean(taskName)}-${clean(label)}`;
+  const cleaned = full.replace(/^[-.]+/, "").slice(0, 64);
   return cleaned.length > 0 ? cleaned : "taskfit";
 }
 

@@ -23,7 +23,7 @@ import { type PlannedCall, planCall } from "../../task/task.js";
 import { onAbort as onAbortOf } from "../abort.js";
 import type { Invocation, Scheduler } from "../scheduler.js";
 import { fromWire } from "../wire.js";
-import type { WorkerOutcome } from "../worker-protocol.js";
+import { reviveWorkerError, stderrTail, STDERR_TAIL_CHARS, type WorkerOutcome, workerFailure } from "../worker-protocol.js";
 import { importableModule, workerRequest } from "../worker-request.js";
 import { diedOfMemory, workerEntry, workerNodeArgs } from "../worker-command.js";
 import { type RunCommand, runCommand } from "./commands.js";
@@ -70,17 +70,16 @@ interface JobFiles {
   readonly error: string;
 }
 
-const STDERR_TAIL = 4000;
 /** Job ids per squeue call: keeps the argv short however many calls are in flight. */
 const SQUEUE_BATCH = 500;
 
 export interface SlurmSchedulerEvents {
   /** sbatch accepted the job. */
-  submitted: [{ readonly jobId: string; readonly task: string; readonly attempt: number; readonly resources: ResolvedResources }];
+  submitted: [{ readonly jobId: string; readonly task: string; readonly label?: string | undefined; readonly attempt: number; readonly resources: ResolvedResources }];
   /** A poll saw the job RUNNING for the first time (a job that ends between two polls is never seen running). */
   started: [{ readonly jobId: string; readonly task: string; readonly attempt: number }];
   /** The job reached a final state; `ok` when it left a result. */
-  finished: [{ readonly jobId: string; readonly task: string; readonly attempt: number; readonly state: string; readonly ok: boolean }];
+  finished: [{ readonly jobId: string; readonly task: string; readonly attempt: number; readonly state: string; readonly ok: boolean; readonly error?: unknown }];
 }
 
 export class SlurmScheduler extends EventEmitter<SlurmSchedulerEvents> implements Scheduler {
@@ -131,13 +130,14 @@ export class SlurmScheduler extends EventEmitter<SlurmSchedulerEvents> implement
    * and `taskfit plan`). File names are placeholders until a real submission.
    */
   async plan<A extends readonly unknown[]>(task: (...args: A) => unknown, args: A): Promise<string[]> {
-    return ["sbatch", ...this.sbatchArgv(await planCall(task, args), this.filesFor("<id>"))];
+    const call = await planCall(task, args);
+    return ["sbatch", ...this.sbatchArgv(call, this.filesFor("<id>", call.taskName, call.label, 1))];
   }
 
   private sbatchArgv(invocation: PlannedCall, files: JobFiles): string[] {
     const entry = this.options.entry ?? workerEntry();
     const options = sbatchOptions(invocation.resources, {
-      jobName: jobName(invocation.taskName),
+      jobName: jobName(invocation.taskName, invocation.label),
       timeoutSeconds: invocation.timeoutSeconds,
       partition: this.options.partition,
       account: this.options.account,
@@ -163,17 +163,18 @@ export class SlurmScheduler extends EventEmitter<SlurmSchedulerEvents> implement
     const { taskName, signal } = invocation;
     if (signal?.aborted) throw new TaskCancelledError({ task: taskName, reason: signal.reason });
     await this.checkFits(taskName, invocation.resources);
-    const files = this.filesFor(`${Date.now().toString(36)}-${randomBytes(6).toString("hex")}`);
+    const patterns = this.filesFor(`${Date.now().toString(36)}-${randomBytes(6).toString("hex")}`, taskName, invocation.label, invocation.attempt);
     const request = workerRequest(invocation, invocation.resources, []);
     await this.jobScript();
-    await writeFile(files.request, JSON.stringify(request), { mode: 0o600 });
-    const submitted = await this.exec("sbatch", this.sbatchArgv(invocation, files));
+    await writeFile(patterns.request, JSON.stringify(request), { mode: 0o600 });
+    const submitted = await this.exec("sbatch", this.sbatchArgv(invocation, patterns));
     if (submitted.code !== 0) {
-      await this.removeFiles(files, true);
+      await this.removeFiles(patterns, true);
       throw new SubmissionError({ task: taskName, scheduler: this.name, detail: submitted.stderr.trim() || `sbatch exited with ${submitted.code}` });
     }
     const jobId = submitted.stdout.trim().split(";")[0] as string;
-    this.emit("submitted", { jobId, task: taskName, attempt: invocation.attempt, resources: invocation.resources });
+    const files = withJobId(patterns, jobId);
+    this.emit("submitted", { jobId, task: taskName, label: invocation.label, attempt: invocation.attempt, resources: invocation.resources });
     return new Promise<R>((resolvePromise, reject) => {
       const onAbort =
         signal === undefined
@@ -204,9 +205,15 @@ export class SlurmScheduler extends EventEmitter<SlurmSchedulerEvents> implement
     });
   }
 
-  private filesFor(id: string): JobFiles {
+  /**
+   * The job's files. The logs are named after the call and the job (`align-s3-attempt2-%j.err`,
+   * Slurm puts the job id for `%j`), so a person finds them by what failed; the request and
+   * outcome files are taskfit's own.
+   */
+  private filesFor(id: string, task: string, label: string | undefined, attempt: number): JobFiles {
     const base = join(this.workDir, `taskfit-${id}`);
-    return { request: `${base}.request.json`, outcome: `${base}.outcome.json`, output: `${base}.out`, error: `${base}.err` };
+    const logs = join(this.workDir, `${jobName(task, label)}-attempt${attempt}-%j`);
+    return { request: `${base}.request.json`, outcome: `${base}.outcome.json`, output: `${logs}.out`, error: `${logs}.err` };
   }
 
   private jobScript(): Promise<string> {
@@ -333,26 +340,33 @@ export class SlurmScheduler extends EventEmitter<SlurmSchedulerEvents> implement
   }
 
   private async finish(entry: InFlight, job: JobState): Promise<void> {
-    const { taskName, attempt, resources, timeoutSeconds } = entry.invocation;
+    const { taskName, attempt } = entry.invocation;
     const outcome = await readOutcome(entry.files.outcome);
-    this.emit("finished", { jobId: job.jobId, task: taskName, attempt, state: job.state, ok: outcome?.kind === "result" });
-    const stderr = await readTail(entry.files.error);
-    const base = { task: taskName, attempt, jobId: job.jobId, exitCode: job.exitCode, stderrTail: stderr || undefined };
+    const error = outcome?.kind === "result" ? undefined : await this.failure(entry, job, outcome);
+    this.emit("finished", { jobId: job.jobId, task: taskName, attempt, state: job.state, ok: outcome?.kind === "result", error });
     if (outcome?.kind === "result") return this.settle(job.jobId, undefined, fromWire(outcome.value));
-    if (outcome?.kind === "error") {
-      return this.settle(job.jobId, new TaskExecutionError({ ...base, message: `${outcome.error.name}: ${outcome.error.message}`, cause: Object.assign(new Error(outcome.error.message), outcome.error) }));
-    }
+    this.settle(job.jobId, error);
+  }
+
+  /** The typed error for a job that left no result: Slurm's final state first, then the worker's own error. */
+  private async failure(entry: InFlight, job: JobState, outcome: WorkerOutcome | undefined): Promise<Error> {
+    const { taskName: task, attempt, resources, timeoutSeconds } = entry.invocation;
+    const stderr = await readTail(entry.files.error);
+    const details = { label: entry.invocation.label, attempt, jobId: job.jobId, exitCode: job.exitCode, stderrTail: stderrTail(stderr), log: entry.files.error };
+    const thrown = outcome?.kind === "error" ? outcome.error : undefined;
+    const ended = `Slurm job ${job.jobId} ended ${job.state}`;
     const memoryKill = /exceeded memory limit|oom-kill|out of memory/i.test(stderr) || diedOfMemory(job.exitCode ?? null, null, stderr);
-    if (job.state === "OUT_OF_MEMORY" || memoryKill) {
-      return this.settle(job.jobId, new OutOfMemoryError({ task: taskName, memoryGiB: resources.memoryGiB, jobId: job.jobId, detail: `Slurm job ${job.jobId} ended ${job.state}${stderr ? `: ${lastLine(stderr)}` : ""}` }));
+    if (job.state === "OUT_OF_MEMORY" || (thrown === undefined && memoryKill)) {
+      return new OutOfMemoryError({ ...details, task, memoryGiB: resources.memoryGiB, detail: `${ended}${stderr ? `: ${lastLine(stderr)}` : ""}` });
     }
+    // At its time limit Slurm sends SIGTERM first: a task that reacts to its abort signal leaves an
+    // error outcome, and that is still a timeout, as on every other scheduler.
     if (job.state === "TIMEOUT" || job.state === "DEADLINE") {
-      return this.settle(job.jobId, new TaskTimeoutError({ task: taskName, timeoutSeconds: timeoutSeconds ?? 0 }));
+      return new TaskTimeoutError({ ...details, task, timeoutSeconds: timeoutSeconds ?? 0, ...(thrown !== undefined && { cause: reviveWorkerError(thrown) }) });
     }
-    if (job.state === "CANCELLED") {
-      return this.settle(job.jobId, new TaskCancelledError({ task: taskName, reason: `Slurm job ${job.jobId} was cancelled` }));
-    }
-    this.settle(job.jobId, new TaskExecutionError({ ...base, message: `Slurm job ended ${job.state}${job.reason && job.reason !== "None" ? ` (${job.reason})` : ""}` }));
+    if (thrown !== undefined) return workerFailure(thrown, { ...details, task, memoryGiB: resources.memoryGiB });
+    if (job.state === "CANCELLED") return new TaskCancelledError({ task, reason: `Slurm job ${job.jobId} was cancelled` });
+    return new TaskExecutionError({ ...details, task, message: `Slurm job ended ${job.state}${job.reason && job.reason !== "None" ? ` (${job.reason})` : ""}` });
   }
 
   /** Settles a call once: later polls or aborts find nothing to do. */
@@ -375,6 +389,11 @@ export class SlurmScheduler extends EventEmitter<SlurmSchedulerEvents> implement
   }
 }
 
+/** The log paths as Slurm wrote them, once the job id is known. */
+function withJobId(files: JobFiles, jobId: string): JobFiles {
+  return { ...files, output: files.output.replace("%j", jobId), error: files.error.replace("%j", jobId) };
+}
+
 async function readOutcome(path: string): Promise<WorkerOutcome | undefined> {
   try {
     return JSON.parse(await readFile(path, "utf8")) as WorkerOutcome;
@@ -385,7 +404,7 @@ async function readOutcome(path: string): Promise<WorkerOutcome | undefined> {
 
 async function readTail(path: string): Promise<string> {
   try {
-    return (await readFile(path, "utf8")).slice(-STDERR_TAIL).trim();
+    return (await readFile(path, "utf8")).slice(-STDERR_TAIL_CHARS).trim();
   } catch {
     return "";
   }

@@ -64,6 +64,17 @@ describe("names and labels", () => {
     expect(jobNameFor("x".repeat(100), "0123abcd")).toHaveLength(63);
     expect(labelValueFor("odd $(name) `x`")).toBe("odd-name-x");
   });
+
+  it("names a labelled call's Job after the task and its label (DNS-1123), with the label whole in an annotation", async () => {
+    expect(jobNameFor("align", "0123abcd", "NA12878 Lane_1")).toBe("align-na12878-lane-1-0123abcd");
+    const align = customTask({ cpu: 1, memory: 1 })(async function align(sample: string) {
+      return sample;
+    });
+    const job = await k8s.plan(align.with({ label: (sample) => `Sample ${sample}` }), ["S3"]);
+    expect(job.metadata.name).toMatch(/^align-sample-s3-[0-9a-f]{8}$/);
+    expect(job.metadata.annotations).toMatchObject({ "taskfit.dev/label": "Sample S3" });
+    await expect(validateJob(job, "align")).resolves.toBeUndefined();
+  });
 });
 
 describe("GPU types on Kubernetes", () => {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { jobEnd, outcomeFrom } from "../../../src/schedulers/kubernetes/outcome.js";
+import { OutOfMemoryError, TaskExecutionError, TaskTimeoutError } from "../../../src/index.js";
+import { jobEnd, outcomeFrom, settleEnd } from "../../../src/schedulers/kubernetes/outcome.js";
+import { STDERR_TAIL_CHARS } from "../../../src/schedulers/worker-protocol.js";
 
 // Shapes as the API server returns them (batch/v1 Job status, v1 Pod status).
 const completeJob = { status: { succeeded: 1, conditions: [{ type: "Complete", status: "True" }] } };
@@ -66,5 +68,48 @@ describe("the outcome line", () => {
     expect(outcomeFrom("no marker here")).toBeUndefined();
     expect(outcomeFrom("TASKFIT_OUTCOME {broken")).toBeUndefined();
     expect(outcomeFrom(undefined)).toBeUndefined();
+  });
+});
+
+describe("how the call settles for a Job that ended", () => {
+  const call = { task: "align", label: "s3", attempt: 2, memoryGiB: 1, timeoutSeconds: 60, job: "align-s3-1a2b3c4d", namespace: "bio" };
+  const errorLine = (error: Record<string, unknown>) => `TASKFIT_OUTCOME ${JSON.stringify({ kind: "error", error: { stack: undefined, ...error } })}`;
+  const failedPod = (message: string) => jobEnd(backoffJob, [pod({ phase: "Failed", ...terminated({ exitCode: 1, reason: "Error", message }) })]);
+
+  it("a task that threw OutOfMemoryError in the pod is an OutOfMemoryError, so escalation acts on it", () => {
+    const message = errorLine({ name: "OutOfMemoryError", code: "OUT_OF_MEMORY", message: "Task `align` (s3) ran out of memory with 1 GiB requested: bwa was OOM-killed" });
+    const settled = settleEnd(failedPod(message), "bwa: killed\n", call);
+    expect(settled?.error).toBeInstanceOf(OutOfMemoryError);
+    expect(settled?.error).toMatchObject({ memoryGiB: 1, attempt: 2, jobId: call.job, exitCode: 1, stderrTail: "bwa: killed", log: "kubectl logs -n bio align-1a2b3c4d-xk2p9" });
+    expect(settled?.error?.message).toBe("Task `align` (s3) ran out of memory with 1 GiB requested: bwa was OOM-killed");
+    expect(settled?.error?.cause).toMatchObject({ name: "OutOfMemoryError", code: "OUT_OF_MEMORY" });
+  });
+
+  it("any other thrown error is a TaskExecutionError with the revived error as cause", () => {
+    const settled = settleEnd(failedPod(errorLine({ name: "RangeError", code: undefined, message: "corrupt BAM" })), "", call);
+    expect(settled?.error).toBeInstanceOf(TaskExecutionError);
+    expect(settled?.error?.message).toContain("RangeError: corrupt BAM");
+    expect(settled?.error?.cause).toMatchObject({ name: "RangeError", message: "corrupt BAM" });
+  });
+
+  it("the log's tail is bounded to the same size as on every scheduler", () => {
+    const log = `${"x".repeat(10_000)}\nlast line`;
+    const settled = settleEnd(failedPod("no outcome"), log, call);
+    expect((settled?.error as TaskExecutionError).stderrTail).toHaveLength(STDERR_TAIL_CHARS);
+    expect((settled?.error as TaskExecutionError).stderrTail?.endsWith("last line")).toBe(true);
+  });
+
+  it("a Job past its deadline is a TaskTimeoutError; OOMKilled is an OutOfMemoryError naming the pod", () => {
+    expect(settleEnd(jobEnd(deadlineJob, [pod({ phase: "Failed" })]), "", call)?.error).toBeInstanceOf(TaskTimeoutError);
+    const oom = settleEnd(jobEnd(backoffJob, [pod({ phase: "Failed", ...terminated({ exitCode: 137, reason: "OOMKilled" }) })]), "", call);
+    expect(oom?.error).toBeInstanceOf(OutOfMemoryError);
+    expect(oom?.error).toMatchObject({ jobId: call.job, exitCode: 137, log: "kubectl logs -n bio align-1a2b3c4d-xk2p9" });
+  });
+
+  it("a succeeded pod with a result settles with the value; a running one does not settle", () => {
+    const message = 'TASKFIT_OUTCOME {"kind":"result","value":"{\\"value\\":42}"}';
+    const settled = settleEnd(jobEnd(completeJob, [pod({ phase: "Succeeded", ...terminated({ exitCode: 0, message }) })]), "", call);
+    expect(settled).toEqual({ error: undefined, value: 42 });
+    expect(settleEnd({ kind: "running" }, "", call)).toBeUndefined();
   });
 });

@@ -18,7 +18,7 @@ import {
   TaskTimeoutError,
 } from "../../../src/index.js";
 import type { Task } from "../../../src/index.js";
-import { describeFile, hungry, returnsFunction, spawnsTools, throws } from "../../fixtures/isolated-tasks.js";
+import { describeFile, hungry, reportsOutOfMemory, returnsFunction, spawnsTools, throws } from "../../fixtures/isolated-tasks.js";
 import { isRunning, until } from "../../helpers/processes.js";
 
 const isolated = () =>
@@ -49,6 +49,15 @@ describe("LocalScheduler with process isolation", () => {
     expect(attempts).toEqual([0.125, 0.5]);
     const noRetry = hungry.with({ scheduler: local, retries: 0 });
     await expect(noRetry(1)).rejects.toBeInstanceOf(OutOfMemoryError);
+  }, 60_000);
+
+  it("a task that throws OutOfMemoryError itself escalates as it does in-process", async () => {
+    const local = isolated();
+    await expect(reportsOutOfMemory.with({ scheduler: local })(1)).resolves.toEqual({ memoryGiB: 1, attempt: 3 });
+    const error = await reportsOutOfMemory.with({ scheduler: local, retries: 0 })(1).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OutOfMemoryError);
+    expect(error).toMatchObject({ memoryGiB: 0.25, attempt: 1, cause: { name: "OutOfMemoryError", code: "OUT_OF_MEMORY" } });
+    expect((error as Error).message).toBe("Task `reportsOutOfMemory` ran out of memory with 0.25 GiB requested: the aligner was killed by the kernel's OOM killer");
   }, 60_000);
 
   it("brings back the task's error with the child's stderr", async () => {

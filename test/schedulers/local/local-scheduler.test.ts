@@ -59,6 +59,8 @@ describe("LocalScheduler admission", () => {
       { field: "memoryGiB", requested: 16, available: 8 },
     ]);
     expect((error as Error).message).toMatch(/big.*cpu: requested 6, at most 4/);
+    // The way out is in the error, for a workflow written for a cluster and tried on a laptop.
+    expect((error as Error).message).toMatch(/available\. To run it here with what the machine has, use `oversize: "clamp"` \(LocalScheduler option\) or `--oversize clamp` \(taskfit run\)$/);
   });
 
   it('clamps an oversize request to the machine with oversize: "clamp", warning once per task', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { PRESETS, type ResolvedResources, SlurmScheduler, smallGpuTask, v100x8Task } from "../../../src/index.js";
+import { customTask, PRESETS, type ResolvedResources, SlurmScheduler, smallGpuTask, v100x8Task } from "../../../src/index.js";
 import { jobName, sbatchOptions, timeLimitMinutes } from "../../../src/schedulers/slurm/sbatch.js";
 import { parseGres, parseJobLines, parseNodes } from "../../../src/schedulers/slurm/slurm-state.js";
 
@@ -45,6 +45,24 @@ describe("sbatch options", () => {
     expect(jobName("$(id)")).toBe("_id_");
     expect(jobName("")).toBe("taskfit");
     expect(jobName("x".repeat(100))).toHaveLength(64);
+  });
+
+  it("names a labelled call's job and log files after the task and its label, sanitised", async () => {
+    expect(jobName("align", "s3")).toBe("align-s3");
+    expect(jobName("align", "S 3/%j; rm")).toBe("align-S_3_j_rm");
+    const slurm = new SlurmScheduler({ workDir: "/shared/jobs" });
+    const align = customTask({ cpu: 1, memory: 1, label: (sample: { id: string }) => sample.id })(async function align(sample: { id: string }) {
+      return sample.id;
+    });
+    const argv = await slurm.plan(align.with({ retries: 1 }), [{ id: "NA12878 lane/1" }]);
+    expect(argv).toEqual(
+      expect.arrayContaining([
+        "--job-name=align-NA12878_lane_1",
+        "--output=/shared/jobs/align-NA12878_lane_1-attempt1-%j.out",
+        "--error=/shared/jobs/align-NA12878_lane_1-attempt1-%j.err",
+      ]),
+    );
+    expect((await slurm.plan(align.with({ label: "s3" }), [{ id: "ignored" }])).find((a) => a.startsWith("--job-name="))).toBe("--job-name=align-s3");
   });
 
   it("plans the whole argv for a preset without a cluster, the task's arguments never in it", async () => {
