@@ -21,13 +21,18 @@ interface Terminated {
   readonly message?: string;
 }
 
+interface Waiting {
+  readonly reason?: string;
+  readonly message?: string;
+}
+
 export interface PodLike {
   readonly metadata?: { readonly name?: string };
   readonly spec?: { readonly nodeName?: string };
   readonly status?: {
     readonly phase?: string;
     readonly conditions?: readonly Condition[];
-    readonly containerStatuses?: ReadonlyArray<{ readonly state?: { readonly terminated?: Terminated } }>;
+    readonly containerStatuses?: ReadonlyArray<{ readonly state?: { readonly terminated?: Terminated; readonly waiting?: Waiting } }>;
   };
 }
 
@@ -74,4 +79,24 @@ export function outcomeFrom(text: string | undefined): WorkerOutcome | undefined
   } catch {
     return undefined;
   }
+}
+
+/** Waiting reasons that mean the container will not start by itself: the call fails after a while in one. */
+export const START_FAILURES: ReadonlySet<string> = new Set(["ErrImagePull", "ImagePullBackOff", "InvalidImageName", "CreateContainerConfigError", "CreateContainerError"]);
+/** Waiting reasons of a container that is starting normally: not worth an event. */
+const STARTING: ReadonlySet<string> = new Set(["ContainerCreating", "PodInitializing"]);
+
+/** Why the pod's container is waiting to run, when that is worth telling (an image pull failing, a crash loop, ...). */
+export function waitingReason(pods: readonly PodLike[]): { readonly reason: string; readonly message: string | undefined } | undefined {
+  const waiting = pods[0]?.status?.containerStatuses?.[0]?.state?.waiting;
+  if (waiting?.reason === undefined || STARTING.has(waiting.reason)) return undefined;
+  return { reason: waiting.reason, message: waiting.message };
+}
+
+/** The log as the task wrote it: without the worker's outcome lines (taskfit's protocol, not the task's output). */
+export function taskLog(text: string): string {
+  return text
+    .split("\n")
+    .filter((line) => !line.startsWith(OUTCOME_MARKER))
+    .join("\n");
 }

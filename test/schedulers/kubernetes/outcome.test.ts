@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { jobEnd, outcomeFrom } from "../../../src/schedulers/kubernetes/outcome.js";
+import { jobEnd, outcomeFrom, START_FAILURES, taskLog, waitingReason } from "../../../src/schedulers/kubernetes/outcome.js";
 
 // Shapes as the API server returns them (batch/v1 Job status, v1 Pod status).
 const completeJob = { status: { succeeded: 1, conditions: [{ type: "Complete", status: "True" }] } };
@@ -66,5 +66,32 @@ describe("the outcome line", () => {
     expect(outcomeFrom("no marker here")).toBeUndefined();
     expect(outcomeFrom("TASKFIT_OUTCOME {broken")).toBeUndefined();
     expect(outcomeFrom(undefined)).toBeUndefined();
+  });
+});
+
+describe("a container that waits to start", () => {
+  const waiting = (reason: string, message?: string) => [pod({ phase: "Pending", containerStatuses: [{ name: "task", state: { waiting: { reason, message } } }] })];
+
+  it("tells why when the reason is worth telling", () => {
+    expect(waitingReason(waiting("ImagePullBackOff", 'Back-off pulling image "nope:1"'))).toEqual({ reason: "ImagePullBackOff", message: 'Back-off pulling image "nope:1"' });
+    expect(waitingReason(waiting("CrashLoopBackOff"))).toEqual({ reason: "CrashLoopBackOff", message: undefined });
+  });
+
+  it("says nothing while the container is only being created, or runs", () => {
+    expect(waitingReason(waiting("ContainerCreating"))).toBeUndefined();
+    expect(waitingReason([pod({ phase: "Running" })])).toBeUndefined();
+    expect(waitingReason([])).toBeUndefined();
+  });
+
+  it("counts image and config failures as ones that never end by themselves", () => {
+    for (const reason of ["ErrImagePull", "ImagePullBackOff", "InvalidImageName", "CreateContainerConfigError"]) expect(START_FAILURES.has(reason)).toBe(true);
+    expect(START_FAILURES.has("CrashLoopBackOff")).toBe(false);
+  });
+});
+
+describe("the task's log", () => {
+  it("leaves out taskfit's outcome line", () => {
+    const log = 'reading input\nfails: about to throw boom\n\nTASKFIT_OUTCOME {"kind":"error","error":{"name":"TypeError","message":"boom"}}\ntaskfit worker: TypeError: boom';
+    expect(taskLog(log)).toBe("reading input\nfails: about to throw boom\n\ntaskfit worker: TypeError: boom");
   });
 });
