@@ -270,13 +270,16 @@ export class SerializationError extends TaskfitError {
 export class TaskNotFoundError extends TaskfitError {
   readonly task: string;
   readonly module: string | undefined;
-  constructor(details: { readonly task: string; readonly module: string | undefined; readonly found: readonly string[]; readonly cause?: unknown }) {
+  /** `importError`: the module threw when imported (its error is the `cause`). */
+  constructor(details: { readonly task: string; readonly module: string | undefined; readonly found: readonly string[]; readonly cause?: unknown; readonly importError?: boolean }) {
     const found = details.found.length > 0 ? details.found.map((n) => `\`${n}\``).join(", ") : "none";
     super(
       ErrorCode.TaskNotFound,
       details.module === undefined
         ? `Task \`${details.task}\` has no module to import in another process (was it defined in a REPL or an eval?)`
-        : `Expected module ${details.module} to define task \`${details.task}\`; tasks found there: ${found}`,
+        : details.importError === true
+          ? `Module ${details.module} (task \`${details.task}\`) could not be imported: ${errorMessage(details.cause)}`
+          : `Expected module ${details.module} to define task \`${details.task}\`; tasks found there: ${found}`,
       { cause: details.cause },
     );
     this.task = details.task;

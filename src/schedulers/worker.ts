@@ -24,6 +24,8 @@ function describeError(error: unknown): WorkerError {
       message: error.message,
       stack: error.stack,
       code: error instanceof TaskfitError ? error.code : (error as { code?: unknown }).code?.toString(),
+      // e.g. the error a task's module threw when imported: its message and stack cross too.
+      ...(error.cause !== undefined && { cause: describeError(error.cause) }),
     };
   }
   return { name: "Error", message: String(error), stack: undefined, code: undefined };
@@ -37,7 +39,7 @@ export async function runWorkerRequest(request: WorkerRequest, signal: AbortSign
     try {
       await import(ref.module);
     } catch (cause) {
-      throw new TaskNotFoundError({ task: ref.name, module: ref.module, found: [], cause });
+      throw new TaskNotFoundError({ task: ref.name, module: ref.module, found: [], cause, importError: true });
     }
     const definition = findTask(ref);
     if (definition === undefined) {

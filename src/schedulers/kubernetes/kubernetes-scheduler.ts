@@ -367,7 +367,16 @@ export class KubernetesScheduler extends EventEmitter<KubernetesSchedulerEvents>
               ? "the pod succeeded but left no outcome"
               : `the pod failed${end.reason ? ` (${end.reason})` : ""}`;
         return {
-          error: new TaskExecutionError({ task, attempt, jobId: job, message, exitCode: end.kind === "failed" ? end.exitCode : undefined, stderrTail: tail }),
+          error: new TaskExecutionError({
+            task,
+            attempt,
+            jobId: job,
+            message,
+            exitCode: end.kind === "failed" ? end.exitCode : undefined,
+            stderrTail: tail,
+            // The task's error as the worker described it: its stack, and its cause (an import error) with its own.
+            cause: outcome?.kind === "error" ? Object.assign(new Error(outcome.error.message), outcome.error) : undefined,
+          }),
         };
       }
     }

@@ -11,6 +11,7 @@ import {
   TaskFile,
 } from "../../../src/index.js";
 import { describeFile, hungry, returnsFunction, throws } from "../../fixtures/isolated-tasks.js";
+import { fragile } from "../../fixtures/fragile-tasks.js";
 
 const isolated = () =>
   new LocalScheduler({ isolation: "process", capacity: { cpu: 2, memoryGiB: 4, gpus: [{ index: 0 }, { index: 1 }] } });
@@ -69,5 +70,16 @@ describe("LocalScheduler with process isolation", () => {
     expect(error).toBeInstanceOf(TaskExecutionError);
     expect((error as Error).message).toMatch(/definedAtRunTime/);
     expect((error as Error).message).toMatch(/isolation\.test\.ts/);
+  }, 30_000);
+});
+
+describe("a task module the worker cannot import", () => {
+  it("fails with the module's own import error, message and stack, not 'no task found'", async () => {
+    const error = await fragile.with({ scheduler: isolated() })().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TaskExecutionError);
+    expect((error as Error).message).toMatch(/TaskNotFoundError: Module file:.*fragile-tasks\.ts \(task `fragile`\) could not be imported: fragile-tasks: the reference index is not installed on this node/);
+    const importError = ((error as Error).cause as { cause?: { message: string; stack: string } }).cause;
+    expect(importError?.message).toBe("fragile-tasks: the reference index is not installed on this node");
+    expect(importError?.stack).toMatch(/fragile-tasks\.ts/);
   }, 30_000);
 });
