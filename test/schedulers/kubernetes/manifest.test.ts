@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { customTask, KubernetesScheduler, PRESET_DECORATORS, PRESET_NAMES, PRESETS, SubmissionError, TaskFile } from "../../../src/index.js";
 import { buildJob, jobNameFor, labelValueFor, type ManifestOptions } from "../../../src/schedulers/kubernetes/manifest.js";
 import { quantityValue, taskfitRules, validateJob } from "../../../src/schedulers/kubernetes/validate.js";
+import { schedulable } from "../../../src/schedulers/kubernetes/kubernetes-scheduler.js";
 
 const k8s = new KubernetesScheduler({ image: "ghcr.io/lab/pipeline:1.0", namespace: "pipelines", labels: { team: "genomics" } });
 
@@ -141,5 +142,12 @@ describe("options", () => {
   it("refuses a start timeout that is not a positive number of seconds", () => {
     expect(() => new KubernetesScheduler({ image: "x", startTimeoutSeconds: 0 })).toThrow(/Expected a positive number of seconds, got `0` \(number\) \(field `startTimeoutSeconds`\)/);
     expect(() => new KubernetesScheduler({ image: "x", startTimeoutSeconds: Number.NaN })).toThrow(/startTimeoutSeconds/);
+  });
+});
+
+describe("nodes that count", () => {
+  it("leaves cordoned nodes (spec.unschedulable) out", () => {
+    const nodes = [{ metadata: { name: "a" }, spec: {} }, { metadata: { name: "b" }, spec: { unschedulable: true } }, { metadata: { name: "c" } }];
+    expect(schedulable(nodes).map((n) => n.metadata.name)).toEqual(["a", "c"]);
   });
 });
