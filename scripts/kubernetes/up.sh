@@ -475,7 +475,7 @@ source "$HERE/image-lib.sh"
 # What the kubelet and its runtime change outside $DIR, recorded once before they first run, so
 # down.sh can put the host back: sysctls the kubelet rewrites at start, and paths they create.
 HOST_SYSCTLS=(vm/overcommit_memory kernel/panic kernel/panic_on_oops)
-HOST_PATHS=(/var/lib/kubelet /var/log/pods /var/log/containers /run/containerd /run/netns /var/lib/cni)
+HOST_PATHS=(/var/lib/kubelet /var/log/pods /var/log/containers /run/containerd /run/netns /var/lib/cni /run/mount)
 record_host() {
   [[ -s $DIR/run/host.saved ]] && return 0
   local k p
