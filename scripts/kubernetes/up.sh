@@ -149,7 +149,7 @@ build_binaries() {
     src=$(prepared_source) || die "source tree in $CACHE/work not prepared"
   fi
   mkdir -p "$work/home"
-  log "build: make WHAT=\"${COMPONENTS[*]/#/cmd/}\" (~9 min cold on 2 cores, log: $buildlog)"
+  log "build: make WHAT=\"${COMPONENTS[*]/#/cmd/}\" (~7 min cold on 2 idle cores, log: $buildlog)"
   # nice + GOMAXPROCS: bounded parallelism (go's -p and the compiler's backend follow it), so other
   # work on this machine keeps running while this compiles. KUBE_STATIC_OVERRIDES=kubelet builds the
   # kubelet like the control plane (CGO_ENABLED=0, -installsuffix static), so it shares their cache.
