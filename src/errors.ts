@@ -339,6 +339,7 @@ export class SerializationError extends TaskfitError {
 export class TaskNotFoundError extends TaskfitError {
   readonly task: string;
   readonly module: string | undefined;
+  /** `importError`: the module threw when imported (its error is the `cause`). */
   constructor(details: {
     readonly task: string;
     readonly module: string | undefined;
@@ -346,13 +347,16 @@ export class TaskNotFoundError extends TaskfitError {
     /** What to do about it, when the cause is known. */
     readonly hint?: string;
     readonly cause?: unknown;
+    readonly importError?: boolean;
   }) {
     const found = details.found.length > 0 ? details.found.map((n) => `\`${n}\``).join(", ") : "none";
     const message =
       details.module === undefined
         ? `Expected task \`${details.task}\` to be defined in a module file another process can import, got a task defined ` +
           "outside any file (a REPL, eval or `node -e`); define it in a .js or .ts module and import that, or run it in this process (isolation: \"none\")"
-        : `Expected module ${details.module} to define task \`${details.task}\`; tasks found there: ${found}`;
+        : details.importError === true
+          ? `Module ${details.module} (task \`${details.task}\`) could not be imported: ${errorMessage(details.cause)}`
+          : `Expected module ${details.module} to define task \`${details.task}\`; tasks found there: ${found}`;
     super(ErrorCode.TaskNotFound, details.hint === undefined ? message : `${message}. ${details.hint}`, { cause: details.cause });
     this.task = details.task;
     this.module = details.module;

@@ -5,11 +5,13 @@
 # gracePeriodSeconds=0 delete. The fake nodes have no kubelet, so such pods (a deleted Job's
 # pods, pods of a Job past activeDeadlineSeconds) would stay Terminating forever and keep their
 # cpu/memory/GPUs reserved. This loop does that final delete (with a uid precondition).
-# Started and stopped by scripts/kubernetes/up.sh / down.sh; args: STATE-DIR API-URL.
+# Pods on the real node (REAL-NODE) are left to its kubelet, which shuts their containers down.
+# Started and stopped by scripts/kubernetes/up.sh / down.sh; args: STATE-DIR API-URL [REAL-NODE].
 set -uo pipefail # no -e: a failed request must not end the loop
 
 DIR=${1:?usage: pod-reaper.sh STATE-DIR API-URL}
-API=${2:?usage: pod-reaper.sh STATE-DIR API-URL}
+API=${2:?usage: pod-reaper.sh STATE-DIR API-URL [REAL-NODE]}
+REAL_NODE=${3-}
 INTERVAL=${TASKFIT_K8S_REAPER_INTERVAL:-1}
 TOKEN=$(<"$DIR/admin.token")
 
@@ -27,8 +29,8 @@ while :; do
         --data-binary "{\"gracePeriodSeconds\":0,\"preconditions\":{\"uid\":\"$uid\"}}" \
         "$API/api/v1/namespaces/$ns/pods/$name")
       echo "$(date -Is) pod-reaper: finished deletion of $ns/$name on $node: HTTP $code"
-    done < <(jq -r '.items[] | select(.metadata.deletionTimestamp != null
-      and .metadata.deletionGracePeriodSeconds != 0)
+    done < <(jq -r --arg real "$REAL_NODE" '.items[] | select(.metadata.deletionTimestamp != null
+      and .metadata.deletionGracePeriodSeconds != 0 and .spec.nodeName != $real)
       | [.metadata.namespace, .metadata.name, .metadata.uid, .spec.nodeName] | @tsv' <<<"$pods")
   fi
   sleep "$INTERVAL" &

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Smoke test for the cluster of scripts/kubernetes/up.sh, and a record of how the API behaves
 # (printed as it goes): Job validation errors, scheduling on the fake nodes, and how a Job
-# reacts when a test plays kubelet by patching its pod's status. Creates Jobs named smoke-* in
+# reacts when a test plays kubelet by patching its pod's status. (The real node is proven by
+# test/integration/kubernetes.test.ts.) Creates Jobs named smoke-* in
 # namespace taskfit-test and deletes them again. Exits non-zero if an expectation fails.
 set -euo pipefail
 
@@ -27,11 +28,14 @@ api() {
   rm -f "$out"
 }
 
-# job NAME RESOURCES-JSON: a one-pod Job (backoffLimit 0, never restarted) as JSON.
+# job NAME RESOURCES-JSON: a one-pod Job (backoffLimit 0, never restarted) as JSON, for the fake
+# nodes only (it tolerates their taint and never fits the real node, which would try to run it).
 job() {
   jq -cn --arg name "$1" --argjson res "$2" '{
     apiVersion: "batch/v1", kind: "Job", metadata: {name: $name},
     spec: {backoffLimit: 0, template: {spec: {restartPolicy: "Never",
+      nodeSelector: {"taskfit.dev/fake-node": "true"},
+      tolerations: [{key: "taskfit.dev/fake-node", operator: "Exists", effect: "NoSchedule"}],
       containers: [{name: "main", image: "busybox", command: ["true"], resources: $res}]}}}}'
 }
 

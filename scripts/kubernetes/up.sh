@@ -29,11 +29,23 @@ SCHED_PORT=${TASKFIT_K8S_SCHED_PORT:-10359}
 TIMEOUT=${TASKFIT_K8S_TIMEOUT:-120}
 MIRROR=${TASKFIT_K8S_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 NAMESPACE=taskfit-test
+# The real node: the kubelet registers under a name that must resolve to 127.0.0.1 (the API server
+# reaches the kubelet, for logs, at the node's Hostname address; the kubelet listens on loopback).
+NODE_NAME=${TASKFIT_K8S_NODE_NAME:-$(hostname)}
+KUBELET_PORT=${TASKFIT_K8S_KUBELET_PORT:-10250}
+KUBELET_HEALTHZ_PORT=${TASKFIT_K8S_KUBELET_HEALTHZ_PORT:-10248}
+# The pod network: a bridge of its own and a subnet unlikely to clash with the host's.
+BRIDGE=${TASKFIT_K8S_BRIDGE:-taskfit0}
+POD_SUBNET=${TASKFIT_K8S_POD_SUBNET:-10.88.77.0/24}
+PAUSE_IMAGE=taskfit.local/pause:3.4
+REAL_NODE_LABEL=taskfit.dev/real-node
+FAKE_NODE_TAINT=taskfit.dev/fake-node
 BIN=$CACHE/bin
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
-COMPONENTS=(kube-apiserver kube-controller-manager kube-scheduler)
+COMPONENTS=(kube-apiserver kube-controller-manager kube-scheduler kubelet)
+BUILD_JOBS=${TASKFIT_K8S_BUILD_JOBS:-2}
 # Bumped whenever the build recipe changes, so binaries from an older recipe get rebuilt.
-RECIPE=2-reflect2-1.0.2
+RECIPE=3-reflect2-1.0.2-kubelet-pause
 
 log() { printf 'k8s-up: %s\n' "$*"; }
 die() { printf 'k8s-up: ERROR: %s\n' "$*" >&2; exit 1; }
@@ -84,19 +96,29 @@ binaries_cached() {
   [[ $(cat "$BIN/RECIPE" 2>/dev/null) == "$RECIPE" ]]
 }
 
-build_binaries() {
-  local work=$CACHE/work apt=$CACHE/apt suite src start=$SECONDS pid
-  local buildlog=$CACHE/build.log
+# Prints the prepared source tree ($CACHE/work/kubernetes-*) if one exists: fetched, patched and
+# marked by an earlier run of this recipe. Its _output/local/go/cache is the Go build cache
+# (hack/lib/golang.sh overrides any GOCACHE set from outside), so keeping the tree is what makes a
+# retry after a failed or killed build warm.
+prepared_source() {
+  local src
+  src=$(find "$CACHE/work" -mindepth 1 -maxdepth 1 -type d -name 'kubernetes-*' 2>/dev/null | head -n 1)
+  [[ -n $src && $(cat "$src/.taskfit-prepared" 2>/dev/null) == "$RECIPE" ]] && echo "$src"
+}
+
+# Fetches Debian's kubernetes source into a fresh $CACHE/work and applies the build fix.
+prepare_source() {
+  local work=$CACHE/work apt=$CACHE/apt suite src buildlog=$1
   # shellcheck source=/dev/null
   suite=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
-  ensure_pkgs golang-go rsync jq make dpkg-dev golang-github-modern-go-reflect2-dev
   # A private apt config so the system's sources.list is not touched just to add deb-src.
   mkdir -p "$apt"/lists/partial "$apt"/cache/archives/partial
   echo "deb-src $MIRROR $suite main" >"$apt/sources.list"
   local aptopts=(-q -o "Dir::Etc::SourceList=$apt/sources.list" -o "Dir::Etc::SourceParts=/nonexistent"
     -o "Dir::State::Lists=$apt/lists" -o "Dir::Cache=$apt/cache" -o "APT::Sandbox::User=root")
   log "build: fetching the source index ($MIRROR $suite, deb-src)"
-  apt-get "${aptopts[@]}" update >"$buildlog" 2>&1 || { tail -n 20 "$buildlog" >&2; die "apt-get update (deb-src) failed"; }
+  apt-get "${aptopts[@]}" update >>"$buildlog" 2>&1 || { tail -n 20 "$buildlog" >&2; die "apt-get update (deb-src) failed"; }
+  # Only an unmarked (half-fetched, or older recipe) tree is cleared; a marked one is reused above.
   rm -rf "$work" && mkdir -p "$work"
   log "build: apt-get source kubernetes into $work"
   (cd "$work" && apt-get "${aptopts[@]}" source kubernetes) >>"$buildlog" 2>&1 ||
@@ -109,32 +131,51 @@ build_binaries() {
   log "build: replacing vendor/github.com/modern-go/reflect2 (1.0.1) with Debian's 1.0.2"
   rsync -a --delete --exclude '*_test.go' --exclude go.mod --exclude test \
     /usr/share/gocode/src/github.com/modern-go/reflect2/ "$src/vendor/github.com/modern-go/reflect2/"
-  # Same GOPATH layout as debian/rules (override_dh_auto_build); caches stay in $work.
-  mkdir -p "$src/.go/src/k8s.io" "$work/home"
+  # Same GOPATH layout as debian/rules (override_dh_auto_build).
+  mkdir -p "$src/.go/src/k8s.io"
   [[ -L $src/.go/src/k8s.io/kubernetes ]] || ln -s ../../.. "$src/.go/src/k8s.io/kubernetes"
-  log "build: make WHAT=\"cmd/kube-apiserver cmd/kube-controller-manager cmd/kube-scheduler\" (~6 min on 2 cores, log: $buildlog)"
-  # nice: other work on this machine (tests) keeps running while this compiles.
+  echo "$RECIPE" >"$src/.taskfit-prepared"
+}
+
+build_binaries() {
+  local work=$CACHE/work start=$SECONDS pid src c
+  local buildlog=$CACHE/build.log
+  ensure_pkgs golang-go rsync jq make dpkg-dev golang-github-modern-go-reflect2-dev gcc libc6-dev
+  : >"$buildlog"
+  if src=$(prepared_source); then
+    log "build: reusing the source tree and Go build cache in $src (a previous build stopped early)"
+  else
+    prepare_source "$buildlog"
+    src=$(prepared_source) || die "source tree in $CACHE/work not prepared"
+  fi
+  mkdir -p "$work/home"
+  log "build: make WHAT=\"${COMPONENTS[*]/#/cmd/}\" (~7 min cold on 2 idle cores, log: $buildlog)"
+  # nice + GOMAXPROCS: bounded parallelism (go's -p and the compiler's backend follow it), so other
+  # work on this machine keeps running while this compiles. KUBE_STATIC_OVERRIDES=kubelet builds the
+  # kubelet like the control plane (CGO_ENABLED=0, -installsuffix static), so it shares their cache.
   (cd "$src" && exec env GOPATH="$src/.go" PATH="/usr/lib/go/bin:$PATH" CGO_ENABLED=0 \
-    HOME="$work/home" GOCACHE="$work/go-build" GOFLAGS= \
-    nice -n 10 make WHAT="cmd/kube-apiserver cmd/kube-controller-manager cmd/kube-scheduler") \
-    >>"$buildlog" 2>&1 &
+    HOME="$work/home" GOFLAGS= GOMAXPROCS="$BUILD_JOBS" KUBE_STATIC_OVERRIDES=kubelet \
+    nice -n 10 make WHAT="${COMPONENTS[*]/#/cmd/}") >>"$buildlog" 2>&1 &
   pid=$!
   while kill -0 "$pid" 2>/dev/null; do
     sleep 30
     kill -0 "$pid" 2>/dev/null && log "build: still compiling ($((SECONDS - start)) s)"
   done
-  wait "$pid" || { tail -n 30 "$buildlog" >&2; die "make failed (see $buildlog)"; }
+  wait "$pid" || { tail -n 30 "$buildlog" >&2; die "make failed (see $buildlog; a rerun reuses what was compiled)"; }
+  # pause: the pod sandbox's only process, from the same tree, static so the image needs no libc.
+  gcc -Os -static -o "$src/_output/bin/pause" "$src/build/pause/linux/pause.c" >>"$buildlog" 2>&1 ||
+    { tail -n 20 "$buildlog" >&2; die "gcc pause.c failed"; }
   # Publish atomically: a half-copied bin/ must never look like a valid cache.
   rm -rf "$BIN.new" && mkdir -p "$BIN.new"
-  local c
-  for c in "${COMPONENTS[@]}"; do
+  for c in "${COMPONENTS[@]}" pause; do
     install -m 0755 "$src/_output/bin/$c" "$BIN.new/$c"
   done
   "$BIN.new/kube-apiserver" --version >"$BIN.new/VERSION"
   echo "$RECIPE" >"$BIN.new/RECIPE"
   rm -rf "$BIN" && mv "$BIN.new" "$BIN"
-  # The 2+ GB source tree and Go build cache are not needed once the binaries exist.
-  [[ ${TASKFIT_K8S_KEEP_SRC:-0} == 1 ]] || rm -rf "$work"
+  # The source tree (with its Go build cache) stays unless asked otherwise: a recipe bump then
+  # rebuilds warm. TASKFIT_K8S_KEEP_SRC=0 frees its ~4 GB.
+  [[ ${TASKFIT_K8S_KEEP_SRC:-1} == 1 ]] || rm -rf "$work"
   log "build: done in $((SECONDS - start)) s: $(cat "$BIN/VERSION") in $BIN"
 }
 
@@ -240,7 +281,7 @@ make_pki() {
 # controller-manager runs with --use-service-account-credentials=false and needs every right.
 make_tokens() {
   local u
-  for u in admin controller-manager scheduler; do
+  for u in admin controller-manager scheduler kubelet; do
     [[ -s $DIR/$u.token ]] || (umask 077 && openssl rand -hex 24 >"$DIR/$u.token")
   done
   (
@@ -249,6 +290,9 @@ make_tokens() {
       "$(<"$DIR/admin.token")" admin uid-admin \
       "$(<"$DIR/controller-manager.token")" system:kube-controller-manager uid-controller-manager \
       "$(<"$DIR/scheduler.token")" system:kube-scheduler uid-scheduler >"$DIR/tokens.csv"
+    # The kubelet: a node identity, and system:masters because RBAC is the only authorizer here.
+    printf '%s,%s,%s,"system:nodes,system:masters"\n' \
+      "$(<"$DIR/kubelet.token")" "system:node:$NODE_NAME" uid-kubelet >>"$DIR/tokens.csv"
   )
   ADMIN_TOKEN=$(<"$DIR/admin.token")
 }
@@ -343,9 +387,9 @@ start_scheduler() {
     --leader-elect=false --profiling=false --v 2
 }
 
-# No kubelet: finishes the graceful deletion of bound pods (see pod-reaper.sh for why).
+# The fake nodes have no kubelet: finishes the graceful deletion of their pods (see pod-reaper.sh).
 start_pod_reaper() {
-  start pod-reaper - /bin/bash "$HERE/pod-reaper.sh" "$DIR" "https://127.0.0.1:$API_PORT"
+  start pod-reaper - /bin/bash "$HERE/pod-reaper.sh" "$DIR" "https://127.0.0.1:$API_PORT" "$NODE_NAME"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -402,11 +446,14 @@ ensure_node() {
   # Node create keeps status, but re-PATCH /status so an existing node gets fresh values too.
   api PATCH "/api/v1/nodes/$name/status" "{\"status\":$status}" application/merge-patch+json
   [[ $API_CODE == 200 ]] || die "node $name: status patch: HTTP $API_CODE $API_BODY"
-  taints=$(jq -c '[.spec.taints // [] | .[] | select(.key != "node.kubernetes.io/not-ready" and .key != "node.kubernetes.io/unreachable")]' <<<"$API_BODY")
-  if [[ $taints != "$(jq -c '.spec.taints // []' <<<"$API_BODY")" ]]; then
-    api PATCH "/api/v1/nodes/$name" "{\"spec\":{\"taints\":$taints}}" application/merge-patch+json
-    [[ $API_CODE == 200 ]] || die "node $name: taint removal: HTTP $API_CODE $API_BODY"
-    log "node: removed not-ready/unreachable taints from $name"
+  # Only pods that tolerate the fake-node taint land here (placement tests): everything else goes
+  # to the real node, where a kubelet runs it.
+  taints=$(jq -c --arg fake "$FAKE_NODE_TAINT" '[.spec.taints // [] | .[] | select(.key != "node.kubernetes.io/not-ready"
+    and .key != "node.kubernetes.io/unreachable" and .key != $fake)] + [{key: $fake, value: "true", effect: "NoSchedule"}]' <<<"$API_BODY")
+  if [[ $taints != "$(jq -c '.spec.taints // []' <<<"$API_BODY")" || $(jq -r --arg fake "$FAKE_NODE_TAINT" '.metadata.labels[$fake] // ""' <<<"$API_BODY") != true ]]; then
+    api PATCH "/api/v1/nodes/$name" "{\"metadata\":{\"labels\":{\"$FAKE_NODE_TAINT\":\"true\"}},\"spec\":{\"taints\":$taints}}" application/merge-patch+json
+    [[ $API_CODE == 200 ]] || die "node $name: taints: HTTP $API_CODE $API_BODY"
+    log "node: $name tainted $FAKE_NODE_TAINT=true:NoSchedule (no not-ready/unreachable taints)"
   fi
 }
 
@@ -417,6 +464,159 @@ ensure_nodes() {
   ensure_node gpu-node \
     '{"kubernetes.io/hostname":"gpu-node","kubernetes.io/os":"linux","kubernetes.io/arch":"amd64","nvidia.com/gpu.product":"A10G"}' \
     '{"cpu":"8","memory":"32Gi","ephemeral-storage":"100Gi","pods":"110","nvidia.com/gpu":"2"}'
+}
+
+# ---------------------------------------------------------------------------------------------
+# The real node: containerd + runc + CNI bridge (Debian) and the kubelet built above
+
+# shellcheck source=image-lib.sh
+source "$HERE/image-lib.sh"
+
+# What the kubelet and its runtime change outside $DIR, recorded once before they first run, so
+# down.sh can put the host back: sysctls the kubelet rewrites at start, and paths they create.
+HOST_SYSCTLS=(vm/overcommit_memory kernel/panic kernel/panic_on_oops)
+HOST_PATHS=(/var/lib/kubelet /var/log/pods /var/log/containers /run/containerd /run/netns /var/lib/cni /run/mount)
+record_host() {
+  [[ -s $DIR/run/host.saved ]] && return 0
+  local k p
+  {
+    for k in "${HOST_SYSCTLS[@]}"; do printf 'sysctl %s %s\n' "$k" "$(<"/proc/sys/$k")"; done
+    for p in "${HOST_PATHS[@]}"; do [[ -e $p ]] || printf 'created %s\n' "$p"; done
+  } >"$DIR/run/host.saved.tmp"
+  mv "$DIR/run/host.saved.tmp" "$DIR/run/host.saved"
+}
+
+# Images cached in $CACHE/images: the pause image (the pod sandbox) and Node's base layer, from
+# which scripts/kubernetes/task-image.sh makes task images.
+make_images() {
+  local img=$CACHE/images node_version root
+  mkdir -p "$img"
+  if [[ ! -s $img/pause.tar || $img/pause.tar -ot $BIN/pause ]]; then
+    root=$(mktemp -d "$img/pause.root.XXXXXX")
+    install -m 0755 "$BIN/pause" "$root/pause"
+    tar -C "$root" --numeric-owner --owner=0 --group=0 -cf "$img/pause-layer.tar" pause
+    rm -rf "$root"
+    docker_archive "$img/pause.tar" "$PAUSE_IMAGE" '{"Entrypoint":["/pause"],"WorkingDir":"/"}' "$img/pause-layer.tar"
+    rm -f "$img/pause-layer.tar"
+    log "images: built $PAUSE_IMAGE from the source tree's pause.c"
+  fi
+  node_version=$(/usr/bin/node --version)
+  if [[ $(cat "$img/node-base.version" 2>/dev/null) != "$node_version" || ! -s $img/node-base.tar ]]; then
+    node_base_layer "$img/node-base.tar"
+    echo "$node_version" >"$img/node-base.version"
+    log "images: built the Node $node_version base layer ($(du -h "$img/node-base.tar" | cut -f1))"
+  fi
+}
+
+write_node_config() {
+  local n=$DIR/node
+  mkdir -p "$n"/{containerd,cni/net.d,cni/ipam,kubelet,kubelet-root,kubelet-pki}
+  cat >"$n/containerd/config.toml" <<TOML
+version = 2
+root = "$n/containerd/root"
+state = "$n/containerd/state"
+disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.devmapper"]
+[grpc]
+  address = "$n/containerd/containerd.sock"
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "$PAUSE_IMAGE"
+  # This VM drops CAP_SYS_RESOURCE from every process: runc may not lower oom_score_adj.
+  restrict_oom_score_adj = true
+  [plugins."io.containerd.grpc.v1.cri".containerd]
+    snapshotter = "overlayfs"
+    default_runtime_name = "runc"
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+      runtime_type = "io.containerd.runc.v2"
+      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+        SystemdCgroup = false
+  [plugins."io.containerd.grpc.v1.cri".cni]
+    bin_dir = "/usr/lib/cni"
+    conf_dir = "$n/cni/net.d"
+TOML
+  # Pods need no traffic: a bridge without masquerading (so no iptables), addresses kept in $DIR.
+  cat >"$n/cni/net.d/10-taskfit.conflist" <<JSON
+{"cniVersion": "0.4.0", "name": "taskfit", "plugins": [
+  {"type": "bridge", "bridge": "$BRIDGE", "isGateway": true, "ipMasq": false,
+   "ipam": {"type": "host-local", "ranges": [[{"subnet": "$POD_SUBNET"}]], "dataDir": "$n/cni/ipam"}}]}
+JSON
+  # Anonymous + AlwaysAllow on loopback only: the API server fetches logs without a client cert.
+  # Image GC and disk eviction are off in effect: a test machine's disk use is not the node's.
+  cat >"$n/kubelet/config.yaml" <<YAML
+apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+address: 127.0.0.1
+port: $KUBELET_PORT
+readOnlyPort: 0
+healthzBindAddress: 127.0.0.1
+healthzPort: $KUBELET_HEALTHZ_PORT
+authentication:
+  anonymous: {enabled: true}
+  webhook: {enabled: false}
+authorization: {mode: AlwaysAllow}
+cgroupDriver: cgroupfs
+failSwapOn: false
+evictionHard: {memory.available: 100Mi, nodefs.available: 1%, imagefs.available: 1%, nodefs.inodesFree: 1%}
+imageGCHighThresholdPercent: 100
+imageGCLowThresholdPercent: 99
+serializeImagePulls: false
+nodeStatusReportFrequency: 10s
+YAML
+  write_kubeconfig "$n/kubelet/kubeconfig" "system:node:$NODE_NAME" "$(<"$DIR/kubelet.token")"
+}
+
+start_containerd() {
+  start containerd - /usr/bin/containerd --config "$DIR/node/containerd/config.toml" --log-level warn
+}
+
+containerd_ready() { ctr -a "$DIR/node/containerd/containerd.sock" version; }
+
+# import_image ARCHIVE: into containerd's k8s.io namespace (the one the CRI plugin uses).
+import_image() {
+  ctr -a "$DIR/node/containerd/containerd.sock" -n k8s.io images import "$1" >/dev/null
+}
+
+node_ip() { ip -4 -o addr show scope global | awk '{split($4, a, "/"); print a[1]; exit}'; }
+
+start_kubelet() {
+  local ip
+  ip=$(node_ip)
+  [[ -n $ip ]] || die "kubelet: no global IPv4 address for --node-ip (the kubelet refuses loopback)"
+  start kubelet - "$BIN/kubelet" --config "$DIR/node/kubelet/config.yaml" \
+    --kubeconfig "$DIR/node/kubelet/kubeconfig" \
+    --container-runtime remote --container-runtime-endpoint "unix://$DIR/node/containerd/containerd.sock" \
+    --root-dir "$DIR/node/kubelet-root" --cert-dir "$DIR/node/kubelet-pki" \
+    --hostname-override "$NODE_NAME" --node-ip "$ip" \
+    --node-labels "$REAL_NODE_LABEL=true" \
+    --pod-infra-container-image "$PAUSE_IMAGE" --v 1
+}
+
+node_ready() {
+  api GET "/api/v1/nodes/$NODE_NAME"
+  [[ $API_CODE == 200 ]] && jq -e '.status.conditions[]? | select(.type == "Ready" and .status == "True")' <<<"$API_BODY" >/dev/null
+}
+
+ensure_real_node() {
+  ensure_pkgs containerd runc containernetworking-plugins iproute2
+  local resolved
+  resolved=$(getent ahostsv4 "$NODE_NAME" | awk '{print $1; exit}')
+  [[ $resolved == 127.* ]] ||
+    die "node name $NODE_NAME resolves to ${resolved:-nothing}, not loopback (set TASKFIT_K8S_NODE_NAME to a name /etc/hosts maps to 127.0.0.1)"
+  make_images
+  write_node_config
+  record_host
+  # For down.sh: which Node object and bridge are ours.
+  printf 'NODE_NAME=%q\nBRIDGE=%q\n' "$NODE_NAME" "$BRIDGE" >"$DIR/run/node.env"
+  if alive_pid containerd >/dev/null; then reused+=(containerd); else start_containerd; fi
+  wait_for containerd containerd_ready
+  import_image "$CACHE/images/pause.tar"
+  if alive_pid kubelet >/dev/null; then
+    reused+=(kubelet)
+  else
+    ! port_busy "$KUBELET_PORT" || die "kubelet: 127.0.0.1:$KUBELET_PORT is in use (set TASKFIT_K8S_KUBELET_PORT)"
+    start_kubelet
+  fi
+  wait_for kubelet node_ready
+  log "node: $NODE_NAME Ready (label $REAL_NODE_LABEL=true; containerd at $DIR/node/containerd/containerd.sock)"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -444,7 +644,15 @@ write_kubeconfig "$DIR/scheduler.kubeconfig" system:kube-scheduler "$(<"$DIR/sch
 reused=()
 if alive_pid etcd >/dev/null; then reused+=(etcd); else start_etcd; fi
 wait_for etcd etcd_healthy
-if alive_pid kube-apiserver >/dev/null; then reused+=(kube-apiserver); else start_apiserver; fi
+# The token file is read at start only: an apiserver started before a token was added restarts.
+owned_daemon() { [[ $(alive_pid "$1") == "$2" ]]; }
+if alive_pid kube-apiserver >/dev/null && ! cmp -s "$DIR/tokens.csv" "$DIR/run/kube-apiserver.tokens"; then
+  stop_recorded kube-apiserver "$DIR/run/kube-apiserver.pid" 15 owned_daemon
+fi
+if alive_pid kube-apiserver >/dev/null; then reused+=(kube-apiserver); else
+  start_apiserver
+  cp "$DIR/tokens.csv" "$DIR/run/kube-apiserver.tokens"
+fi
 wait_for kube-apiserver api_ready
 log "kube-apiserver: /readyz ok"
 if alive_pid kube-controller-manager >/dev/null; then reused+=(kube-controller-manager); else start_controller_manager; fi
@@ -452,8 +660,9 @@ if alive_pid kube-scheduler >/dev/null; then reused+=(kube-scheduler); else star
 if alive_pid pod-reaper >/dev/null; then reused+=(pod-reaper); else start_pod_reaper; fi
 wait_for kube-controller-manager healthz "$CM_PORT"
 wait_for kube-scheduler healthz "$SCHED_PORT"
-((${#reused[@]} == 0)) || log "reused running: ${reused[*]}"
 
 ensure_namespace
 ensure_nodes
-log "ready in $((SECONDS - T0)) s: https://127.0.0.1:$API_PORT, export KUBECONFIG=$DIR/kubeconfig (namespace $NAMESPACE; nodes cpu-node, gpu-node)"
+ensure_real_node
+((${#reused[@]} == 0)) || log "reused running: ${reused[*]}"
+log "ready in $((SECONDS - T0)) s: https://127.0.0.1:$API_PORT, export KUBECONFIG=$DIR/kubeconfig (namespace $NAMESPACE; real node $NODE_NAME, fake nodes cpu-node, gpu-node tainted $FAKE_NODE_TAINT)"

@@ -31,6 +31,8 @@ export interface WorkerError {
   readonly message: string;
   readonly stack: string | undefined;
   readonly code: string | undefined;
+  /** The error's cause, when it has one (the import error behind a module that would not load). */
+  readonly cause?: WorkerError;
 }
 
 export type WorkerOutcome =

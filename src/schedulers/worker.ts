@@ -26,6 +26,8 @@ function describeError(error: unknown): WorkerError {
       message: error.message,
       stack: error.stack,
       code: error instanceof TaskfitError ? error.code : (error as { code?: unknown }).code?.toString(),
+      // e.g. the error a task's module threw when imported: its message and stack cross too.
+      ...(error.cause !== undefined && { cause: describeError(error.cause) }),
     };
   }
   return { name: "Error", message: String(error), stack: undefined, code: undefined };
@@ -44,7 +46,7 @@ async function importTaskModule(ref: TaskRef): Promise<Record<string, unknown> |
   try {
     return await Promise.race([imported, calledAtImport]);
   } catch (cause) {
-    throw new TaskNotFoundError({ task: ref.name, module, found: [], cause, hint: `Importing it failed: ${String(cause)}` });
+    throw new TaskNotFoundError({ task: ref.name, module, found: [], cause, importError: true });
   } finally {
     imported.catch(() => undefined);
   }

@@ -3,8 +3,8 @@
  * 2 x a10g + 1 x v100 fake GPUs, memory enforcement on).
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
-import { mkdtemp, truncate, writeFile } from "node:fs/promises";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtemp, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -19,6 +19,7 @@ import {
   TaskTimeoutError,
   UnschedulableError,
 } from "../../src/index.js";
+import { fragile } from "../fixtures/fragile-tasks.js";
 import { reportsOutOfMemory } from "../fixtures/isolated-tasks.js";
 import { dynamicInfo, echo, fails, gpuInfo, holdsMemory, oddlyNamed, presetInfo, sleeps, stopsOnAbort } from "../fixtures/slurm-tasks.js";
 
@@ -185,6 +186,40 @@ describe("SlurmScheduler on a real cluster", () => {
     expect(await oddlyNamed.with({ scheduler: slurm })(nasty)).toBe(nasty);
     expect(await echo.with({ scheduler: slurm })(nasty, 0)).toEqual({ value: nasty, n: 0 });
     expect(existsSync("/tmp/taskfit-pwned")).toBe(false);
+  });
+
+  it("recreates a workDir deleted between calls", async () => {
+    const own = new SlurmScheduler({ workDir: join(dir, "deleted-jobs"), pollIntervalMs: 250 });
+    expect(await echo.with({ scheduler: own })("before", 1)).toEqual({ value: "before", n: 1 });
+    await rm(join(dir, "deleted-jobs"), { recursive: true, force: true });
+    expect(await echo.with({ scheduler: own })("after", 2)).toEqual({ value: "after", n: 2 });
+  });
+
+  it("has removed the job's files when the call settles", async () => {
+    const workDir = join(dir, "settled-jobs");
+    const own = new SlurmScheduler({ workDir, pollIntervalMs: 250 });
+    await echo.with({ scheduler: own })("files", 3);
+    expect(readdirSync(workDir)).toEqual(["taskfit-job.sh"]);
+  });
+
+  it("leaves no job files behind a program that exits right after its last call", () => {
+    const workDir = join(dir, "exiting-jobs");
+    const script = `
+      import { SlurmScheduler } from "./src/index.js";
+      import { echo } from "./test/fixtures/slurm-tasks.js";
+      const slurm = new SlurmScheduler({ workDir: ${JSON.stringify(workDir)}, pollIntervalMs: 250 });
+      console.log(JSON.stringify(await echo.with({ scheduler: slurm })("exit", 4)));
+      process.exit(0);`;
+    const out = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { encoding: "utf8", timeout: 120_000 });
+    expect(out.stdout.trim()).toBe('{"value":"exit","n":4}');
+    expect(readdirSync(workDir)).toEqual(["taskfit-job.sh"]);
+  }, 150_000);
+
+  it("carries the worker's import error when the task's module cannot be imported on the node", async () => {
+    const error = await fragile.with({ scheduler: slurm })().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TaskExecutionError);
+    expect((error as Error).message).toMatch(/could not be imported: fragile-tasks: the reference index is not installed on this node/);
+    expect(((error as Error).cause as { cause?: { stack?: string } }).cause?.stack).toMatch(/fragile-tasks\.ts/);
   });
 });
 

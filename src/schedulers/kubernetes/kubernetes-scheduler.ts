@@ -30,7 +30,7 @@ import {
   type Toleration,
 } from "./manifest.js";
 import { JobPoller, keepAliveClock } from "./job-poller.js";
-import { jobEnd, settleEnd } from "./outcome.js";
+import { type JobEnd, jobEnd, settleEnd, START_FAILURES, waitingReason } from "./outcome.js";
 import { quantityValue, validateJob } from "./validate.js";
 
 type Client = typeof import("@kubernetes/client-node");
@@ -61,7 +61,24 @@ export interface KubernetesSchedulerOptions {
   readonly modulePaths?: { readonly local: string; readonly image: string };
   /** @default 1000 */
   readonly pollIntervalMs?: number;
+  /**
+   * Keep each finished Job (and its pod) instead of deleting it once its outcome is read, e.g. to
+   * look at it with kubectl. Kept Jobs are yours to delete. @default false
+   */
+  readonly keepJobs?: boolean;
+  /**
+   * How long a container may wait in a state it will not leave by itself (ErrImagePull,
+   * ImagePullBackOff, InvalidImageName, CreateContainerConfigError, CreateContainerError) before
+   * the call fails with a SubmissionError and its Job is deleted. @default 120
+   */
+  readonly startTimeoutSeconds?: number;
 }
+
+/**
+ * The most a call's request (its arguments, as JSON) may weigh. It travels in the Job's pod spec,
+ * and the API server stores a Job and its pod whole in etcd, which takes at most 1.5 MiB per object.
+ */
+export const MAX_REQUEST_BYTES = 1024 * 1024;
 
 /** The label that ties a Job and its pod to the scheduler that submitted them. */
 const INSTANCE_LABEL = "taskfit.dev/scheduler";
@@ -76,6 +93,8 @@ export interface KubernetesSchedulerEvents {
   finished: [{ readonly job: string; readonly task: string; readonly attempt: number; readonly ok: boolean; readonly error?: unknown }];
   /** The pod cannot be placed yet; `message` is the scheduler's (e.g. "0/2 nodes are available: 2 Insufficient cpu."). */
   pending: [{ readonly job: string; readonly task: string; readonly message: string }];
+  /** The pod's container waits to run for a reason worth telling (e.g. ImagePullBackOff, CrashLoopBackOff), with the kubelet's message. */
+  waiting: [{ readonly job: string; readonly task: string; readonly attempt: number; readonly reason: string; readonly message: string | undefined }];
 }
 
 interface NodeView {
@@ -94,6 +113,8 @@ export class KubernetesScheduler extends EventEmitter<KubernetesSchedulerEvents>
   private readonly manifestOptions: ManifestOptions;
   private readonly gpuSelector: GpuSelectorOptions;
   private readonly pollIntervalMs: number;
+  private readonly keepJobs: boolean;
+  private readonly startTimeoutMs: number;
   private api: Promise<Api> | undefined;
   private poller: JobPoller | undefined;
   /** Labels this scheduler's Jobs and pods, so that one list finds exactly those it follows. */
@@ -106,6 +127,12 @@ export class KubernetesScheduler extends EventEmitter<KubernetesSchedulerEvents>
     }
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
     this.gpuSelector = { label: options.gpuNodeSelector?.label ?? DEFAULT_GPU_LABEL, values: { ...options.gpuNodeSelector?.values } };
+    this.keepJobs = options.keepJobs ?? false;
+    const startTimeout = options.startTimeoutSeconds ?? 120;
+    if (typeof startTimeout !== "number" || !(startTimeout > 0) || !Number.isFinite(startTimeout)) {
+      throw new ResourceSpecError({ field: "startTimeoutSeconds", value: options.startTimeoutSeconds, expected: "a positive number of seconds" });
+    }
+    this.startTimeoutMs = startTimeout * 1000;
     this.manifestOptions = {
       image: options.image,
       namespace: options.namespace ?? "default",
@@ -139,11 +166,20 @@ export class KubernetesScheduler extends EventEmitter<KubernetesSchedulerEvents>
       [],
       this.imageModule(importableModule(call.taskName, call.task)),
     );
+    const json = JSON.stringify(request);
+    const bytes = Buffer.byteLength(json);
+    if (bytes > MAX_REQUEST_BYTES) {
+      throw new SubmissionError({
+        task: call.taskName,
+        scheduler: this.name,
+        detail: `its request (the arguments as JSON) takes ${bytes} bytes, more than the ${MAX_REQUEST_BYTES} bytes (1 MiB) a Kubernetes Job may carry (the Job and its pod are stored whole in etcd): pass large data as a TaskFile or a path the pod can read`,
+      });
+    }
     // Named, not spread: an invocation may carry its fields on its prototype (a layer over another).
     const { taskName, label, resources, timeoutSeconds } = call;
     const options = { ...this.manifestOptions, labels: { ...this.manifestOptions.labels, ...labels } };
     const gpuValues = resources.gpu > 0 && resources.gpuType !== undefined ? gpuLabelValues(resources.gpuType, this.gpuSelector, nodes, taskName) : [];
-    return buildJob({ taskName, label, resources, timeoutSeconds, task: request.ref, attempt, request: JSON.stringify(request), gpuLabelValues: gpuValues }, options);
+    return buildJob({ taskName, label, resources, timeoutSeconds, task: request.ref, attempt, request: json, gpuLabelValues: gpuValues }, options);
   }
 
   /** The task's module as the pod sees it: the project directory maps to its place in the image. */
@@ -189,10 +225,10 @@ export class KubernetesScheduler extends EventEmitter<KubernetesSchedulerEvents>
     return this.api;
   }
 
-  /** What the cluster's nodes can allocate in all: for progress displays and run reports. Needs permission to list nodes. */
+  /** What the cluster's schedulable (not cordoned) nodes can allocate in all: for progress displays and run reports. Needs permission to list nodes. */
   async clusterCapacity(): Promise<{ readonly cpu: number; readonly memoryGiB: number; readonly gpus: number; readonly nodes: number }> {
     const api = await this.connect("(cluster capacity)");
-    const nodes = (await api.core.listNode()).items.map((node) => node.status?.allocatable ?? {});
+    const nodes = schedulable((await api.core.listNode()).items).map((node) => node.status?.allocatable ?? {});
     const sum = (resource: string) => nodes.reduce((total, n) => total + quantityValue(n[resource] ?? "0"), 0);
     return { cpu: sum("cpu"), memoryGiB: sum("memory") / 1024 ** 3, gpus: sum(GPU_RESOURCE), nodes: nodes.length };
   }
@@ -201,7 +237,7 @@ export class KubernetesScheduler extends EventEmitter<KubernetesSchedulerEvents>
   private async listNodes(api: Api): Promise<NodeView[] | undefined> {
     try {
       const list = await api.core.listNode();
-      return list.items.map((node) => ({ labels: node.metadata?.labels ?? {}, allocatable: node.status?.allocatable ?? {} }));
+      return schedulable(list.items).map((node) => ({ labels: node.metadata?.labels ?? {}, allocatable: node.status?.allocatable ?? {} }));
     } catch {
       return undefined; // the pending-pod report still tells what does not fit
     }
@@ -254,6 +290,8 @@ export class KubernetesScheduler extends EventEmitter<KubernetesSchedulerEvents>
       let reportedPending = false;
       let bound = false;
       let missing = 0;
+      let waitingFor: string | undefined;
+      let stuckSince: number | undefined;
       let unfollow: (() => void) | undefined;
       const finish = (error: unknown, value?: unknown) => {
         if (done) return;
@@ -290,9 +328,29 @@ export class KubernetesScheduler extends EventEmitter<KubernetesSchedulerEvents>
           reportedPending = true;
           this.emit("pending", { job, task: taskName, message: end.message });
         }
+        const waiting = end.kind === "running" ? waitingReason(pods) : undefined;
+        if (waiting !== undefined && waiting.reason !== waitingFor) {
+          this.emit("waiting", { job, task: taskName, attempt, reason: waiting.reason, message: waiting.message });
+        }
+        waitingFor = waiting?.reason;
+        if (waiting !== undefined && START_FAILURES.has(waiting.reason)) {
+          stuckSince ??= keepAliveClock.now();
+          if (keepAliveClock.now() - stuckSince >= this.startTimeoutMs) {
+            // Nothing will ever start this pod: the Job goes, kept or not (it holds the node's resources).
+            await this.deleteJob(api, job);
+            const why = `${waiting.reason}${waiting.message ? `: ${waiting.message}` : ""}`;
+            const detail = `its container could not start within ${this.startTimeoutMs / 1000} s (startTimeoutSeconds), pod ${pods[0]?.metadata?.name ?? "?"} waiting in ${why}`;
+            finish(new SubmissionError({ task: taskName, scheduler: this.name, detail }));
+          }
+          return done;
+        }
+        stuckSince = undefined;
         const log = (end.kind === "succeeded" || end.kind === "failed") && end.pod !== undefined ? await this.podLog(api, end.pod) : "";
         const settled = settleEnd(end, log, { task: taskName, label: invocation.label, attempt, memoryGiB: resources.memoryGiB, timeoutSeconds, job, namespace: this.manifestOptions.namespace });
-        if (settled !== undefined) finish(settled.error, settled.value);
+        if (settled === undefined) return done;
+        // The outcome is read: the Job and its pod have served their purpose.
+        if (!this.keepJobs) await this.deleteJob(api, job);
+        finish(settled.error, settled.value);
         return done;
       });
       if (done) unfollow();
@@ -329,4 +387,9 @@ function apiMessage(error: unknown): string {
     }
   }
   return error instanceof Error ? error.message : String(error);
+}
+
+/** Nodes new pods may be placed on: a cordoned node (spec.unschedulable) takes none. */
+export function schedulable<N extends { readonly spec?: { readonly unschedulable?: boolean } }>(nodes: readonly N[]): N[] {
+  return nodes.filter((node) => node.spec?.unschedulable !== true);
 }

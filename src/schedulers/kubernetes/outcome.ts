@@ -23,13 +23,18 @@ interface Terminated {
   readonly message?: string;
 }
 
+interface Waiting {
+  readonly reason?: string;
+  readonly message?: string;
+}
+
 export interface PodLike {
   readonly metadata?: { readonly name?: string };
   readonly spec?: { readonly nodeName?: string };
   readonly status?: {
     readonly phase?: string;
     readonly conditions?: readonly Condition[];
-    readonly containerStatuses?: ReadonlyArray<{ readonly state?: { readonly terminated?: Terminated } }>;
+    readonly containerStatuses?: ReadonlyArray<{ readonly state?: { readonly terminated?: Terminated; readonly waiting?: Waiting } }>;
   };
 }
 
@@ -111,10 +116,30 @@ export function settleEnd(end: JobEnd, log: string, call: JobCall): { readonly e
     case "failed": {
       const outcome = outcomeFrom(end.message) ?? outcomeFrom(log);
       if (end.kind === "succeeded" && outcome?.kind === "result") return { error: undefined, value: fromWire(outcome.value) };
-      const details = { ...where(end.pod), exitCode: end.kind === "failed" ? end.exitCode : undefined, stderrTail: stderrTail(log) };
+      const details = { ...where(end.pod), exitCode: end.kind === "failed" ? end.exitCode : undefined, stderrTail: stderrTail(taskLog(log)) };
       if (outcome?.kind === "error") return { error: workerFailure(outcome.error, { ...details, task, memoryGiB: call.memoryGiB }) };
       const message = end.kind === "succeeded" ? "the pod succeeded but left no outcome" : `the pod failed${end.reason ? ` (${end.reason})` : ""}`;
       return { error: new TaskExecutionError({ ...details, task, message }) };
     }
   }
+}
+
+/** Waiting reasons that mean the container will not start by itself: the call fails after a while in one. */
+export const START_FAILURES: ReadonlySet<string> = new Set(["ErrImagePull", "ImagePullBackOff", "InvalidImageName", "CreateContainerConfigError", "CreateContainerError"]);
+/** Waiting reasons of a container that is starting normally: not worth an event. */
+const STARTING: ReadonlySet<string> = new Set(["ContainerCreating", "PodInitializing"]);
+
+/** Why the pod's container is waiting to run, when that is worth telling (an image pull failing, a crash loop, ...). */
+export function waitingReason(pods: readonly PodLike[]): { readonly reason: string; readonly message: string | undefined } | undefined {
+  const waiting = pods[0]?.status?.containerStatuses?.[0]?.state?.waiting;
+  if (waiting?.reason === undefined || STARTING.has(waiting.reason)) return undefined;
+  return { reason: waiting.reason, message: waiting.message };
+}
+
+/** The log as the task wrote it: without the worker's outcome lines (taskfit's protocol, not the task's output). */
+export function taskLog(text: string): string {
+  return text
+    .split("\n")
+    .filter((line) => !line.startsWith(OUTCOME_MARKER))
+    .join("\n");
 }

@@ -6,6 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
+import { existsSync } from "node:fs";
 import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import {
@@ -165,8 +166,13 @@ export class SlurmScheduler extends EventEmitter<SlurmSchedulerEvents> implement
     await this.checkFits(taskName, invocation.resources);
     const patterns = this.filesFor(`${Date.now().toString(36)}-${randomBytes(6).toString("hex")}`, taskName, invocation.label, invocation.attempt);
     const request = workerRequest(invocation, invocation.resources, []);
-    await this.jobScript();
-    await writeFile(patterns.request, JSON.stringify(request), { mode: 0o600 });
+    try {
+      await this.jobScript();
+      await writeFile(patterns.request, JSON.stringify(request), { mode: 0o600 });
+    } catch (cause) {
+      this.scriptReady = undefined;
+      throw new SubmissionError({ task: taskName, scheduler: this.name, detail: `could not write the job's files in workDir ${this.workDir}: ${(cause as Error).message}`, cause });
+    }
     const submitted = await this.exec("sbatch", this.sbatchArgv(invocation, patterns));
     if (submitted.code !== 0) {
       await this.removeFiles(patterns, true);
@@ -217,6 +223,8 @@ export class SlurmScheduler extends EventEmitter<SlurmSchedulerEvents> implement
   }
 
   private jobScript(): Promise<string> {
+    // Made again when missing: workDir may have been deleted since (a cleanup, a tmp reaper).
+    if (this.scriptReady !== undefined && !existsSync(join(this.workDir, "taskfit-job.sh"))) this.scriptReady = undefined;
     this.scriptReady ??= (async () => {
       await mkdir(this.workDir, { recursive: true, mode: 0o700 });
       const path = join(this.workDir, "taskfit-job.sh");
@@ -335,7 +343,7 @@ export class SlurmScheduler extends EventEmitter<SlurmSchedulerEvents> implement
     if (outcome !== undefined) return this.finish(entry, { jobId: entry.jobId, state: outcome.kind === "result" ? "COMPLETED" : "FAILED", exitCode: undefined, signal: undefined, reason: undefined });
     entry.missing++;
     if (entry.missing >= 20) {
-      this.settle(entry.jobId, new TaskExecutionError({ task: entry.invocation.taskName, attempt: entry.invocation.attempt, jobId: entry.jobId, message: "Slurm no longer knows the job and it left no outcome" }));
+      await this.settle(entry.jobId, new TaskExecutionError({ task: entry.invocation.taskName, attempt: entry.invocation.attempt, jobId: entry.jobId, message: "Slurm no longer knows the job and it left no outcome" }));
     }
   }
 
@@ -369,15 +377,18 @@ export class SlurmScheduler extends EventEmitter<SlurmSchedulerEvents> implement
     return new TaskExecutionError({ ...details, task, message: `Slurm job ended ${job.state}${job.reason && job.reason !== "None" ? ` (${job.reason})` : ""}` });
   }
 
-  /** Settles a call once: later polls or aborts find nothing to do. */
-  private settle(jobId: string, error: unknown, value?: unknown): void {
+  /**
+   * Settles a call once: later polls or aborts find nothing to do. The job's files are removed
+   * before the call settles, so a program that exits right after leaves none behind.
+   */
+  private async settle(jobId: string, error: unknown, value?: unknown): Promise<void> {
     const entry = this.inFlight.get(jobId);
     if (entry === undefined) return;
     this.inFlight.delete(jobId);
     // A call settled outside a poll (cancelled) must not leave the interval running.
     this.stopPollingWhenIdle();
     entry.unsubscribe?.();
-    void this.removeFiles(entry.files, error === undefined);
+    await this.removeFiles(entry.files, error === undefined).catch(() => undefined);
     if (error === undefined) entry.resolve(value);
     else entry.reject(error);
   }

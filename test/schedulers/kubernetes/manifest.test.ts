@@ -3,6 +3,7 @@ import { customTask, KubernetesScheduler, PRESET_DECORATORS, PRESET_NAMES, PRESE
 import { gpuLabelValues, nodeHasGpuType } from "../../../src/schedulers/kubernetes/gpu-selector.js";
 import { buildJob, jobNameFor, labelValueFor, type ManifestOptions } from "../../../src/schedulers/kubernetes/manifest.js";
 import { quantityValue, taskfitRules, validateJob } from "../../../src/schedulers/kubernetes/validate.js";
+import { schedulable } from "../../../src/schedulers/kubernetes/kubernetes-scheduler.js";
 
 const k8s = new KubernetesScheduler({ image: "ghcr.io/lab/pipeline:1.0", namespace: "pipelines", labels: { team: "genomics" } });
 
@@ -182,5 +183,38 @@ describe("validation before submit", () => {
 
   it("refuses bad options at construction", () => {
     expect(() => new KubernetesScheduler({ image: "" })).toThrow(/image/);
+  });
+});
+
+describe("argument size", () => {
+  const k8s = new KubernetesScheduler({ image: "ghcr.io/acme/pipeline:1.0" });
+  const takes = customTask({ cpu: 1, memory: 1 })(async function takesText(text: string) {
+    return text.length;
+  });
+
+  it("refuses a request over 1 MiB before anything is submitted, naming the limit", async () => {
+    const error = await k8s.plan(takes, ["x".repeat(2 * 1024 * 1024)]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SubmissionError);
+    expect((error as SubmissionError).code).toBe("SUBMISSION_FAILED");
+    expect((error as Error).message).toMatch(/Task `takesText` could not be submitted to Kubernetes: its request \(the arguments as JSON\) takes \d+ bytes, more than the 1048576 bytes \(1 MiB\) a Kubernetes Job may carry/);
+  });
+
+  it("takes a request just under the limit", async () => {
+    const job = await k8s.plan(takes, ["x".repeat(1024 * 1024 - 2048)]);
+    expect(job.spec.template.spec.containers[0].env[0]?.value.length).toBeLessThanOrEqual(1024 * 1024);
+  });
+});
+
+describe("options", () => {
+  it("refuses a start timeout that is not a positive number of seconds", () => {
+    expect(() => new KubernetesScheduler({ image: "x", startTimeoutSeconds: 0 })).toThrow(/Expected a positive number of seconds, got `0` \(number\) \(field `startTimeoutSeconds`\)/);
+    expect(() => new KubernetesScheduler({ image: "x", startTimeoutSeconds: Number.NaN })).toThrow(/startTimeoutSeconds/);
+  });
+});
+
+describe("nodes that count", () => {
+  it("leaves cordoned nodes (spec.unschedulable) out", () => {
+    const nodes = [{ metadata: { name: "a" }, spec: {} }, { metadata: { name: "b" }, spec: { unschedulable: true } }, { metadata: { name: "c" } }];
+    expect(schedulable(nodes).map((n) => n.metadata.name)).toEqual(["a", "c"]);
   });
 });

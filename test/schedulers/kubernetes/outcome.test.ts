@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { OutOfMemoryError, TaskExecutionError, TaskTimeoutError } from "../../../src/index.js";
-import { jobEnd, outcomeFrom, settleEnd } from "../../../src/schedulers/kubernetes/outcome.js";
+import { jobEnd, outcomeFrom, settleEnd, START_FAILURES, taskLog, waitingReason } from "../../../src/schedulers/kubernetes/outcome.js";
 import { STDERR_TAIL_CHARS } from "../../../src/schedulers/worker-protocol.js";
 
 // Shapes as the API server returns them (batch/v1 Job status, v1 Pod status).
@@ -111,5 +111,32 @@ describe("how the call settles for a Job that ended", () => {
     const settled = settleEnd(jobEnd(completeJob, [pod({ phase: "Succeeded", ...terminated({ exitCode: 0, message }) })]), "", call);
     expect(settled).toEqual({ error: undefined, value: 42 });
     expect(settleEnd({ kind: "running" }, "", call)).toBeUndefined();
+  });
+});
+
+describe("a container that waits to start", () => {
+  const waiting = (reason: string, message?: string) => [pod({ phase: "Pending", containerStatuses: [{ name: "task", state: { waiting: { reason, message } } }] })];
+
+  it("tells why when the reason is worth telling", () => {
+    expect(waitingReason(waiting("ImagePullBackOff", 'Back-off pulling image "nope:1"'))).toEqual({ reason: "ImagePullBackOff", message: 'Back-off pulling image "nope:1"' });
+    expect(waitingReason(waiting("CrashLoopBackOff"))).toEqual({ reason: "CrashLoopBackOff", message: undefined });
+  });
+
+  it("says nothing while the container is only being created, or runs", () => {
+    expect(waitingReason(waiting("ContainerCreating"))).toBeUndefined();
+    expect(waitingReason([pod({ phase: "Running" })])).toBeUndefined();
+    expect(waitingReason([])).toBeUndefined();
+  });
+
+  it("counts image and config failures as ones that never end by themselves", () => {
+    for (const reason of ["ErrImagePull", "ImagePullBackOff", "InvalidImageName", "CreateContainerConfigError"]) expect(START_FAILURES.has(reason)).toBe(true);
+    expect(START_FAILURES.has("CrashLoopBackOff")).toBe(false);
+  });
+});
+
+describe("the task's log", () => {
+  it("leaves out taskfit's outcome line", () => {
+    const log = 'reading input\nfails: about to throw boom\n\nTASKFIT_OUTCOME {"kind":"error","error":{"name":"TypeError","message":"boom"}}\ntaskfit worker: TypeError: boom';
+    expect(taskLog(log)).toBe("reading input\nfails: about to throw boom\n\ntaskfit worker: TypeError: boom");
   });
 });

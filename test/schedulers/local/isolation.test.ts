@@ -19,6 +19,7 @@ import {
 } from "../../../src/index.js";
 import type { Task } from "../../../src/index.js";
 import { describeFile, hungry, reportsOutOfMemory, returnsFunction, spawnsTools, throws } from "../../fixtures/isolated-tasks.js";
+import { fragile } from "../../fixtures/fragile-tasks.js";
 import { isRunning, until } from "../../helpers/processes.js";
 
 const isolated = () =>
@@ -130,4 +131,15 @@ describe("LocalScheduler with process isolation", () => {
       expect(existsSync(join(dir, "late.txt"))).toBe(false);
     }, 30_000);
   });
+});
+
+describe("a task module the worker cannot import", () => {
+  it("fails with the module's own import error, message and stack, not 'no task found'", async () => {
+    const error = await fragile.with({ scheduler: isolated() })().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TaskExecutionError);
+    expect((error as Error).message).toMatch(/TaskNotFoundError: Module file:.*fragile-tasks\.ts \(task `fragile`\) could not be imported: fragile-tasks: the reference index is not installed on this node/);
+    const importError = ((error as Error).cause as { cause?: { message: string; stack: string } }).cause;
+    expect(importError?.message).toBe("fragile-tasks: the reference index is not installed on this node");
+    expect(importError?.stack).toMatch(/fragile-tasks\.ts/);
+  }, 30_000);
 });
