@@ -191,7 +191,8 @@ export async function runCommand(module: string, name: string | undefined, flags
   } else {
     if (failure === undefined && result !== undefined) process.stdout.write(`${printable(result).text}\n`);
     if (recorder.attempts.size > 0) process.stderr.write(`${summaryTable(recorder)}\n${usageLine(run, capacity)}\n`);
-    if (report !== undefined) process.stderr.write(`report: ${report}\n`);
+    // As the user named it (`--report run.html` prints `report: run.html`), not this machine's absolute path.
+    if (report !== undefined) process.stderr.write(`report: ${flags.report ?? report}\n`);
   }
   if (reportError !== undefined) process.stderr.write(`taskfit: the report was not written to ${reportPath}: ${errorLine(reportError)}\n`);
   // The code and first line, then what a person acts on: attempt, job, exit code, the log's path and stderr's last lines.

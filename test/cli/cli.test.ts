@@ -3,7 +3,7 @@ import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { PRESETS } from "../../src/index.js";
 import { isRunning, until } from "../helpers/processes.js";
@@ -119,6 +119,14 @@ describe("taskfit run", { timeout: 60_000 }, () => {
     expect(out.stderr).toMatch(/\[1\/1\] ok {4}square \(attempt 1\) 1 cpu, 256 MiB/);
     expect(out.stderr).toMatch(/│ square +│ 1 +│ 0 +│ 0 +│ 1 +│ 256 MiB/);
     expect(out.stderr).toMatch(/peak use: cpu 1 of 2 cores, busy \d+% of the time; memory 256 MiB of 4 GiB/);
+  });
+
+  it("names the report as the user wrote it, not by this machine's absolute path", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "taskfit-report-name-"));
+    const run = spawnSync(process.execPath, [resolve("dist/cli.js"), "run", resolve(FIXTURE), "--args", "[2]", "--report", "run.html", ...LOCAL], { cwd: dir, encoding: "utf8" });
+    expect(run.status).toBe(0);
+    expect(run.stderr).toMatch(/^report: run\.html$/m);
+    expect(existsSync(join(dir, "run.html"))).toBe(true);
   });
 
   it("runs the default export as a workflow; --json gives the result, counts, per-task summary and utilisation", async () => {
