@@ -357,7 +357,7 @@ export class TaskNotFoundError extends TaskfitError {
         : details.importError === true
           ? `Module ${details.module} (task \`${details.task}\`) could not be imported: ${errorMessage(details.cause)}`
           : `Expected module ${details.module} to define task \`${details.task}\`; tasks found there: ${found}`;
-    super(ErrorCode.TaskNotFound, details.hint === undefined ? message : `${message}. ${details.hint}`, { cause: details.cause });
+    super(ErrorCode.TaskNotFound, details.hint === undefined ? message : `${message} (\`${details.task}\`: ${details.hint})`, { cause: details.cause });
     this.task = details.task;
     this.module = details.module;
   }

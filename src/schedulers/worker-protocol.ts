@@ -61,6 +61,8 @@ export function reviveWorkerError(error: WorkerError): Error {
   revived.name = error.name;
   if (error.stack !== undefined) revived.stack = error.stack;
   if (error.code !== undefined) Object.assign(revived, { code: error.code });
+  // The cause crosses too: the import error behind a module the worker could not load.
+  if (error.cause !== undefined) Object.assign(revived, { cause: reviveWorkerError(error.cause) });
   return revived;
 }
 

@@ -18,8 +18,8 @@ describe('oversize: "clamp" is never silent', () => {
       cpu: 4,
       storageGiB: 50,
       clamped: [
-        { field: "cpu", requested: 8, limit: 4, by: "oversize" },
-        { field: "storageGiB", requested: 80, limit: 50, by: "oversize" },
+        { field: "cpu", key: "cpu", requested: 8, limit: 4, by: "oversize" },
+        { field: "storageGiB", key: "storage", requested: 80, limit: 50, by: "oversize" },
       ],
     });
     await run(8);
@@ -40,8 +40,8 @@ describe('oversize: "clamp" is never silent', () => {
     await sized.with({ scheduler: local })(6);
     await sized.with({ scheduler: local })(6);
     expect(events).toEqual([
-      { task: "sizedForClamp", attempt: 1, clamped: [{ field: "cpu", requested: 6, limit: 4, by: "oversize" }, { field: "storageGiB", requested: 60, limit: 50, by: "oversize" }] },
-      { task: "sizedForClamp", attempt: 1, clamped: [{ field: "cpu", requested: 6, limit: 4, by: "oversize" }, { field: "storageGiB", requested: 60, limit: 50, by: "oversize" }] },
+      { task: "sizedForClamp", attempt: 1, clamped: [{ field: "cpu", key: "cpu", requested: 6, limit: 4, by: "oversize" }, { field: "storageGiB", key: "storage", requested: 60, limit: 50, by: "oversize" }] },
+      { task: "sizedForClamp", attempt: 1, clamped: [{ field: "cpu", key: "cpu", requested: 6, limit: 4, by: "oversize" }, { field: "storageGiB", key: "storage", requested: 60, limit: 50, by: "oversize" }] },
     ]);
     expect(warn).not.toHaveBeenCalled();
   });

@@ -160,7 +160,9 @@ describe("SlurmScheduler polling", () => {
 
   it("a job Slurm no longer knows, with no outcome, fails after 20 polls; with an outcome it settles from it", async () => {
     const fast = scheduler(10);
+    // One after the other, so that job 100 is `lost` and 101 is `gone` however busy the machine is.
     const lost = fast.run(invocation());
+    await vi.waitFor(() => expect(slurm.states.size).toBe(1));
     const gone = fast.run(invocation());
     await vi.waitFor(() => expect(slurm.states.size).toBe(2));
     await slurm.complete("101", "from the file");
