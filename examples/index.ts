@@ -63,9 +63,14 @@ function print(rows: readonly Row[]): void {
 }
 
 async function main(): Promise<void> {
-  // The examples include GPU presets and a 32-core merge: on a smaller machine, clamp them to it
-  // (with a warning) rather than refuse them. Without this, they fail with UnschedulableError.
-  const local = new LocalScheduler({ oversize: "clamp" });
+  // The examples include GPU presets and a 32-core merge: on a smaller machine, CPU and memory are
+  // clamped to it (with a warning) rather than refused. GPUs are never clamped away, and this
+  // machine may have none: the example declares one of each type its tasks ask for (they only
+  // print, so no GPU is touched). On a real GPU machine, leave `gpus` out: nvidia-smi finds them.
+  const local = new LocalScheduler({
+    oversize: "clamp",
+    capacity: { gpus: [{ index: 0, type: "a10g" }, { index: 1, type: "v100" }, { index: 2, type: "l40s" }] },
+  });
   setDefaultScheduler(local);
   const dir = await mkdtemp(join(tmpdir(), "taskfit-example-"));
   try {
