@@ -3,7 +3,7 @@
  * scheduler, and re-run failures as the retry policy says, growing memory (or another field) after
  * an out-of-memory failure when `escalate` asks for it.
  */
-import { OutOfMemoryError, TaskCancelledError, TaskfitError } from "../errors.js";
+import { ErrorCode, OutOfMemoryError, TaskCancelledError, TaskfitError } from "../errors.js";
 import type { CompiledSpec } from "../resources/compile.js";
 import { LIMITS } from "../resources/limits.js";
 import { MIN_CPU, roundUpTo } from "../resources/quantity.js";
@@ -29,8 +29,15 @@ export interface CallContext {
 }
 
 /** Whether the policy retries this failure: a taskfit error whose `code` it names (by default execution errors, OOM, timeouts). */
+/**
+ * Failures a worker meets before the task runs (its module does not define the task, or cannot be
+ * imported; a result JSON would lose): another attempt fails the same way, so none is made.
+ */
+const SETUP_FAILURES: ReadonlySet<unknown> = new Set([ErrorCode.TaskNotFound, ErrorCode.NotSerializable]);
+
 function isRetryable(error: unknown, on: readonly string[]): boolean {
-  return error instanceof TaskfitError && on.includes(error.code);
+  if (!(error instanceof TaskfitError) || !on.includes(error.code)) return false;
+  return !SETUP_FAILURES.has((error.cause as { code?: unknown } | undefined)?.code);
 }
 
 /** One attempt as a scheduler sees it. A class, not a literal with a closure: calls queue by the thousand. */

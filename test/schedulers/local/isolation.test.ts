@@ -90,6 +90,17 @@ describe("LocalScheduler with process isolation", () => {
     expect((error as Error).message).toMatch(/isolation\.test\.ts/);
   }, 30_000);
 
+  it("makes no second attempt when the worker cannot find the task: it would fail the same way", async () => {
+    const local = isolated();
+    const starts: number[] = [];
+    local.on("start", (event) => starts.push(event.attempt));
+    const inline = smallTask({ name: "definedAtRunTimeRetried", retries: 2 })(async () => 1);
+    const error = await inline.with({ scheduler: local })().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TaskExecutionError);
+    expect(((error as Error).cause as { code?: string }).code).toBe("TASK_NOT_FOUND");
+    expect(starts).toEqual([1]);
+  }, 30_000);
+
   it("refuses a task with no module file before any process, job or manifest exists", async () => {
     // Indirect eval: code with no file, as in a REPL or `node -e`.
     const define = (0, eval)("(wrap) => wrap(async function evaluated() { return 1; })") as (wrap: typeof smallTask) => Task<[], Promise<number>>;
