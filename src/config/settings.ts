@@ -73,26 +73,11 @@ export const ConfigSchema = z.strictObject({
 /** What `taskfit.config.ts` exports as default (or `taskfit.config.json` holds). */
 export type TaskfitConfig = z.input<typeof ConfigSchema>;
 
-/** Settings with every value parsed: memory in GiB, cores, GPUs, milliseconds. */
-export interface SchedulerSettings {
-  readonly scheduler: SchedulerKind;
-  readonly cpu?: number | undefined;
-  /** unit: GiB */
-  readonly memory?: number | undefined;
-  readonly gpus?: number | undefined;
-  readonly oversize?: "error" | "clamp" | undefined;
-  readonly gpuMatch?: "type" | "memory" | undefined;
-  readonly isolation?: "none" | "process" | undefined;
-  readonly workDir?: string | undefined;
-  readonly partition?: string | undefined;
-  readonly account?: string | undefined;
-  readonly image?: string | undefined;
-  readonly namespace?: string | undefined;
-  readonly kubeconfig?: string | undefined;
-  readonly imageDir?: string | undefined;
-  readonly workerCommand?: readonly string[] | undefined;
-  readonly pollMs?: number | undefined;
-}
+/**
+ * Settings with every value parsed (memory in GiB, cores, GPUs, milliseconds) and the scheduler
+ * chosen: a profile's parsed type, so a setting is declared once, in ProfileSchema.
+ */
+export type SchedulerSettings = Readonly<Omit<Profile, "scheduler">> & { readonly scheduler: SchedulerKind };
 
 /** The scheduler the settings describe. */
 export function makeScheduler(settings: SchedulerSettings): LocalScheduler | SlurmScheduler | KubernetesScheduler {
