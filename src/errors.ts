@@ -3,6 +3,7 @@
  * `err.code` (or `instanceof`) without parsing messages. Messages say what was expected, what
  * arrived, and where (task, field).
  */
+import { slotKey } from "./global-slot.js";
 
 export const ErrorCode = {
   ResourceSpec: "RESOURCE_SPEC_INVALID",
@@ -54,7 +55,9 @@ function where(task: string | undefined, field: string | undefined): string {
   return parts.length > 0 ? ` (${parts.join(", ")})` : "";
 }
 
-const BRAND = Symbol.for("taskfit.error");
+// The mark of a taskfit error, shared by every copy of taskfit of the same compatibility line: an
+// error made by a copy of another line may carry other codes and fields, so it is not one of ours.
+const BRAND = slotKey("error");
 
 export class TaskfitError extends Error {
   readonly code: ErrorCode;

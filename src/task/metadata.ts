@@ -3,6 +3,7 @@
  * the method that replaced the original on the class). No reflect-metadata or Symbol.metadata is
  * needed, so nothing global is patched and both decorator modes share one store.
  */
+import { globalSlot } from "../global-slot.js";
 import type { CompiledSpec } from "../resources/compile.js";
 import type { AnyFunction } from "./types.js";
 
@@ -24,10 +25,8 @@ export interface TaskDefinition {
   readonly ref: TaskRef;
 }
 
-// On globalThis for the same reason as the registry: one store for every copy of taskfit loaded.
-const STORE = Symbol.for("taskfit.definitions");
-const definitions: WeakMap<AnyFunction, TaskDefinition> = ((globalThis as Record<symbol, unknown>)[STORE] ??=
-  new WeakMap()) as WeakMap<AnyFunction, TaskDefinition>;
+// One per process, as the registry: one store for every copy of taskfit loaded.
+const definitions = globalSlot("definitions", () => new WeakMap<AnyFunction, TaskDefinition>());
 
 export function setDefinition(task: AnyFunction, definition: TaskDefinition): void {
   definitions.set(task, definition);
