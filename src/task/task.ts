@@ -2,7 +2,7 @@
  * How a function becomes a task: a callable with the same parameters that resolves its resources
  * and runs on a scheduler, plus `taskName`, `spec`, `fn`, `resolve()` and `with()`.
  */
-import { ResourceSpecError } from "../errors.js";
+import { ConfigurationError } from "../errors.js";
 import { applyOverrides, type CompiledSpec } from "../resources/compile.js";
 import { resolveLabel } from "../resources/label.js";
 import { resolveCompiled, type ResolveOptions } from "../resources/resolve.js";
@@ -68,10 +68,10 @@ function makeTask(definition: TaskDefinition, binding: Binding, thisArg: unknown
 function withOverrides(definition: TaskDefinition, binding: Binding, thisArg: unknown, overrides: CallOverrides): Task {
   const { scheduler, signal, ...resources } = (overrides ?? {}) as CallOverrides;
   if (scheduler !== undefined && typeof (scheduler as { run?: unknown }).run !== "function") {
-    throw new ResourceSpecError({ task: definition.name, field: "scheduler", value: scheduler, expected: "a Scheduler (an object with a run() method)" });
+    throw new ConfigurationError({ task: definition.name, field: "scheduler", value: scheduler, expected: "a Scheduler (an object with a run() method)" });
   }
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw new ResourceSpecError({ task: definition.name, field: "signal", value: signal, expected: "an AbortSignal" });
+    throw new ConfigurationError({ task: definition.name, field: "signal", value: signal, expected: "an AbortSignal" });
   }
   const spec = Object.keys(resources).length > 0 ? applyOverrides(definition.spec, resources, definition.name) : definition.spec;
   if (spec !== definition.spec) checkArgumentOrder(definition.fn, spec, definition.name);
@@ -99,7 +99,7 @@ export function resolveResources<A extends readonly unknown[]>(
   const definition = getDefinition(task);
   if (definition === undefined) {
     return Promise.reject(
-      new ResourceSpecError({
+      new ConfigurationError({
         value: task,
         expected: "a taskfit task: a function wrapped by a preset or customTask, or a decorated method",
       }),
@@ -107,7 +107,7 @@ export function resolveResources<A extends readonly unknown[]>(
   }
   if (!Array.isArray(args)) {
     return Promise.reject(
-      new ResourceSpecError({ task: definition.name, field: "args", value: args, expected: "the task's arguments as an array" }),
+      new ConfigurationError({ task: definition.name, field: "args", value: args, expected: "the task's arguments as an array" }),
     );
   }
   return resolveDefinition(definition, args, options);
@@ -120,7 +120,7 @@ export function resolveResources<A extends readonly unknown[]>(
 export function asTask<F extends AnyFunction>(method: F, thisArg?: unknown): Task<Parameters<F>, ReturnType<F>> {
   const definition = getDefinition(method);
   if (definition === undefined) {
-    throw new ResourceSpecError({
+    throw new ConfigurationError({
       value: method,
       expected: "a taskfit task: a function wrapped by a preset or customTask, or a decorated method",
     });

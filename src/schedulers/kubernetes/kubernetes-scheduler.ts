@@ -8,7 +8,7 @@ import { EventEmitter } from "node:events";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import {
-  ResourceSpecError,
+  ConfigurationError,
   type Shortfall,
   SubmissionError,
   TaskCancelledError,
@@ -123,14 +123,14 @@ export class KubernetesScheduler extends EventEmitter<KubernetesSchedulerEvents>
   constructor(private readonly options: KubernetesSchedulerOptions) {
     super();
     if (typeof options?.image !== "string" || options.image.length === 0) {
-      throw new ResourceSpecError({ field: "image", value: options?.image, expected: "a container image name (image)" });
+      throw new ConfigurationError({ field: "image", value: options?.image, expected: "a container image name (image)" });
     }
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
     this.gpuSelector = { label: options.gpuNodeSelector?.label ?? DEFAULT_GPU_LABEL, values: { ...options.gpuNodeSelector?.values } };
     this.keepJobs = options.keepJobs ?? false;
     const startTimeout = options.startTimeoutSeconds ?? 120;
     if (typeof startTimeout !== "number" || !(startTimeout > 0) || !Number.isFinite(startTimeout)) {
-      throw new ResourceSpecError({ field: "startTimeoutSeconds", value: options.startTimeoutSeconds, expected: "a positive number of seconds" });
+      throw new ConfigurationError({ field: "startTimeoutSeconds", value: options.startTimeoutSeconds, expected: "a positive number of seconds" });
     }
     this.startTimeoutMs = startTimeout * 1000;
     this.manifestOptions = {
