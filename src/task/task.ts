@@ -9,6 +9,7 @@ import { resolveCompiled, type ResolveOptions } from "../resources/resolve.js";
 import type { ResolvedResources } from "../resources/spec.js";
 import type { Scheduler } from "../schedulers/scheduler.js";
 import { checkArgumentOrder } from "./argument-order.js";
+import { declaredSpec } from "./declared-spec.js";
 import { callTask } from "./call.js";
 import { getDefinition, setDefinition, type TaskDefinition } from "./metadata.js";
 import { callerModule } from "./caller.js";
@@ -56,7 +57,7 @@ function makeTask(definition: TaskDefinition, binding: Binding, thisArg: unknown
   Object.defineProperty(task, "name", { value: definition.name });
   Object.defineProperties(task, {
     taskName: { value: definition.name, enumerable: true },
-    spec: { value: definition.spec, enumerable: true },
+    spec: { get: () => declaredSpec(definition.spec), enumerable: true },
     fn: { value: definition.fn },
     resolve: { value: (...args: unknown[]) => resolveDefinition(definition, args) },
     with: { value: (overrides: CallOverrides) => withOverrides(definition, binding, thisArg, overrides) },

@@ -1,7 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { formatGiB, parseCpu, parseDurationSeconds, parseGiB } from "../../src/index.js";
-import { MIN_CPU, roundUpTo } from "../../src/resources/quantity.js";
+import { formatGiB, MIN_CPU, parseCpu, parseDurationSeconds, parseGiB, roundUpTo } from "../../src/resources/quantity.js";
 
 const GIB = 1024 ** 3;
 

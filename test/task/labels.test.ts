@@ -3,15 +3,15 @@ import {
   customTask,
   type Invocation,
   LocalScheduler,
-  ManualClock,
   ResourceResolutionError,
   ResourceSpecError,
-  RunRecorder,
   type Scheduler,
   smallTask,
   TaskExecutionError,
 } from "../../src/index.js";
 import { showProgress } from "../../src/cli/progress.js";
+import { RunRecorder } from "../../src/report.js";
+import { ManualClock } from "../../src/testing.js";
 
 function recording() {
   const invocations: Invocation[] = [];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ManualClock } from "../../../src/index.js";
+import { ManualClock } from "../../../src/testing.js";
 import { JobPoller, type JobSnapshot, type ListedJobs } from "../../../src/schedulers/kubernetes/job-poller.js";
 import { flush } from "../../helpers/manual-clock.js";
 

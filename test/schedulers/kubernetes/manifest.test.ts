@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ConfigurationError, customTask, KubernetesScheduler, PRESET_DECORATORS, PRESET_NAMES, PRESETS, SubmissionError, TaskFile } from "../../../src/index.js";
+import { ConfigurationError, customTask, KubernetesScheduler, PRESET_NAMES, PRESETS, SubmissionError, TaskFile } from "../../../src/index.js";
+import { PRESET_DECORATORS } from "../../../src/task/preset-decorators.js";
 import { gpuLabelValues, nodeHasGpuType } from "../../../src/schedulers/kubernetes/gpu-selector.js";
 import { buildJob, jobNameFor, labelValueFor, type ManifestOptions } from "../../../src/schedulers/kubernetes/manifest.js";
 import { quantityValue, taskfitRules, validateJob } from "../../../src/schedulers/kubernetes/validate.js";

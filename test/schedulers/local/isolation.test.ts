@@ -8,7 +8,6 @@ import {
   SlurmScheduler,
   KubernetesScheduler,
   TaskNotFoundError,
-  ManualClock,
   OutOfMemoryError,
   SerializationError,
   smallTask,
@@ -18,6 +17,7 @@ import {
   TaskTimeoutError,
 } from "../../../src/index.js";
 import type { Task } from "../../../src/index.js";
+import { ManualClock } from "../../../src/testing.js";
 import { describeFile, hungry, reportsOutOfMemory, returnsFunction, spawnsTools, throws } from "../../fixtures/isolated-tasks.js";
 import { fragile } from "../../fixtures/fragile-tasks.js";
 import { isRunning, until } from "../../helpers/processes.js";
