@@ -7,6 +7,7 @@
 import { Option } from "commander";
 import { findConfigFile, loadProfile, PROFILE_ENV, type ProfileSettings } from "../config/config-file.js";
 import { makeScheduler as schedulerOf, SCHEDULERS, SETTING_SCHEDULERS, type SchedulerKind, type SchedulerSettings, type SettingKey } from "../config/settings.js";
+import type { Capacity, Scheduler } from "../contract/scheduler.js";
 import { ConfigurationError } from "../errors.js";
 import { parseCpu, parseGiB, parseGpu, type Parsed } from "../resources/quantity.js";
 import type { ResourceTotals } from "../reporting/usage.js";
@@ -168,25 +169,26 @@ export function schedulerSettings(flags: SchedulerFlags, given: (key: string) =>
   return { ...base, ...cli, scheduler };
 }
 
-export type CliScheduler = ReturnType<typeof schedulerOf>;
-
 /** The scheduler the settings describe. */
-export function makeScheduler(settings: SchedulerSettings): CliScheduler {
+export function makeScheduler(settings: SchedulerSettings): Scheduler {
   if (settings.scheduler === "kubernetes" && settings.image === undefined) {
     throw new ConfigurationError({ field: "--image", expected: "the container image to run tasks in (--image, or image in the profile) with --scheduler kubernetes" });
   }
   return schedulerOf(settings);
 }
 
-/** What the machine or cluster offers in all, for progress and the report; undefined when it will not say. */
-export async function totalCapacity(scheduler: CliScheduler): Promise<ResourceTotals | undefined> {
-  if ("stats" in scheduler) return { cpu: scheduler.capacity.cpu, memoryGiB: scheduler.capacity.memoryGiB, gpus: scheduler.capacity.gpus.length };
+/** What the machine or cluster holds, for progress and the report; undefined when it will not say (no permission to list nodes). */
+export async function targetCapacity(scheduler: Scheduler): Promise<Capacity | undefined> {
   try {
-    const { cpu, memoryGiB, gpus } = await scheduler.clusterCapacity();
-    return { cpu, memoryGiB, gpus };
+    return await scheduler.capacity();
   } catch {
     return undefined;
   }
+}
+
+/** The totals of a capacity, as progress, the summary and the report show them. */
+export function totals(capacity: Capacity | undefined): ResourceTotals | undefined {
+  return capacity === undefined ? undefined : { cpu: capacity.cpu, memoryGiB: capacity.memoryGiB, gpus: capacity.gpus };
 }
 
 /** "the local machine (2 cores, 23.5 GiB)", "Slurm (partition debug)", "Kubernetes (namespace ml)". */
@@ -197,7 +199,7 @@ export function describeScheduler(settings: SchedulerSettings, capacity: Resourc
   return `Kubernetes namespace ${settings.namespace ?? "default"}${size}`;
 }
 
-/** Where each figure of a LocalScheduler's capacity came from (cgroups, Slurm, the host). */
-export function capacitySources(scheduler: CliScheduler): Readonly<Record<string, string>> | undefined {
-  return "stats" in scheduler ? scheduler.capacity.sources : undefined;
+/** Where each figure of the capacity came from (cgroups, Slurm, the host), when the scheduler says. */
+export function capacitySources(capacity: Capacity | undefined): Readonly<Record<string, string>> | undefined {
+  return capacity === undefined || Object.keys(capacity.sources).length === 0 ? undefined : capacity.sources;
 }

@@ -3,6 +3,7 @@
  * what `taskfit run`'s options say, checked the same way, and the scheduler made from it.
  */
 import { z } from "zod";
+import type { Scheduler } from "../contract/scheduler.js";
 import { ConfigurationError } from "../errors.js";
 import { parseCpu, parseGiB, parseGpu, type Parsed } from "../resources/quantity.js";
 import { KubernetesScheduler } from "../schedulers/kubernetes/kubernetes-scheduler.js";
@@ -80,7 +81,7 @@ export type TaskfitConfig = z.input<typeof ConfigSchema>;
 export type SchedulerSettings = Readonly<Omit<Profile, "scheduler">> & { readonly scheduler: SchedulerKind };
 
 /** The scheduler the settings describe. */
-export function makeScheduler(settings: SchedulerSettings): LocalScheduler | SlurmScheduler | KubernetesScheduler {
+export function makeScheduler(settings: SchedulerSettings): Scheduler {
   const poll = settings.pollMs === undefined ? {} : { pollIntervalMs: settings.pollMs };
   if (settings.scheduler === "slurm") {
     return new SlurmScheduler({

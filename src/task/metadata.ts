@@ -4,16 +4,10 @@
  * needed, so nothing global is patched and both decorator modes share one store.
  */
 import type { CompiledSpec } from "../resources/compile.js";
+import type { TaskRef } from "../contract/scheduler.js";
 import type { AnyFunction } from "./types.js";
 
-/** Enough to find a task again in another process: import `module`, take the `index`-th task named `name`. */
-export interface TaskRef {
-  /** The file URL of the module that defined the task; undefined when it had none (a REPL). */
-  readonly module: string | undefined;
-  readonly name: string;
-  /** Among the tasks of that module with that name, in definition order: 0 for the first. */
-  readonly index: number;
-}
+export type { TaskRef };
 
 export interface TaskDefinition {
   readonly name: string;

@@ -15,7 +15,7 @@ import type {
   ResolvedResources,
   RetryPolicy,
 } from "../resources/spec.js";
-import type { Scheduler } from "../schedulers/scheduler.js";
+import type { Scheduler } from "../contract/scheduler.js";
 
 // biome-ignore lint: any is needed to accept every function
 export type AnyFunction = (...args: any[]) => any;

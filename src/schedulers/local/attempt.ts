@@ -4,10 +4,10 @@
  * abort, whichever comes first (a child process stopped by the last two is waited for).
  */
 import { OutOfMemoryError, TaskCancelledError, TaskExecutionError, TaskTimeoutError } from "../../errors.js";
-import type { Clock } from "../clock.js";
-import { type RunningTask, runAsTask } from "../context.js";
-import { onAbort } from "../abort.js";
-import type { Invocation } from "../scheduler.js";
+import type { Clock } from "../../contract/clock.js";
+import { type RunningTask, runAsTask } from "../../contract/running-task.js";
+import { onAbort } from "../../contract/abort.js";
+import type { Invocation } from "../../contract/scheduler.js";
 
 /**
  * The running attempt as `currentTask()` shows it, and its own cancellation. The AbortSignal a task
