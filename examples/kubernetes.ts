@@ -6,8 +6,7 @@
 import { mkdtemp, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { KubernetesScheduler, TaskFile } from "taskfit";
-import { stringify } from "yaml";
+import { KubernetesScheduler, planCall, TaskFile } from "taskfit";
 import { myTask } from "./dynamic.js";
 
 const dir = await mkdtemp(join(tmpdir(), "taskfit-k8s-example-"));
@@ -21,7 +20,7 @@ try {
     }),
   );
   const kubernetes = new KubernetesScheduler({ image: "ghcr.io/example/pipeline:1.0", namespace: "pipelines" });
-  console.log(stringify(await kubernetes.plan(myTask, [files, 2])));
+  console.log((await kubernetes.plan(await planCall(myTask, [files, 2]))).text);
 } finally {
   await rm(dir, { recursive: true, force: true });
 }

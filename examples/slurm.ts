@@ -7,7 +7,7 @@
 import { mkdtemp, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SlurmScheduler, TaskFile, TaskfitError } from "taskfit";
+import { planCall, SlurmScheduler, TaskFile, TaskfitError } from "taskfit";
 import { myTask } from "./dynamic.js";
 
 const MiB = 1024 ** 2;
@@ -29,7 +29,7 @@ try {
   const onSlurm = myTask.with({ scheduler: slurm });
   const three = await sparseFiles(dir, 3);
   console.log("myTask(3 files) resolves to", await onSlurm.resolve(three, 2));
-  console.log((await slurm.plan(myTask, [three, 2])).join(" "));
+  console.log((await slurm.plan(await planCall(myTask, [three, 2]))).text);
   console.log("result:", await onSlurm(three, 2));
 
   const twelve = await sparseFiles(dir, 12);

@@ -65,12 +65,12 @@ export {
 } from "./task/preset-decorators.js";
 export * from "./task/latch-aliases.js";
 export { customTask, type NoExtraKeys, type OptionKeys, type PositionalOptions } from "./task/custom-task.js";
-export { resolveResources, asTask } from "./task/task.js";
+export { resolveResources, asTask, planCall } from "./task/task.js";
 export { isMain } from "./task/is-main.js";
 export { taskGroup, type TaskGroup, type TaskGroupOptions } from "./task/group.js";
 export { TaskFile, reviveTaskFiles, type TaskFileJSON } from "./task/file.js";
 export type { DeclaredFunction, TaskSpec } from "./task/declared-spec.js";
-export { TASK_METADATA_KEY, type TaskMetadata, type TaskRef } from "./task/metadata.js";
+export { TASK_METADATA_KEY, type TaskMetadata } from "./task/metadata.js";
 export type {
   Task,
   TaskOf,
@@ -86,31 +86,37 @@ export type {
   MisfitKeys,
   ParamsFit,
 } from "./task/types.js";
-export type { Invocation, Scheduler } from "./schedulers/scheduler.js";
 export {
-  LocalScheduler,
-  Isolation,
-  type LocalSchedulerOptions,
-  type LocalSchedulerEvents,
-  type SchedulerStats,
-  type TaskEvent,
+  AttemptEnd,
+  type AttemptEventName,
+  type AttemptEvents,
+  type AttemptRef,
+  type Capacity,
   type ClampEvent,
-} from "./schedulers/local/local-scheduler.js";
-export type { Capacity, CapacityOptions, CapacitySources, DetectedCapacity, GpuDevice } from "./schedulers/local/capacity.js";
+  type FinishedEvent,
+  type Invocation,
+  type MeasuredUsage,
+  type Plan,
+  type PlannedCall,
+  type QueuedEvent,
+  type Scheduler,
+  type StartedEvent,
+  type TaskLimit,
+  type TaskRef,
+  type WaitingEvent,
+} from "./contract/scheduler.js";
+export { LocalScheduler, Isolation, type LocalSchedulerOptions, type SchedulerStats } from "./schedulers/local/local-scheduler.js";
+export type { MachineCapacity, CapacityOptions, CapacitySources, DetectedCapacity, GpuDevice } from "./schedulers/local/capacity.js";
 export type { GpuMatch } from "./schedulers/local/gpu-match.js";
 export type { OversizePolicy } from "./schedulers/local/oversize.js";
 export type { Usage } from "./schedulers/local/admission.js";
-export { currentTask, type RunningTask } from "./schedulers/context.js";
+export { currentTask, type RunningTask } from "./contract/running-task.js";
 export { run, pipe, type CommandOptions, type CommandResult, type CommandSpec, type Input, type Output } from "./command/command.js";
 export { THREAD_VARIABLES } from "./command/threads.js";
-export type { Clock } from "./schedulers/clock.js";
-export { getDefaultScheduler, setDefaultScheduler } from "./schedulers/default.js";
+export { systemClock, type Clock } from "./contract/clock.js";
+export { getDefaultScheduler, setDefaultScheduler } from "./config/default-scheduler.js";
 export type { TaskfitConfig } from "./config/settings.js";
-export { withAbortSignal, type SignalledScheduler } from "./schedulers/with-abort-signal.js";
-export { SlurmScheduler, type SlurmSchedulerOptions, type SlurmSchedulerEvents } from "./schedulers/slurm/slurm-scheduler.js";
-export {
-  KubernetesScheduler,
-  type KubernetesSchedulerOptions,
-  type KubernetesSchedulerEvents,
-} from "./schedulers/kubernetes/kubernetes-scheduler.js";
+export { withAbortSignal, type SignalledScheduler } from "./contract/with-abort-signal.js";
+export { SlurmScheduler, type SlurmSchedulerOptions } from "./schedulers/slurm/slurm-scheduler.js";
+export { KubernetesScheduler, type KubernetesSchedulerOptions } from "./schedulers/kubernetes/kubernetes-scheduler.js";
 export type { JobManifest, NodeAffinity, PodSpec, Toleration } from "./schedulers/kubernetes/manifest.js";

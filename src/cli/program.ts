@@ -6,12 +6,10 @@
 import { Command, CommanderError, Option } from "commander";
 import { ConfigurationError, ErrorCode, TaskfitError } from "../errors.js";
 import { PRESETS } from "../resources/presets.js";
-import { LocalScheduler } from "../schedulers/local/local-scheduler.js";
 import type { RunFlags } from "./run.js";
-import { makeScheduler, planOptions, type SchedulerFlags, schedulerOptions, schedulerSettings } from "./scheduler-options.js";
+import { planOptions, type SchedulerFlags, schedulerOptions } from "./scheduler-flags.js";
 import { table as makeTable } from "./table.js";
 import { taskfitVersion } from "./version.js";
-import { WORKER_MEMORY_NOTE } from "../schedulers/worker-command.js";
 
 const program = new Command("taskfit")
   .description("Declare what each task needs; see what a call asks for, where it would run, and run it.")
@@ -99,24 +97,24 @@ plan
     if (target !== undefined && target !== "slurm" && target !== "kubernetes") {
       throw new ConfigurationError({ field: "--target", value: target, expected: "slurm or kubernetes" });
     }
+    const { schedulerSettings } = await import("./scheduler-options.js");
     const settings = schedulerSettings(options, (key) => command.getOptionValueSource(key) === "cli", target);
     if (settings.scheduler === "local") {
       throw new ConfigurationError({ field: "--target", expected: "--target slurm or --target kubernetes (or a --profile for one of them)" });
     }
-    const [{ loadTask }, { taskArguments }] = await Promise.all([import("./load-task.js"), import("./args.js")]);
+    const [{ loadTask }, { taskArguments }, { planCall }, { makeScheduler }] = await Promise.all([
+      import("./load-task.js"),
+      import("./args.js"),
+      import("../task/task.js"),
+      import("./make-scheduler.js"),
+    ]);
     const task = await loadTask(module, name);
     const args = await taskArguments(module, name, options.args, options.file);
-    // On stderr, so the plan on stdout stays what a script pipes on.
-    process.stderr.write(`taskfit: note: ${WORKER_MEMORY_NOTE}\n`);
     const scheduler = makeScheduler({ ...settings, image: settings.image ?? "taskfit-task:latest" });
-    if (scheduler instanceof LocalScheduler) return;
-    const planned = await scheduler.plan(task, args);
-    if (Array.isArray(planned)) {
-      return print(options.json ? JSON.stringify(planned) : planned.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`)).join(" "));
-    }
-    if (options.json) return print(JSON.stringify(planned, null, 2));
-    const { stringify } = await import("yaml");
-    return print(stringify(planned));
+    const planned = await scheduler.plan(await planCall(task, args));
+    // On stderr, so the plan on stdout stays what a script pipes on.
+    for (const note of planned.notes) process.stderr.write(`taskfit: note: ${note}\n`);
+    return print(options.json ? JSON.stringify(planned.data, null, 2) : planned.text.trimEnd());
   });
 
 const run = program
@@ -144,8 +142,8 @@ ${examples(
 )}`,
   )
   .action(async (module: string, name: string | undefined, options: Omit<RunFlags, "settings">, command: Command) => {
+    const [{ schedulerSettings }, { runCommand }] = await Promise.all([import("./scheduler-options.js"), import("./run.js")]);
     const settings = schedulerSettings(options, (key) => command.getOptionValueSource(key) === "cli");
-    const { runCommand } = await import("./run.js");
     process.exitCode = await runCommand(module, name, { ...options, settings });
   });
 

@@ -16,8 +16,8 @@ import { renderReport } from "../reporting/html-report.js";
 import { RunRecorder } from "../reporting/run-recorder.js";
 import { formatDuration, formatNumber, formatRange } from "../reporting/svg.js";
 import { measureRun, type ResourceTotals, type RunMeasure } from "../reporting/usage.js";
-import { setDefaultScheduler } from "../schedulers/default.js";
-import { withAbortSignal } from "../schedulers/with-abort-signal.js";
+import { setDefaultScheduler } from "../contract/default-scheduler.js";
+import { withAbortSignal } from "../contract/with-abort-signal.js";
 import { taskGroup } from "../task/group.js";
 import type { AnyFunction } from "../task/types.js";
 import { taskArguments } from "./args.js";
@@ -25,7 +25,9 @@ import { importModule, loadTask, tasksIn } from "./load-task.js";
 import { printClampings } from "./clamp-warnings.js";
 import { showProgress } from "./progress.js";
 import { table as makeTable } from "./table.js";
-import { capacitySources, describeScheduler, makeScheduler, type SchedulerFlags, type SchedulerSettings, totalCapacity } from "./scheduler-options.js";
+import { makeScheduler } from "./make-scheduler.js";
+import type { SchedulerFlags } from "./scheduler-flags.js";
+import { capacitySources, describeScheduler, type SchedulerSettings, targetCapacity, totals } from "./scheduler-options.js";
 
 export interface RunFlags extends SchedulerFlags {
   readonly args?: string;
@@ -121,7 +123,8 @@ export async function runCommand(module: string, name: string | undefined, flags
   const target = name === undefined ? await loadWorkflow(module) : await loadTask(module, name);
   const args = await taskArguments(module, name, flags.args, flags.file);
   const reportPath = flags.report === undefined ? undefined : await writablePath(flags.report);
-  const capacity = await totalCapacity(scheduler);
+  const offered = await targetCapacity(scheduler);
+  const capacity = totals(offered);
   // Ctrl-C, or SIGINT/SIGTERM sent to this process alone (kill, timeout, a batch system), cancels
   // what is queued or running: Slurm jobs are scancel'ed, Kubernetes Jobs deleted, local tasks
   // aborted and their process groups stopped. A second signal exits at once.
@@ -140,7 +143,7 @@ export async function runCommand(module: string, name: string | undefined, flags
   const startedAt = new Date();
   const live = flags.progress && process.stderr.isTTY === true;
   // Clampings are printed from the recorded attempts (below), in place of the scheduler's process warning.
-  if ("stats" in scheduler) scheduler.on("clamped", () => undefined);
+  scheduler.on("clamped", () => undefined);
   printClampings(recorder, process.stderr, live);
   const progress = flags.progress ? showProgress(recorder, { stream: process.stderr, capacity, live }) : undefined;
   let result: unknown;
@@ -175,7 +178,7 @@ export async function runCommand(module: string, name: string | undefined, flags
   if (reportPath !== undefined) {
     // A report that cannot be written must not cost the run's result: it is said after the result.
     try {
-      await writeFile(reportPath, renderReport({ title, scheduler: where, capacity, capacitySources: capacitySources(scheduler), recorder, startedAt, ...(failure !== undefined && { error: describeFailure(failure) }) }));
+      await writeFile(reportPath, renderReport({ title, scheduler: where, capacity, capacitySources: capacitySources(offered), recorder, startedAt, ...(failure !== undefined && { error: describeFailure(failure) }) }));
       report = reportPath;
     } catch (error) {
       reportError = error;
@@ -186,7 +189,7 @@ export async function runCommand(module: string, name: string | undefined, flags
     const error = failure === undefined ? undefined : { ...describeFailure(failure), message: failure instanceof Error ? failure.message : String(failure) };
     const shown = printable(result);
     const value = shown.json || result === undefined ? { result } : { resultText: shown.text };
-    const out = { ok: failure === undefined, ...value, error, scheduler: where, capacity, capacitySources: capacitySources(scheduler), ...run, attempts: recorder.counts(), tasks: recorder.summary(), report };
+    const out = { ok: failure === undefined, ...value, error, scheduler: where, capacity, capacitySources: capacitySources(offered), ...run, attempts: recorder.counts(), tasks: recorder.summary(), report };
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
   } else {
     if (failure === undefined && result !== undefined) process.stdout.write(`${printable(result).text}\n`);

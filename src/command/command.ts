@@ -14,10 +14,10 @@ import { type ChildProcess, spawn, type StdioOptions } from "node:child_process"
 import type { Readable } from "node:stream";
 import { OutOfMemoryError, ConfigurationError, TaskCancelledError, TaskExecutionError, TaskfitError } from "../errors.js";
 import { DEFAULT_GRACE_MS, terminateGroup, trackGroup } from "../process/group.js";
-import { onAbort } from "../schedulers/abort.js";
-import { currentTask, type RunningTask } from "../schedulers/context.js";
+import { onAbort } from "../contract/abort.js";
+import { currentTask, type RunningTask } from "../contract/running-task.js";
 import { killedForMemory, oomKills } from "./oom.js";
-import { commandLine } from "./quote.js";
+import { commandLine } from "../process/quote.js";
 import { closeFd, fileTail, type Input, openInput, type OpenedOutput, openOutput, type Output } from "./stdio.js";
 import { threadEnv, threadsFor } from "./threads.js";
 

@@ -6,6 +6,7 @@
  * Retries live above the contract (the task layer re-invokes with escalated resources).
  */
 import type { ClampRecord } from "../resources/limits.js";
+import type { Clock } from "./clock.js";
 import type { ResolvedResources } from "../resources/spec.js";
 
 /** Enough to find a task again in another process: import `module`, take the `index`-th task named `name`. */
@@ -55,6 +56,8 @@ export interface Plan {
   readonly text: string;
   /** The same, as JSON-ready data: sbatch's argv, the Job manifest. */
   readonly data: unknown;
+  /** What a reader of the plan should know that it does not show (how the worker sizes its heap). */
+  readonly notes: readonly string[];
 }
 
 /** The most one task can get from a target (its largest node); escalation after out-of-memory stops there. */
@@ -168,6 +171,8 @@ export type AttemptEventName = keyof AttemptEvents;
 export interface Scheduler {
   /** Shown in errors: "can never run on <name>". */
   readonly name: string;
+  /** The clock its events' times (`at`) are read from. */
+  readonly clock: Clock;
   /** The most one task can get, when known without asking the target; escalation stops at it. */
   readonly taskLimit?: TaskLimit | undefined;
   /** Runs one attempt of one call. */

@@ -1,17 +1,14 @@
 /**
  * Records what a scheduler did in a run: one record per attempt (queued, started, finished, how it
  * ended). The progress display, the summary table and the HTML timeline are all drawn from it.
- * It listens to the events each scheduler already emits (see sources.ts), so it works the same for
- * the LocalScheduler, Slurm and Kubernetes.
+ * It listens to the attempt events of the scheduler contract, so it works the same for every
+ * adapter: the LocalScheduler, Slurm, Kubernetes, or one of your own.
  */
 import { describeClamping } from "../resources/limits.js";
 import type { ResolvedResources } from "../resources/spec.js";
-import { type Clock, systemClock } from "../schedulers/clock.js";
-import type { KubernetesScheduler } from "../schedulers/kubernetes/kubernetes-scheduler.js";
-import type { LocalScheduler } from "../schedulers/local/local-scheduler.js";
-import type { SlurmScheduler } from "../schedulers/slurm/slurm-scheduler.js";
+import { type Clock, systemClock } from "../contract/clock.js";
+import type { MeasuredUsage, Scheduler } from "../contract/scheduler.js";
 import { describeFailure, type FailureSummary } from "./failure.js";
-import { listen } from "./sources.js";
 
 export const AttemptOutcome = {
   Queued: "queued",
@@ -44,6 +41,10 @@ export interface AttemptRecord {
   outcome: AttemptOutcome;
   /** How it failed, when the scheduler said (see failure.ts). */
   failure: FailureSummary | undefined;
+  /** Why it waits to start, when the scheduler said (a pod's `ImagePullBackOff`); cleared when it starts. */
+  waiting: string | undefined;
+  /** What it used, when its worker measured it (out-of-process attempts). */
+  usage: MeasuredUsage | undefined;
 }
 
 /** One row per task, or per task and label for labelled calls. */
@@ -70,11 +71,11 @@ export interface TaskSummary {
   readonly meanRun: number;
 }
 
-/** A scheduler whose events a RunRecorder understands. */
-export type RecordableScheduler = LocalScheduler | SlurmScheduler | KubernetesScheduler;
+/** What a RunRecorder listens to: any scheduler's attempt events, and its clock. */
+export type RecordableScheduler = Pick<Scheduler, "on" | "clock">;
 
 export interface RunRecorderOptions {
-  /** Times for schedulers whose events carry none (Slurm, Kubernetes). @default the system clock (a LocalScheduler's events carry its own clock's times) */
+  /** The clock of the run's end and of records made by hand. @default the scheduler's clock, else the system clock */
   readonly clock?: Clock;
 }
 
@@ -88,8 +89,20 @@ export class RunRecorder {
   private held = { cpu: 0, memoryGiB: 0, gpus: 0 };
 
   constructor(scheduler?: RecordableScheduler, options: RunRecorderOptions = {}) {
-    this.clock = options.clock ?? (scheduler !== undefined && "stats" in scheduler ? scheduler.clock : systemClock);
-    if (scheduler !== undefined) listen(scheduler, this);
+    this.clock = options.clock ?? scheduler?.clock ?? systemClock;
+    if (scheduler !== undefined) this.listen(scheduler);
+  }
+
+  /** Records every attempt `scheduler` runs from now on. */
+  listen(scheduler: RecordableScheduler): void {
+    scheduler.on("queued", (e) => this.queued(e, e.at));
+    scheduler.on("waiting", (e) => this.waiting(e.id, e.message === undefined ? e.reason : `${e.reason}: ${e.message}`));
+    scheduler.on("started", (e) => this.started(e.id, { gpus: e.gpus, where: e.where }, e.at));
+    scheduler.on("finished", (e) => {
+      if (e.usage !== undefined) this.measured(e.id, e.usage);
+      if (e.end === "cancelled") this.cancelled(e.id, e.at);
+      else this.finished(e.id, e.end === "ok", e.at, e.error);
+    });
   }
 
   /** Called after every change, with the record that changed, e.g. to redraw a progress display. */
@@ -114,16 +127,33 @@ export class RunRecorder {
       finishedAt: undefined,
       outcome: "queued",
       failure: undefined,
+      waiting: undefined,
+      usage: undefined,
     };
     this.attempts.set(attempt.id, record);
     this.tally.queued++;
     this.changed(record);
   }
 
-  started(id: string, details: { gpus?: readonly number[]; where?: string } = {}, at = this.clock.now()): void {
+  /** Why a queued attempt does not start yet (shown until it starts). */
+  waiting(id: string, why: string): void {
+    const record = this.attempts.get(id);
+    if (record === undefined || record.startedAt !== undefined || record.waiting === why) return;
+    record.waiting = why;
+    this.changed(record);
+  }
+
+  /** What an attempt used, as its worker measured it. */
+  measured(id: string, usage: MeasuredUsage): void {
+    const record = this.attempts.get(id);
+    if (record !== undefined) record.usage = usage;
+  }
+
+  started(id: string, details: { gpus?: readonly number[] | undefined; where?: string | undefined } = {}, at = this.clock.now()): void {
     const record = this.attempts.get(id);
     if (record === undefined || record.startedAt !== undefined) return;
     record.startedAt = at;
+    record.waiting = undefined;
     if (details.gpus !== undefined) record.gpus = details.gpus;
     if (details.where !== undefined) record.where = details.where;
     this.move(record, "running");

@@ -2,7 +2,7 @@
  * ManualClock: a Clock that moves only when told to. Give it to a scheduler in tests (taskfit's and
  * your own workflow's) to drive timeouts and durations without sleeping.
  */
-import type { Clock } from "./clock.js";
+import type { Clock } from "../contract/clock.js";
 
 /** Timers fire only in `advanceTo` and `runNext`. */
 export class ManualClock implements Clock {

@@ -6,7 +6,7 @@
 import { TaskNotFoundError } from "../errors.js";
 import type { ResolvedResources } from "../resources/spec.js";
 import type { TaskRef } from "../task/metadata.js";
-import type { Invocation } from "./scheduler.js";
+import type { Invocation } from "../contract/scheduler.js";
 import { toWire } from "./wire.js";
 import type { WorkerRequest, WorkerSelf } from "./worker-protocol.js";
 

@@ -13,7 +13,7 @@ import { TaskNotFoundError, TaskfitError } from "../errors.js";
 import { getDefinition, type TaskDefinition, type TaskRef } from "../task/metadata.js";
 import { findTask, taskNames, tasksNamed } from "../task/registry.js";
 import { becomeWorker, callsAtImport, firstCallAtImport, isWorkerProcess } from "../task/worker-guard.js";
-import { runAsTask } from "./context.js";
+import { runAsTask } from "../contract/running-task.js";
 import { fromWire, toWire } from "./wire.js";
 import { OUTCOME_MARKER, type WorkerError, type WorkerOutcome, type WorkerRequest, type WorkerSelf } from "./worker-protocol.js";
 

@@ -10,9 +10,9 @@ import { MIN_CPU, roundUpTo } from "../resources/quantity.js";
 import { resolveLabel } from "../resources/label.js";
 import { resolveCompiled } from "../resources/resolve.js";
 import type { Escalation, ResolvedResources } from "../resources/spec.js";
-import { getDefaultScheduler } from "../schedulers/default.js";
-import type { Invocation, Scheduler } from "../schedulers/scheduler.js";
-import { currentTask } from "../schedulers/context.js";
+import { getDefaultScheduler } from "../contract/default-scheduler.js";
+import type { Invocation, Scheduler, TaskLimit } from "../contract/scheduler.js";
+import { currentTask } from "../contract/running-task.js";
 import type { TaskRef } from "./metadata.js";
 import type { AnyFunction } from "./types.js";
 import { callOutsideTask, isWorkerProcess } from "./worker-guard.js";
@@ -93,7 +93,7 @@ export async function callTask(context: CallContext, thisArg: unknown, args: unk
     } catch (error) {
       if (attempt > count || !isRetryable(error, on) || signal?.aborted) throw error;
       if (error instanceof OutOfMemoryError && escalate !== undefined) {
-        resources = escalated(resources, escalate, scheduler.capacity);
+        resources = escalated(resources, escalate, scheduler.taskLimit);
       }
     }
   }
@@ -104,7 +104,7 @@ export async function callTask(context: CallContext, thisArg: unknown, args: unk
  * attempt multiplied by its factor (so x2, x4, ... over attempts), rounded up, capped at the limit
  * and at what the scheduler can give one task.
  */
-export function escalated(failed: ResolvedResources, escalate: Escalation, capacity?: Scheduler["capacity"]): ResolvedResources {
+export function escalated(failed: ResolvedResources, escalate: Escalation, capacity?: TaskLimit): ResolvedResources {
   const grow = (value: number, factor: number | undefined, limit: number, step: number) =>
     factor === undefined ? value : Math.max(value, Math.min(limit, roundUpTo(value * factor, step)));
   return {

@@ -7,17 +7,11 @@
  */
 import { globalSlot } from "../global-slot.js";
 import type { CompiledSpec } from "../resources/compile.js";
+import type { TaskRef } from "../contract/scheduler.js";
 import { declaredSpec, type TaskSpec } from "./declared-spec.js";
 import type { AnyFunction } from "./types.js";
 
-/** Enough to find a task again in another process: import `module`, take the `index`-th task named `name`. */
-export interface TaskRef {
-  /** The file URL of the module that defined the task; undefined when it had none (a REPL). */
-  readonly module: string | undefined;
-  readonly name: string;
-  /** Among the tasks of that module with that name, in definition order: 0 for the first. */
-  readonly index: number;
-}
+export type { TaskRef };
 
 export interface TaskDefinition {
   readonly name: string;

@@ -7,7 +7,7 @@ import { applyOverrides, type CompiledSpec } from "../resources/compile.js";
 import { resolveLabel } from "../resources/label.js";
 import { resolveCompiled, type ResolveOptions } from "../resources/resolve.js";
 import type { ResolvedResources } from "../resources/spec.js";
-import type { Scheduler } from "../schedulers/scheduler.js";
+import type { PlannedCall, Scheduler } from "../contract/scheduler.js";
 import { checkArgumentOrder } from "./argument-order.js";
 import { declaredSpec } from "./declared-spec.js";
 import { callTask } from "./call.js";
@@ -129,20 +129,9 @@ export function asTask<F extends AnyFunction>(method: F, thisArg?: unknown): Tas
   return makeTask(definition, UNBOUND, thisArg) as unknown as Task<Parameters<F>, ReturnType<F>>;
 }
 
-/** What a scheduler needs to plan a call without running it: name, resources, timeout, where defined. */
-export interface PlannedCall {
-  readonly taskName: string;
-  /** The call's label, when the task or `.with()` gives one. */
-  readonly label?: string | undefined;
-  readonly resources: ResolvedResources;
-  readonly timeoutSeconds: number | undefined;
-  readonly task: TaskDefinition["ref"];
-}
-
-/** Resolves a call of `task` with `args` into what a scheduler's `plan()` turns into a job. */
 export async function planCall<A extends readonly unknown[]>(task: (...args: A) => unknown, args: A): Promise<PlannedCall> {
   const resources = await resolveResources(task, args);
   const definition = getDefinition(task) as TaskDefinition;
   const label = await resolveLabel(definition.spec.label, definition.name, args);
-  return { taskName: definition.name, label, resources, timeoutSeconds: definition.spec.timeoutSeconds, task: definition.ref };
+  return { taskName: definition.name, label, resources, args, attempt: 1, timeoutSeconds: definition.spec.timeoutSeconds, task: definition.ref };
 }

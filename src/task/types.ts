@@ -14,7 +14,7 @@ import type {
   ResolvedResources,
   RetryPolicy,
 } from "../resources/spec.js";
-import type { Scheduler } from "../schedulers/scheduler.js";
+import type { Scheduler } from "../contract/scheduler.js";
 import type { TaskSpec } from "./declared-spec.js";
 
 // biome-ignore lint: any is needed to accept every function

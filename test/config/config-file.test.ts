@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { ConfigurationError, getDefaultScheduler, LocalScheduler, SlurmScheduler } from "../../src/index.js";
 import { findConfigFile, loadProfile } from "../../src/config/config-file.js";
+import { slotKey } from "../../src/global-slot.js";
 
 let project: string;
 let nested: string;
@@ -28,7 +29,7 @@ export default {
 });
 
 // getDefaultScheduler keeps its scheduler on globalThis: start each test from none.
-const slot = () => (globalThis as Record<symbol, { scheduler: unknown }>)[Symbol.for("taskfit.defaultScheduler")] as { scheduler: unknown };
+const slot = () => (globalThis as Record<symbol, { scheduler: unknown }>)[slotKey("defaultScheduler")] as { scheduler: unknown };
 afterEach(() => {
   vi.unstubAllEnvs();
   vi.restoreAllMocks();
@@ -69,7 +70,7 @@ describe("TASKFIT_PROFILE and getDefaultScheduler()", () => {
     vi.stubEnv("TASKFIT_PROFILE", "small");
     const local = getDefaultScheduler();
     expect(local).toBeInstanceOf(LocalScheduler);
-    expect((local as LocalScheduler).capacity).toMatchObject({ cpu: 1, memoryGiB: 2 });
+    expect((local as LocalScheduler).stats().capacity).toMatchObject({ cpu: 1, memoryGiB: 2 });
   });
 
   it("without the variable it is the machine's LocalScheduler; a profile it cannot find is an error", async () => {

@@ -25,7 +25,7 @@ const ISOLATE = `
 import { LocalScheduler, setDefaultScheduler } from "taskfit";
 const scheduler = new LocalScheduler({ isolation: "process", capacity: { cpu: 2, memoryGiB: 8, gpus: 0 } });
 let finished = 0;
-scheduler.on("finish", () => { finished += 1; });
+scheduler.on("finished", (event) => { if (event.end === "ok") finished += 1; });
 setDefaultScheduler(scheduler);
 process.on("exit", () => console.log("isolated attempts finished: " + finished));
 `;
@@ -98,11 +98,11 @@ describe("a task with no module file (node -e)", () => {
     const run = project.run("node", [
       "--input-type=module",
       "-e",
-      `import { LocalScheduler, SlurmScheduler, smallTask } from "taskfit";
+      `import { LocalScheduler, planCall, SlurmScheduler, smallTask } from "taskfit";
        const t = smallTask(async function inline() { return 1; });
        const codes = [];
        await t.with({ scheduler: new LocalScheduler({ isolation: "process" }) })().catch((e) => codes.push(e.code + ": " + e.message));
-       await new SlurmScheduler({ workDir: "." }).plan(t, []).catch((e) => codes.push(e.code));
+       await new SlurmScheduler({ workDir: "." }).plan(await planCall(t, [])).catch((e) => codes.push(e.code));
        console.log(JSON.stringify(codes));`,
     ]);
     expect(run.status).toBe(0);

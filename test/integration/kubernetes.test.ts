@@ -172,7 +172,7 @@ afterAll(() => {
 describe("KubernetesScheduler on a real node (kubelet, containerd, runc)", () => {
   it("brings a task's result back from a real container on the real node", async () => {
     const nodes: string[] = [];
-    k8s.on("started", (event) => nodes.push(event.node));
+    k8s.on("started", (event) => nodes.push(event.where ?? ""));
     expect(await echo.with({ scheduler: k8s })("hello from a pod", 7)).toEqual({ value: "hello from a pod", n: 7 });
     expect(nodes).toEqual([realNode]);
   });
@@ -180,7 +180,7 @@ describe("KubernetesScheduler on a real node (kubelet, containerd, runc)", () =>
   it("a task over its memory limit is OOM-killed by the kernel (OutOfMemoryError); escalation then succeeds", async () => {
     const memories: string[] = [];
     const onSubmitted = (event: { resources: { memoryGiB: number } }) => memories.push(`${event.resources.memoryGiB * 1024}Mi`);
-    k8s.on("submitted", onSubmitted);
+    k8s.on("queued", onSubmitted);
     // 600 MiB outside the V8 heap in a 256Mi container: the kernel's OOM killer, not V8, stops it.
     const once = holdsMemory.with({ scheduler: k8s, retries: 0 });
     const error = await once(600).catch((e: unknown) => e);
@@ -188,7 +188,7 @@ describe("KubernetesScheduler on a real node (kubelet, containerd, runc)", () =>
     expect((error as Error).message).toMatch(/was OOMKilled \(exit code 137\)/);
     const grows = holdsMemory.with({ scheduler: k8s, retries: { count: 1, escalate: { memory: 4 } } });
     expect(await grows(600)).toMatchObject({ held: 600, attempt: 2, memoryGiB: 1 });
-    k8s.off("submitted", onSubmitted);
+    k8s.off("queued", onSubmitted);
     expect(memories).toEqual(["256Mi", "256Mi", "1024Mi"]);
   }, 240_000);
 
@@ -215,7 +215,7 @@ describe("KubernetesScheduler on a real node (kubelet, containerd, runc)", () =>
 
   it("cancelling deletes the Job, and the container is gone from the node", async () => {
     const controller = new AbortController();
-    const jobName = new Promise<string>((resolve) => k8s.once("submitted", (event) => resolve(event.job)));
+    const jobName = new Promise<string>((resolve) => k8s.once("queued", (event) => resolve(event.id)));
     const call = sleeps.with({ scheduler: k8s, signal: controller.signal })(120);
     const name = await jobName;
     let pod = "";
@@ -233,7 +233,7 @@ describe("KubernetesScheduler on a real node (kubelet, containerd, runc)", () =>
   }, 180_000);
 
   it("fails the call when its Job is deleted by someone else, instead of waiting forever", async () => {
-    const jobName = new Promise<string>((resolve) => k8s.once("submitted", (event) => resolve(event.job)));
+    const jobName = new Promise<string>((resolve) => k8s.once("queued", (event) => resolve(event.id)));
     const call = sleeps.with({ scheduler: k8s })(60).catch((e: unknown) => e);
     await batch.deleteNamespacedJob({ name: await jobName, namespace: NAMESPACE, propagationPolicy: "Background" });
     const error = await call;
@@ -261,7 +261,7 @@ describe("KubernetesScheduler on a real node (kubelet, containerd, runc)", () =>
     const broken = new KubernetesScheduler({ image: "taskfit.local/no-such-image:1", namespace: NAMESPACE, kubeconfig: KUBECONFIG, pollIntervalMs: 250, startTimeoutSeconds: 5 });
     const reasons: string[] = [];
     broken.on("waiting", (event) => reasons.push(event.reason));
-    const jobName = new Promise<string>((resolve) => broken.once("submitted", (event) => resolve(event.job)));
+    const jobName = new Promise<string>((resolve) => broken.once("queued", (event) => resolve(event.id)));
     const error = await echo.with({ scheduler: broken })("never", 0).catch((e: unknown) => e);
     expect(reasons.some((reason) => reason === "ErrImagePull" || reason === "ImagePullBackOff")).toBe(true);
     expect(error).toBeInstanceOf(SubmissionError);
@@ -278,10 +278,10 @@ describe("KubernetesScheduler on a real node (kubelet, containerd, runc)", () =>
   });
 
   it("leaves a cordoned node out of the capacity and the fit check", async () => {
-    const before = await k8s.clusterCapacity();
+    const before = await k8s.capacity();
     await core.patchNode({ name: "gpu-node", body: [{ op: "add", path: "/spec/unschedulable", value: true }] });
     try {
-      const after = await k8s.clusterCapacity();
+      const after = await k8s.capacity();
       expect(after).toEqual({ ...before, cpu: before.cpu - 8, memoryGiB: before.memoryGiB - 32, gpus: before.gpus - 2, nodes: before.nodes - 1 });
       // 6 CPUs fit only gpu-node, which takes no new pods now.
       const error = await needsBigNode.with({ scheduler: placement })().catch((e: unknown) => e);
@@ -297,7 +297,7 @@ describe("KubernetesScheduler placement on fake nodes (the test stands in for th
   it("binds a GPU task to the GPU node through its node selector, and CPU tasks to the node that fits them", async () => {
     standIn = runHere;
     const jobs: string[] = [];
-    placement.on("submitted", (event) => jobs.push(event.job));
+    placement.on("queued", (event) => jobs.push(event.id));
     expect(await gpuInfo.with({ scheduler: placement })()).toMatchObject({ attempt: 1 });
     expect(await needsBigNode.with({ scheduler: placement })()).toBe("ran");
     expect(boundTo.get(jobs[0] as string)).toBe("gpu-node");
@@ -326,7 +326,7 @@ describe("KubernetesScheduler placement on fake nodes (the test stands in for th
     const controller = new AbortController();
     const both = customTask({ cpu: 1, memory: 1, gpu: 2, gpuType: "a10g" })(async function bothGpus() {});
     const holder = both.with({ scheduler: placement, signal: controller.signal })().catch((e: unknown) => e);
-    const pending = new Promise<string>((resolve) => placement.once("pending", (event) => resolve(event.message)));
+    const pending = new Promise<string>((resolve) => placement.on("waiting", (event) => event.reason === "Unschedulable" && resolve(event.message ?? "")));
     const waiter = both.with({ scheduler: placement, signal: controller.signal })().catch((e: unknown) => e);
     expect(await pending).toMatch(/Insufficient nvidia\.com\/gpu/);
     controller.abort();
@@ -364,7 +364,7 @@ describe("taskfit run --scheduler kubernetes (the built command, as a user runs 
     );
     const json = JSON.parse(stdout);
     expect(json.result).toEqual(Array.from({ length: 3 }, (_, i) => ({ value: `sample ${i}`, n: i })));
-    const capacity = await k8s.clusterCapacity();
+    const capacity = await k8s.capacity();
     expect(json.capacity).toEqual({ cpu: capacity.cpu, memoryGiB: capacity.memoryGiB, gpus: capacity.gpus });
     expect(json.attempts).toMatchObject({ ok: 3, error: 0, cancelled: 0 });
     const html = await readFile(report, "utf8");

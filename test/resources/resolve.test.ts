@@ -14,6 +14,8 @@ import {
   SlurmScheduler,
   smallTask,
   TaskFile,
+  type JobManifest,
+  planCall,
 } from "../../src/index.js";
 import * as quantity from "../../src/resources/quantity.js";
 import { InProcessScheduler } from "../support/in-process-scheduler.js";
@@ -122,10 +124,10 @@ describe("storage of 0: no scratch request", () => {
   });
 
   it("asks Slurm for no --tmp and Kubernetes for no ephemeral-storage", async () => {
-    const sbatch = await new SlurmScheduler({ workDir: dir }).plan(seed, [files.slice(0, 2)]);
+    const sbatch = (await new SlurmScheduler({ workDir: dir }).plan(await planCall(seed, [files.slice(0, 2)]))).data as string[];
     expect(sbatch.some((arg) => arg.startsWith("--tmp"))).toBe(false);
     expect(sbatch).toContain("--cpus-per-task=2");
-    const job = await new KubernetesScheduler({ image: "taskfit-task:latest" }).plan(seed, [files.slice(0, 2)]);
+    const job = (await new KubernetesScheduler({ image: "taskfit-task:latest" }).plan(await planCall(seed, [files.slice(0, 2)]))).data as JobManifest;
     const resources = job.spec.template.spec.containers[0]?.resources;
     expect(resources?.limits).not.toHaveProperty("ephemeral-storage");
     expect(resources?.requests).not.toHaveProperty("ephemeral-storage");

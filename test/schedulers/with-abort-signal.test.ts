@@ -37,7 +37,11 @@ describe("withAbortSignal", () => {
     const local = new LocalScheduler({ capacity: { cpu: 2, memoryGiB: 4, storageGiB: 10, gpus: 0 } });
     const scheduler = withAbortSignal(local, new AbortController().signal);
     expect(scheduler.name).toBe(local.name);
-    expect(scheduler.capacity).toBe(local.capacity);
+    expect(scheduler.taskLimit).toEqual(local.taskLimit);
+    expect(scheduler.clock).toBe(local.clock);
+    expect(await scheduler.capacity()).toEqual(await local.capacity());
+    const seen: string[] = [];
+    scheduler.on("finished", (event) => seen.push(`${event.task} ${event.end}`));
     const echo = customTask({ cpu: 1, memory: 1 })(async function echo(n: number) {
       return n;
     });
@@ -46,5 +50,7 @@ describe("withAbortSignal", () => {
     own.abort("mine");
     await expect(echo.with({ scheduler, signal: own.signal })(1)).rejects.toThrow(/was cancelled: mine/);
     await scheduler.idle();
+    // Listeners added through it hear the wrapped scheduler's events.
+    expect(seen).toEqual(["echo ok"]);
   });
 });

@@ -18,13 +18,10 @@ import { InProcessScheduler } from "../support/in-process-scheduler.js";
 function fakeScheduler(behaviour?: (invocation: Invocation) => Promise<unknown>) {
   const invocations: Invocation[] = [];
   const inProcess = new InProcessScheduler();
-  const scheduler: Scheduler = {
-    name: "fake",
-    run<R>(invocation: Invocation<R>): Promise<R> {
-      invocations.push(invocation as Invocation);
-      return (behaviour ? behaviour(invocation as Invocation) : inProcess.run(invocation)) as Promise<R>;
-    },
-  };
+  const scheduler: Scheduler = new InProcessScheduler((invocation) => {
+    invocations.push(invocation);
+    return behaviour ? behaviour(invocation) : inProcess.run(invocation);
+  }, "fake");
   return { scheduler, invocations };
 }
 

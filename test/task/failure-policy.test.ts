@@ -10,19 +10,17 @@ import {
   TaskExecutionError,
   TaskTimeoutError,
 } from "../../src/index.js";
+import { InProcessScheduler } from "../support/in-process-scheduler.js";
 
 /** A scheduler whose attempt n fails with failures[n - 1] (or returns "ok" past the list). */
 function failing(failures: Array<(invocation: Invocation) => Error>) {
   const attempts: Invocation[] = [];
-  const scheduler: Scheduler = {
-    name: "fake",
-    async run<R>(invocation: Invocation<R>): Promise<R> {
-      attempts.push(invocation as Invocation);
-      const fail = failures[invocation.attempt - 1];
-      if (fail !== undefined) throw fail(invocation as Invocation);
-      return "ok" as R;
-    },
-  };
+  const scheduler: Scheduler = new InProcessScheduler(async (invocation) => {
+    attempts.push(invocation);
+    const fail = failures[invocation.attempt - 1];
+    if (fail !== undefined) throw fail(invocation);
+    return "ok";
+  }, "fake");
   return { scheduler, attempts };
 }
 

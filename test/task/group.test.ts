@@ -6,7 +6,7 @@ import { currentTask, customTask, LocalScheduler, TaskCancelledError, taskGroup 
 function setup(cpu = 4) {
   const scheduler = new LocalScheduler({ capacity: { cpu, memoryGiB: 4, gpus: [] } });
   const log: string[] = [];
-  scheduler.on("start", (e) => log.push(`start ${e.task}`));
+  scheduler.on("started", (e) => log.push(`start ${e.task}`));
   const fails = customTask({ cpu: 1, memory: 0.1 })(async function fails(message: string) {
     await sleep(20);
     throw new RangeError(message);

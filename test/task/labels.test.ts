@@ -9,19 +9,17 @@ import {
   smallTask,
   TaskExecutionError,
 } from "../../src/index.js";
+import { InProcessScheduler } from "../support/in-process-scheduler.js";
 import { showProgress } from "../../src/cli/progress.js";
 import { RunRecorder } from "../../src/report.js";
 import { ManualClock } from "../../src/testing.js";
 
 function recording() {
   const invocations: Invocation[] = [];
-  const scheduler: Scheduler = {
-    name: "fake",
-    async run<R>(invocation: Invocation<R>): Promise<R> {
-      invocations.push(invocation as Invocation);
-      return undefined as R;
-    },
-  };
+  const scheduler: Scheduler = new InProcessScheduler(async (invocation) => {
+    invocations.push(invocation);
+    return undefined;
+  }, "fake");
   return { scheduler, invocations };
 }
 

@@ -3,7 +3,7 @@
  * and their pods (two API calls, by label), whatever the number of Jobs in flight, and hands each
  * follower what it needs. A fan-out of 500 calls costs the API server what one call costs.
  */
-import type { Clock } from "../clock.js";
+import type { Clock } from "../../contract/clock.js";
 import type { JobStatusLike, PodLike } from "./outcome.js";
 
 export interface JobSnapshot {

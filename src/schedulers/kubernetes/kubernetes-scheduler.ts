@@ -15,11 +15,11 @@ import {
   TaskExecutionError,
   UnschedulableError,
 } from "../../errors.js";
-import { type PlannedCall, planCall } from "../../task/task.js";
-import { onAbort } from "../abort.js";
-import type { ResolvedResources } from "../../resources/spec.js";
-import type { Invocation, Scheduler } from "../scheduler.js";
+import type { AttemptEvents, Capacity, Invocation, Plan, PlannedCall, Scheduler } from "../../contract/scheduler.js";
+import { onAbort } from "../../contract/abort.js";
+import type { Clock } from "../../contract/clock.js";
 import { fromWire } from "../wire.js";
+import { WORKER_MEMORY_NOTE } from "../worker-command.js";
 import { importableModule, workerRequest } from "../worker-request.js";
 import { DEFAULT_GPU_LABEL, type GpuSelectorOptions, gpuLabelValues, nodeHasGpuType } from "./gpu-selector.js";
 import {
@@ -61,6 +61,8 @@ export interface KubernetesSchedulerOptions {
   readonly modulePaths?: { readonly local: string; readonly image: string };
   /** @default 1000 */
   readonly pollIntervalMs?: number;
+  /** The clock of its polls, events and start timeout. @default the system clock, its timers keeping the process alive while Jobs run */
+  readonly clock?: Clock;
   /**
    * Keep each finished Job (and its pod) instead of deleting it once its outcome is read, e.g. to
    * look at it with kubectl. Kept Jobs are yours to delete. @default false
@@ -85,18 +87,6 @@ const INSTANCE_LABEL = "taskfit.dev/scheduler";
 /** Polls in a row a followed Job may be missing from the list before its call fails. */
 const MISSING_POLLS = 5;
 
-export interface KubernetesSchedulerEvents {
-  submitted: [{ readonly job: string; readonly task: string; readonly label?: string | undefined; readonly attempt: number; readonly resources: ResolvedResources }];
-  /** The Job's pod was bound to a node: from here it holds the node's resources. */
-  started: [{ readonly job: string; readonly task: string; readonly attempt: number; readonly node: string }];
-  /** The call settled; `ok` when the task returned a result, else the `error` it failed with. */
-  finished: [{ readonly job: string; readonly task: string; readonly attempt: number; readonly ok: boolean; readonly error?: unknown }];
-  /** The pod cannot be placed yet; `message` is the scheduler's (e.g. "0/2 nodes are available: 2 Insufficient cpu."). */
-  pending: [{ readonly job: string; readonly task: string; readonly message: string }];
-  /** The pod's container waits to run for a reason worth telling (e.g. ImagePullBackOff, CrashLoopBackOff), with the kubelet's message. */
-  waiting: [{ readonly job: string; readonly task: string; readonly attempt: number; readonly reason: string; readonly message: string | undefined }];
-}
-
 interface NodeView {
   readonly labels: Readonly<Record<string, string>>;
   readonly allocatable: Readonly<Record<string, string>>;
@@ -108,8 +98,9 @@ interface Api {
   readonly core: InstanceType<Client["CoreV1Api"]>;
 }
 
-export class KubernetesScheduler extends EventEmitter<KubernetesSchedulerEvents> implements Scheduler {
+export class KubernetesScheduler extends EventEmitter<AttemptEvents> implements Scheduler {
   readonly name = "Kubernetes";
+  readonly clock: Clock;
   private readonly manifestOptions: ManifestOptions;
   private readonly gpuSelector: GpuSelectorOptions;
   private readonly pollIntervalMs: number;
@@ -126,6 +117,7 @@ export class KubernetesScheduler extends EventEmitter<KubernetesSchedulerEvents>
       throw new ConfigurationError({ field: "image", value: options?.image, expected: "a container image name (image)" });
     }
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
+    this.clock = options.clock ?? keepAliveClock;
     this.gpuSelector = { label: options.gpuNodeSelector?.label ?? DEFAULT_GPU_LABEL, values: { ...options.gpuNodeSelector?.values } };
     this.keepJobs = options.keepJobs ?? false;
     const startTimeout = options.startTimeoutSeconds ?? 120;
@@ -144,17 +136,17 @@ export class KubernetesScheduler extends EventEmitter<KubernetesSchedulerEvents>
     };
   }
 
-  /** The Job a call of `task` with `args` would submit, validated, without a cluster. */
-  async plan<A extends readonly unknown[]>(task: (...args: A) => unknown, args: A): Promise<JobManifest> {
-    const call = await planCall(task, args);
-    const job = this.manifest(call, 1, args, undefined);
+  /** The Job a call would submit, validated, without a cluster: `data` is the manifest, `text` its YAML. */
+  async plan(call: PlannedCall): Promise<Plan> {
+    const job = this.manifest(call, call.attempt, call.args, undefined);
     await validateJob(job, call.taskName);
-    return job;
+    const { stringify } = await import("yaml");
+    return { text: stringify(job), data: job, notes: [WORKER_MEMORY_NOTE] };
   }
 
   /** `nodes`: the labels of the cluster's nodes, when they could be listed (to find the GPU label values). */
   private manifest(
-    call: PlannedCall & { readonly self?: unknown },
+    call: PlannedCall,
     attempt: number,
     args: readonly unknown[],
     nodes: ReadonlyArray<Readonly<Record<string, string>>> | undefined,
@@ -205,7 +197,7 @@ export class KubernetesScheduler extends EventEmitter<KubernetesSchedulerEvents>
     } catch (error) {
       throw new SubmissionError({ task: taskName, scheduler: this.name, detail: apiMessage(error), cause: error });
     }
-    this.emit("submitted", { job: name, task: taskName, label: invocation.label, attempt, resources: invocation.resources });
+    this.emit("queued", { id: name, task: taskName, label: invocation.label, attempt, at: this.clock.now(), resources: invocation.resources });
     return (await this.follow(api, invocation as Invocation<unknown>, name)) as R;
   }
 
@@ -226,11 +218,11 @@ export class KubernetesScheduler extends EventEmitter<KubernetesSchedulerEvents>
   }
 
   /** What the cluster's schedulable (not cordoned) nodes can allocate in all: for progress displays and run reports. Needs permission to list nodes. */
-  async clusterCapacity(): Promise<{ readonly cpu: number; readonly memoryGiB: number; readonly gpus: number; readonly nodes: number }> {
+  async capacity(): Promise<Capacity> {
     const api = await this.connect("(cluster capacity)");
     const nodes = schedulable((await api.core.listNode()).items).map((node) => node.status?.allocatable ?? {});
     const sum = (resource: string) => nodes.reduce((total, n) => total + quantityValue(n[resource] ?? "0"), 0);
-    return { cpu: sum("cpu"), memoryGiB: sum("memory") / 1024 ** 3, gpus: sum(GPU_RESOURCE), nodes: nodes.length };
+    return { cpu: sum("cpu"), memoryGiB: sum("memory") / 1024 ** 3, gpus: sum(GPU_RESOURCE), nodes: nodes.length, sources: {} };
   }
 
   /** The nodes' labels and allocatable resources; undefined without permission to list nodes. */
@@ -277,7 +269,7 @@ export class KubernetesScheduler extends EventEmitter<KubernetesSchedulerEvents>
         return { jobs: jobs.items as never, pods: pods.items as never };
       },
       this.pollIntervalMs,
-      keepAliveClock,
+      this.clock,
     );
     return this.poller;
   }
@@ -298,7 +290,9 @@ export class KubernetesScheduler extends EventEmitter<KubernetesSchedulerEvents>
         done = true;
         unfollow?.();
         unsubscribe?.();
-        this.emit("finished", { job, task: taskName, attempt, ok: error === undefined, error });
+        const at = this.clock.now();
+        const end = error === undefined ? "ok" : error instanceof TaskCancelledError ? "cancelled" : "error";
+        this.emit("finished", { id: job, task: taskName, label: invocation.label, attempt, at, end, error });
         if (error === undefined) resolve(value);
         else reject(error);
       };
@@ -321,21 +315,21 @@ export class KubernetesScheduler extends EventEmitter<KubernetesSchedulerEvents>
         const node = pods[0]?.spec?.nodeName;
         if (node !== undefined && !bound) {
           bound = true;
-          this.emit("started", { job, task: taskName, attempt, node });
+          this.emit("started", { id: job, task: taskName, label: invocation.label, attempt, at: this.clock.now(), where: node });
         }
         const end = jobEnd(status, pods);
         if (end.kind === "unschedulable" && !reportedPending) {
           reportedPending = true;
-          this.emit("pending", { job, task: taskName, message: end.message });
+          this.emit("waiting", { id: job, task: taskName, label: invocation.label, attempt, at: this.clock.now(), reason: "Unschedulable", message: end.message });
         }
         const waiting = end.kind === "running" ? waitingReason(pods) : undefined;
         if (waiting !== undefined && waiting.reason !== waitingFor) {
-          this.emit("waiting", { job, task: taskName, attempt, reason: waiting.reason, message: waiting.message });
+          this.emit("waiting", { id: job, task: taskName, label: invocation.label, attempt, at: this.clock.now(), reason: waiting.reason, message: waiting.message });
         }
         waitingFor = waiting?.reason;
         if (waiting !== undefined && START_FAILURES.has(waiting.reason)) {
-          stuckSince ??= keepAliveClock.now();
-          if (keepAliveClock.now() - stuckSince >= this.startTimeoutMs) {
+          stuckSince ??= this.clock.now();
+          if (this.clock.now() - stuckSince >= this.startTimeoutMs) {
             // Nothing will ever start this pod: the Job goes, kept or not (it holds the node's resources).
             await this.deleteJob(api, job);
             const why = `${waiting.reason}${waiting.message ? `: ${waiting.message}` : ""}`;

@@ -7,7 +7,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type { ResolvedResources } from "../../resources/spec.js";
-import type { TaskRef } from "../../task/metadata.js";
+import type { TaskRef } from "../../contract/scheduler.js";
 import { workerNodeArgs } from "../worker-command.js";
 
 /** The JSON form of a Job, as the API takes it (kept structural: no client types needed to plan). */

@@ -17,7 +17,7 @@
  *   dynamic specs give nearly every call its own shape.
  */
 import type { GpuType } from "../../resources/presets.js";
-import type { Capacity, GpuDevice } from "./capacity.js";
+import type { MachineCapacity, GpuDevice } from "./capacity.js";
 import { type DeviceMatcher, exactType } from "./gpu-match.js";
 
 export interface Request {
@@ -92,7 +92,7 @@ export class Admission<T extends Queued> {
   private reservation: T | undefined;
 
   constructor(
-    private readonly capacity: Capacity,
+    private readonly capacity: MachineCapacity,
     /** Newer starts the oldest waiting request tolerates before it reserves. @default 32 */
     private readonly reserveAfter = 32,
     /** Which devices serve a request's GPU type. @default exact type */

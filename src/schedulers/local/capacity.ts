@@ -23,7 +23,7 @@ export interface GpuDevice {
   readonly memoryGiB?: number | undefined;
 }
 
-export interface Capacity {
+export interface MachineCapacity {
   /** unit: cores */
   readonly cpu: number;
   /** unit: GiB */
@@ -41,7 +41,7 @@ export type CapacitySources = {
   readonly gpus: string;
 };
 
-export interface DetectedCapacity extends Capacity {
+export interface DetectedCapacity extends MachineCapacity {
   readonly sources: CapacitySources;
 }
 

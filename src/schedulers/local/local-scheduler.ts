@@ -7,16 +7,27 @@
 import { EventEmitter } from "node:events";
 import { ConfigurationError, TaskCancelledError } from "../../errors.js";
 import type { ClampRecord } from "../../resources/limits.js";
+import { formatGiB } from "../../resources/quantity.js";
 import type { ResolvedResources } from "../../resources/spec.js";
-import { type Clock, systemClock } from "../clock.js";
-import { onAbort } from "../abort.js";
-import { currentTask } from "../context.js";
-import { type Invocation, layered, type Scheduler } from "../scheduler.js";
+import { type Clock, systemClock } from "../../contract/clock.js";
+import { onAbort } from "../../contract/abort.js";
+import { currentTask } from "../../contract/running-task.js";
+import {
+  type AttemptEvents,
+  type Capacity,
+  type FinishedEvent,
+  type Invocation,
+  layered,
+  type Plan,
+  type PlannedCall,
+  type Scheduler,
+  type TaskLimit,
+} from "../../contract/scheduler.js";
 import { Admission, type Allocation, type Queued, type Request, type Usage } from "./admission.js";
 import { type RemoteRun, runAttempt } from "./attempt.js";
 import { type CapacityOptions, type DetectedCapacity, resolveCapacity } from "./capacity.js";
 import { type DeviceMatcher, deviceMatcher, type GpuMatch } from "./gpu-match.js";
-import { fitToCapacity, type OversizePolicy, oversizeRecords, warnOversize } from "./oversize.js";
+import { fitToCapacity, type OversizePolicy, oversizeRecords, shortfalls, warnOversize } from "./oversize.js";
 import { ProcessRunner } from "./process-runner.js";
 
 export const Isolation = {
@@ -52,38 +63,6 @@ export interface LocalSchedulerOptions {
   readonly clock?: Clock;
 }
 
-export interface TaskEvent {
-  readonly id: number;
-  readonly task: string;
-  /** The call's label, when it has one. */
-  readonly label?: string | undefined;
-  readonly attempt: number;
-  readonly resources: ResolvedResources;
-  /** unit: ms on the scheduler's clock */
-  readonly queuedAt: number;
-  readonly startedAt?: number;
-  readonly finishedAt?: number;
-  readonly gpus?: readonly number[];
-  readonly error?: unknown;
-}
-
-/** A request lowered to the machine under `oversize: "clamp"`: what was lowered, per attempt. */
-export interface ClampEvent {
-  readonly task: string;
-  readonly attempt: number;
-  readonly clamped: readonly ClampRecord[];
-}
-
-export interface LocalSchedulerEvents {
-  /** Listening to it replaces the process warning a clamping otherwise gives (as `taskfit run` does: it prints every one). */
-  clamped: [ClampEvent];
-  queued: [TaskEvent];
-  start: [TaskEvent];
-  finish: [TaskEvent];
-  error: [TaskEvent];
-  retry: [TaskEvent];
-}
-
 export interface SchedulerStats {
   /** With `sources`: where each figure came from ("cgroup v1 limit 2 GiB", "given (capacity.cpu)"). */
   readonly capacity: DetectedCapacity;
@@ -105,9 +84,10 @@ interface Pending extends Queued {
   unsubscribe: (() => void) | undefined;
 }
 
-export class LocalScheduler extends EventEmitter<LocalSchedulerEvents> implements Scheduler {
+export class LocalScheduler extends EventEmitter<AttemptEvents> implements Scheduler {
   readonly name = "the local machine";
-  readonly capacity: DetectedCapacity;
+  /** What this machine offers, detected once, with where each figure came from. */
+  private readonly machine: DetectedCapacity;
   private readonly admission: Admission<Pending>;
   private readonly oversize: OversizePolicy;
   private readonly gpuMatches: DeviceMatcher;
@@ -130,8 +110,8 @@ export class LocalScheduler extends EventEmitter<LocalSchedulerEvents> implement
     if (!Number.isInteger(reserveAfter) || reserveAfter < 1) {
       throw new ConfigurationError({ field: "reserveAfter", value: reserveAfter, expected: "a whole number from 1 up" });
     }
-    this.capacity = resolveCapacity(options.capacity, workDir);
-    this.admission = new Admission(this.capacity, reserveAfter, this.gpuMatches);
+    this.machine = resolveCapacity(options.capacity, workDir);
+    this.admission = new Admission(this.machine, reserveAfter, this.gpuMatches);
     this.clock = options.clock ?? systemClock;
     if (this.isolation === "process") {
       const runner = new ProcessRunner(workDir);
@@ -139,9 +119,36 @@ export class LocalScheduler extends EventEmitter<LocalSchedulerEvents> implement
     }
   }
 
+  /** The machine: one task can have all of it. */
+  get taskLimit(): TaskLimit {
+    return { cpu: this.machine.cpu, memoryGiB: this.machine.memoryGiB, storageGiB: this.machine.storageGiB };
+  }
+
+  async capacity(): Promise<Capacity> {
+    const { cpu, memoryGiB, gpus, sources } = this.machine;
+    return { cpu, memoryGiB, gpus: gpus.length, nodes: 1, sources };
+  }
+
+  /** Whether the call fits this machine, and how it would run (in this process or a child). */
+  async plan(call: PlannedCall): Promise<Plan> {
+    const { resources } = call;
+    const missing = shortfalls(resources, this.machine, this.gpuMatches);
+    const where = this.isolation === "process" ? "in a child process" : "in this process";
+    const ask = `${resources.cpu} cores, ${formatGiB(resources.memoryGiB)}${resources.gpu > 0 ? `, ${resources.gpu} GPU${resources.gpuType === undefined ? "" : ` ${resources.gpuType}`}` : ""}`;
+    const verdict =
+      missing.length === 0
+        ? `fits ${this.name} (${this.machine.cpu} cores, ${formatGiB(this.machine.memoryGiB)}); runs ${where}`
+        : `does not fit ${this.name}: ${missing.map((m) => `${m.field} ${m.requested} > ${m.available}`).join(", ")}${this.oversize === "clamp" ? " (clamped to it under oversize: clamp)" : ""}`;
+    return {
+      text: `${call.taskName}${call.label === undefined ? "" : ` [${call.label}]`}: ${ask}; ${verdict}`,
+      data: { scheduler: "local", task: call.taskName, label: call.label, resources, fits: missing.length === 0, shortfalls: missing, isolation: this.isolation },
+      notes: [],
+    };
+  }
+
   stats(): SchedulerStats {
     return {
-      capacity: this.capacity,
+      capacity: this.machine,
       inUse: { ...this.admission.inUse },
       peak: { ...this.peak },
       running: this.running,
@@ -160,7 +167,7 @@ export class LocalScheduler extends EventEmitter<LocalSchedulerEvents> implement
     }
     let resources: ResolvedResources;
     try {
-      resources = fitToCapacity(invocation.resources, this.capacity, this.oversize, taskName, this.name, this.gpuMatches);
+      resources = fitToCapacity(invocation.resources, this.machine, this.oversize, taskName, this.name, this.gpuMatches);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -185,15 +192,17 @@ export class LocalScheduler extends EventEmitter<LocalSchedulerEvents> implement
           if (this.admission.remove(pending)) {
             const error = new TaskCancelledError({ task: taskName, reason: signal.reason });
             // Dropped from the queue: it ends here (as cancelled, for whoever records the run).
-            this.notify("error", pending, { finishedAt: this.clock.now(), error });
+            this.finished(pending, "cancelled", error);
             reject(error);
           }
         };
         pending.unsubscribe = onAbort(signal, pending.onAbort);
       }
       this.admission.enqueue(pending);
-      if (invocation.attempt > 1) this.notify("retry", pending);
-      this.notify("queued", pending);
+      if (this.listenerCount("queued") > 0) {
+        const { invocation: queued } = pending;
+        this.emit("queued", { id: String(pending.id), task: taskName, label: queued.label, attempt: queued.attempt, at: pending.queuedAt, resources: queued.resources });
+      }
       this.schedulePass();
     });
   }
@@ -219,17 +228,18 @@ export class LocalScheduler extends EventEmitter<LocalSchedulerEvents> implement
     pending.unsubscribe?.();
     this.running++;
     this.trackPeak();
-    const startedAt = this.clock.now();
-    this.notify("start", pending, { startedAt, gpus: allocation.gpus });
+    if (this.listenerCount("started") > 0) {
+      this.emit("started", { id: String(pending.id), task: invocation.taskName, label: invocation.label, attempt: invocation.attempt, at: this.clock.now(), gpus: allocation.gpus });
+    }
     this.attempt(invocation, allocation.gpus).then(
       (value) => {
         this.release(allocation);
-        this.notify("finish", pending, { startedAt, finishedAt: this.clock.now(), gpus: allocation.gpus });
+        this.finished(pending, "ok", undefined);
         pending.resolve(value);
       },
       (error: unknown) => {
         this.release(allocation);
-        this.notify("error", pending, { startedAt, finishedAt: this.clock.now(), gpus: allocation.gpus, error });
+        this.finished(pending, error instanceof TaskCancelledError ? "cancelled" : "error", error);
         pending.reject(error);
       },
     );
@@ -253,19 +263,11 @@ export class LocalScheduler extends EventEmitter<LocalSchedulerEvents> implement
     this.peak.gpus = Math.max(this.peak.gpus, inUse.gpus);
   }
 
-  /** Emits an event, building it only when someone listens (dispatch is a hot path). */
-  private notify(kind: Exclude<keyof LocalSchedulerEvents, "clamped">, pending: Pending, extra?: Partial<TaskEvent>): void {
-    if (this.listenerCount(kind) === 0) return;
+  /** Emits `finished`, building the event only when someone listens (dispatch is a hot path). */
+  private finished(pending: Pending, end: FinishedEvent["end"], error: unknown): void {
+    if (this.listenerCount("finished") === 0) return;
     const { invocation } = pending;
-    const event: TaskEvent = {
-      id: pending.id,
-      task: invocation.taskName,
-      label: invocation.label,
-      attempt: invocation.attempt,
-      resources: invocation.resources,
-      queuedAt: pending.queuedAt,
-    };
-    this.emit(kind, extra === undefined ? event : Object.assign(event, extra));
+    this.emit("finished", { id: String(pending.id), task: invocation.taskName, label: invocation.label, attempt: invocation.attempt, at: this.clock.now(), end, error });
   }
 }
 

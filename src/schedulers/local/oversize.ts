@@ -11,7 +11,7 @@
 import { type Shortfall, UnschedulableError } from "../../errors.js";
 import { type ClampRecord, describeClamping } from "../../resources/limits.js";
 import type { ResolvedResources } from "../../resources/spec.js";
-import type { Capacity } from "./capacity.js";
+import type { MachineCapacity } from "./capacity.js";
 import { type DeviceMatcher, exactType } from "./gpu-match.js";
 
 export type OversizePolicy = "error" | "clamp";
@@ -19,11 +19,11 @@ export type OversizePolicy = "error" | "clamp";
 /** The way out, named in the error: a workflow written for a cluster still runs on a small machine. */
 const OVERSIZE_HINT = 'To run it here with what the machine has, use `oversize: "clamp"` (LocalScheduler option) or `--oversize clamp` (taskfit run)';
 
-function matchingGpus(capacity: Capacity, type: string | undefined, matches: DeviceMatcher): number {
+function matchingGpus(capacity: MachineCapacity, type: string | undefined, matches: DeviceMatcher): number {
   return capacity.gpus.filter((device) => matches(device, type)).length;
 }
 
-export function shortfalls(resources: ResolvedResources, capacity: Capacity, matches: DeviceMatcher = exactType): Shortfall[] {
+export function shortfalls(resources: ResolvedResources, capacity: MachineCapacity, matches: DeviceMatcher = exactType): Shortfall[] {
   const short: Shortfall[] = [];
   if (resources.cpu > capacity.cpu) short.push({ field: "cpu", requested: resources.cpu, available: capacity.cpu });
   if (resources.memoryGiB > capacity.memoryGiB) {
@@ -63,7 +63,7 @@ const OPTION_KEY = { cpu: "cpu", memoryGiB: "memory", storageGiB: "storage" } as
 
 export function fitToCapacity(
   resources: ResolvedResources,
-  capacity: Capacity,
+  capacity: MachineCapacity,
   policy: OversizePolicy,
   task: string,
   scheduler: string,

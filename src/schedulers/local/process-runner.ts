@@ -10,7 +10,7 @@
  */
 import { fork } from "node:child_process";
 import { OutOfMemoryError, TaskExecutionError } from "../../errors.js";
-import type { Invocation } from "../scheduler.js";
+import type { Invocation } from "../../contract/scheduler.js";
 import type { AttemptControl } from "./attempt.js";
 import { fromWire } from "../wire.js";
 import { stderrTail, type WorkerOutcome, workerFailure } from "../worker-protocol.js";

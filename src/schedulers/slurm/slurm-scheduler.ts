@@ -19,14 +19,15 @@ import {
   TaskTimeoutError,
   UnschedulableError,
 } from "../../errors.js";
+import type { AttemptEnd, AttemptEvents, Capacity, Invocation, Plan, PlannedCall, Scheduler, TaskLimit } from "../../contract/scheduler.js";
+import { commandLine } from "../../process/quote.js";
 import type { ResolvedResources } from "../../resources/spec.js";
-import { type PlannedCall, planCall } from "../../task/task.js";
-import { onAbort as onAbortOf } from "../abort.js";
-import type { Invocation, Scheduler } from "../scheduler.js";
+import { onAbort as onAbortOf } from "../../contract/abort.js";
+import { type Clock, systemClock } from "../../contract/clock.js";
 import { fromWire } from "../wire.js";
 import { reviveWorkerError, stderrTail, STDERR_TAIL_CHARS, type WorkerOutcome, workerFailure } from "../worker-protocol.js";
 import { importableModule, workerRequest } from "../worker-request.js";
-import { diedOfMemory, workerEntry, workerNodeArgs } from "../worker-command.js";
+import { diedOfMemory, WORKER_MEMORY_NOTE, workerEntry, workerNodeArgs } from "../worker-command.js";
 import { type RunCommand, runCommand } from "./commands.js";
 import { JOB_SCRIPT, jobName, sbatchOptions } from "./sbatch.js";
 import { type JobState, type NodeInfo, parseJobLines, parseNodes, SQUEUE_FORMAT, TERMINAL_STATES } from "./slurm-state.js";
@@ -48,6 +49,8 @@ export interface SlurmSchedulerOptions {
   readonly nodeCacheMs?: number;
   /** Runs Slurm's commands; a stand-in for unit tests. @default execFile */
   readonly runCommand?: RunCommand;
+  /** The clock of its events and of the node cache. @default the system clock */
+  readonly clock?: Clock;
 }
 
 interface InFlight {
@@ -74,17 +77,9 @@ interface JobFiles {
 /** Job ids per squeue call: keeps the argv short however many calls are in flight. */
 const SQUEUE_BATCH = 500;
 
-export interface SlurmSchedulerEvents {
-  /** sbatch accepted the job. */
-  submitted: [{ readonly jobId: string; readonly task: string; readonly label?: string | undefined; readonly attempt: number; readonly resources: ResolvedResources }];
-  /** A poll saw the job RUNNING for the first time (a job that ends between two polls is never seen running). */
-  started: [{ readonly jobId: string; readonly task: string; readonly attempt: number }];
-  /** The job reached a final state; `ok` when it left a result. */
-  finished: [{ readonly jobId: string; readonly task: string; readonly attempt: number; readonly state: string; readonly ok: boolean; readonly error?: unknown }];
-}
-
-export class SlurmScheduler extends EventEmitter<SlurmSchedulerEvents> implements Scheduler {
+export class SlurmScheduler extends EventEmitter<AttemptEvents> implements Scheduler {
   readonly name = "Slurm";
+  readonly clock: Clock;
   private readonly workDir: string;
   private readonly options: SlurmSchedulerOptions;
   private readonly exec: RunCommand;
@@ -111,28 +106,29 @@ export class SlurmScheduler extends EventEmitter<SlurmSchedulerEvents> implement
     this.options = options;
     this.workDir = resolve(options.workDir);
     this.exec = options.runCommand ?? runCommand;
+    this.clock = options.clock ?? systemClock;
   }
 
   /** The largest node seen, once `sinfo` has been read: escalation stops at it. */
-  get capacity(): Scheduler["capacity"] {
+  get taskLimit(): TaskLimit | undefined {
     const largest = this.knownNodes.reduce<NodeInfo | undefined>((a, b) => (a === undefined || b.memoryMiB > a.memoryMiB ? b : a), undefined);
     return largest && { cpu: largest.cpus, memoryGiB: largest.memoryMiB / 1024, storageGiB: largest.tmpDiskMiB / 1024 };
   }
 
-  /** What the cluster (or the partition) holds in all, from `sinfo`: for progress displays and run reports. */
-  async clusterCapacity(): Promise<{ readonly cpu: number; readonly memoryGiB: number; readonly gpus: number; readonly nodes: number }> {
+  /** What the cluster holds in all, from `sinfo`: for progress displays and run reports. */
+  async capacity(): Promise<Capacity> {
     const nodes = await this.nodeList("(cluster capacity)");
     const sum = (of: (n: NodeInfo) => number) => nodes.reduce((total, n) => total + of(n), 0);
-    return { cpu: sum((n) => n.cpus), memoryGiB: sum((n) => n.memoryMiB) / 1024, gpus: sum((n) => n.gpus.get("") ?? 0), nodes: nodes.length };
+    return { cpu: sum((n) => n.cpus), memoryGiB: sum((n) => n.memoryMiB) / 1024, gpus: sum((n) => n.gpus.get("") ?? 0), nodes: nodes.length, sources: {} };
   }
 
   /**
-   * The sbatch command a call of `task` with `args` would run, without submitting it (for review
-   * and `taskfit plan`). File names are placeholders until a real submission.
+   * The sbatch command a call would run, without submitting it (for review and `taskfit plan`):
+   * `data` is its argv. File names are placeholders until a real submission.
    */
-  async plan<A extends readonly unknown[]>(task: (...args: A) => unknown, args: A): Promise<string[]> {
-    const call = await planCall(task, args);
-    return ["sbatch", ...this.sbatchArgv(call, this.filesFor("<id>", call.taskName, call.label, 1))];
+  async plan(call: PlannedCall): Promise<Plan> {
+    const argv = ["sbatch", ...this.sbatchArgv(call, this.filesFor("<id>", call.taskName, call.label, call.attempt))];
+    return { text: commandLine(argv), data: argv, notes: [WORKER_MEMORY_NOTE] };
   }
 
   private sbatchArgv(invocation: PlannedCall, files: JobFiles): string[] {
@@ -180,7 +176,7 @@ export class SlurmScheduler extends EventEmitter<SlurmSchedulerEvents> implement
     }
     const jobId = submitted.stdout.trim().split(";")[0] as string;
     const files = withJobId(patterns, jobId);
-    this.emit("submitted", { jobId, task: taskName, label: invocation.label, attempt: invocation.attempt, resources: invocation.resources });
+    this.emit("queued", { id: jobId, task: taskName, label: invocation.label, attempt: invocation.attempt, at: this.clock.now(), resources: invocation.resources });
     return new Promise<R>((resolvePromise, reject) => {
       const onAbort =
         signal === undefined
@@ -189,8 +185,10 @@ export class SlurmScheduler extends EventEmitter<SlurmSchedulerEvents> implement
               // Settled once scancel has returned: a cancelled call has no job left behind, even
               // when the process exits right after (as the taskfit command does on Ctrl-C).
               void this.exec("scancel", [jobId]).then(() => {
-                if (this.inFlight.has(jobId)) this.emit("finished", { jobId, task: taskName, attempt: invocation.attempt, state: "CANCELLED", ok: false });
-                this.settle(jobId, new TaskCancelledError({ task: taskName, reason: signal.reason }));
+                const error = new TaskCancelledError({ task: taskName, reason: signal.reason });
+                const entry = this.inFlight.get(jobId);
+                if (entry !== undefined) this.finished(entry, "cancelled", error);
+                this.settle(jobId, error);
               });
             };
       this.inFlight.set(jobId, {
@@ -268,7 +266,7 @@ export class SlurmScheduler extends EventEmitter<SlurmSchedulerEvents> implement
   /** Node sizes from `sinfo --json`, read once per `nodeCacheMs` however many calls ask at once. */
   private nodeList(task: string): Promise<readonly NodeInfo[]> {
     const maxAge = this.options.nodeCacheMs ?? 30_000;
-    if (this.nodes !== undefined && Date.now() - this.nodes.at < maxAge) return this.nodes.list;
+    if (this.nodes !== undefined && this.clock.now() - this.nodes.at < maxAge) return this.nodes.list;
     const list = this.exec("sinfo", ["--json"]).then((result) => {
       if (result.code !== 0) {
         this.nodes = undefined;
@@ -277,7 +275,7 @@ export class SlurmScheduler extends EventEmitter<SlurmSchedulerEvents> implement
       this.knownNodes = parseNodes(result.stdout);
       return this.knownNodes;
     });
-    this.nodes = { at: Date.now(), list };
+    this.nodes = { at: this.clock.now(), list };
     return list;
   }
 
@@ -309,8 +307,7 @@ export class SlurmScheduler extends EventEmitter<SlurmSchedulerEvents> implement
         if (job === undefined) await this.missingJob(entry);
         else if (TERMINAL_STATES.has(job.state)) await this.finish(entry, job);
         else if (job.state === "RUNNING" && !entry.running) {
-          entry.running = true;
-          this.emit("started", { jobId: id, task: entry.invocation.taskName, attempt: entry.invocation.attempt });
+          this.started(entry);
         }
       }
     } finally {
@@ -343,15 +340,18 @@ export class SlurmScheduler extends EventEmitter<SlurmSchedulerEvents> implement
     if (outcome !== undefined) return this.finish(entry, { jobId: entry.jobId, state: outcome.kind === "result" ? "COMPLETED" : "FAILED", exitCode: undefined, signal: undefined, reason: undefined });
     entry.missing++;
     if (entry.missing >= 20) {
-      await this.settle(entry.jobId, new TaskExecutionError({ task: entry.invocation.taskName, attempt: entry.invocation.attempt, jobId: entry.jobId, message: "Slurm no longer knows the job and it left no outcome" }));
+      const error = new TaskExecutionError({ task: entry.invocation.taskName, attempt: entry.invocation.attempt, jobId: entry.jobId, message: "Slurm no longer knows the job and it left no outcome" });
+      this.finished(entry, "error", error);
+      await this.settle(entry.jobId, error);
     }
   }
 
   private async finish(entry: InFlight, job: JobState): Promise<void> {
-    const { taskName, attempt } = entry.invocation;
     const outcome = await readOutcome(entry.files.outcome);
     const error = outcome?.kind === "result" ? undefined : await this.failure(entry, job, outcome);
-    this.emit("finished", { jobId: job.jobId, task: taskName, attempt, state: job.state, ok: outcome?.kind === "result", error });
+    // A job that ran and ended between two polls was never seen running: it started all the same.
+    if (outcome !== undefined || job.state !== "CANCELLED") this.started(entry);
+    this.finished(entry, error === undefined ? "ok" : error instanceof TaskCancelledError ? "cancelled" : "error", error);
     if (outcome?.kind === "result") return this.settle(job.jobId, undefined, fromWire(outcome.value));
     this.settle(job.jobId, error);
   }
@@ -375,6 +375,18 @@ export class SlurmScheduler extends EventEmitter<SlurmSchedulerEvents> implement
     if (thrown !== undefined) return workerFailure(thrown, { ...details, task, memoryGiB: resources.memoryGiB });
     if (job.state === "CANCELLED") return new TaskCancelledError({ task, reason: `Slurm job ${job.jobId} was cancelled` });
     return new TaskExecutionError({ ...details, task, message: `Slurm job ended ${job.state}${job.reason && job.reason !== "None" ? ` (${job.reason})` : ""}` });
+  }
+
+  private started(entry: InFlight): void {
+    if (entry.running) return;
+    entry.running = true;
+    const { invocation } = entry;
+    this.emit("started", { id: entry.jobId, task: invocation.taskName, label: invocation.label, attempt: invocation.attempt, at: this.clock.now() });
+  }
+
+  private finished(entry: InFlight, end: AttemptEnd, error: unknown): void {
+    const { invocation } = entry;
+    this.emit("finished", { id: entry.jobId, task: invocation.taskName, label: invocation.label, attempt: invocation.attempt, at: this.clock.now(), end, error });
   }
 
   /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigurationError, customTask, KubernetesScheduler, PRESET_NAMES, PRESETS, SubmissionError, TaskFile } from "../../../src/index.js";
+import { ConfigurationError, customTask, type JobManifest, KubernetesScheduler, planCall, PRESET_NAMES, PRESETS, SubmissionError, TaskFile } from "../../../src/index.js";
 import { PRESET_DECORATORS } from "../../../src/task/preset-decorators.js";
 import { gpuLabelValues, nodeHasGpuType } from "../../../src/schedulers/kubernetes/gpu-selector.js";
 import { buildJob, jobNameFor, labelValueFor, type ManifestOptions } from "../../../src/schedulers/kubernetes/manifest.js";
@@ -13,7 +13,7 @@ describe("the Job for each preset", () => {
     const task = PRESET_DECORATORS[name](async function presetTask(x: number) {
       return x;
     });
-    const job = await k8s.plan(task, [1]);
+    const job = (await k8s.plan(await planCall(task, [1]))).data as JobManifest;
     const preset = PRESETS[name];
     const container = job.spec.template.spec.containers[0];
     const expected: Record<string, string> = { cpu: `${preset.cpu * 1000}m`, memory: `${preset.memoryGiB * 1024}Mi` };
@@ -41,7 +41,7 @@ describe("the Job for a dynamic custom task", () => {
       return files.length;
     });
     const files = [new TaskFile("/data/a.fq"), new TaskFile("/data/b.fq"), new TaskFile("/data/c.fq")];
-    const job = await k8s.plan(task, [files, 3]);
+    const job = (await k8s.plan(await planCall(task, [files, 3]))).data as JobManifest;
     const { resources, env, command } = job.spec.template.spec.containers[0];
     expect(resources.requests).toEqual({ cpu: "1000m", memory: "1536Mi", "ephemeral-storage": "308Mi" });
     expect(resources.limits).toEqual(resources.requests);
@@ -72,7 +72,7 @@ describe("names and labels", () => {
     const align = customTask({ cpu: 1, memory: 1 })(async function align(sample: string) {
       return sample;
     });
-    const job = await k8s.plan(align.with({ label: (sample) => `Sample ${sample}` }), ["S3"]);
+    const job = (await k8s.plan(await planCall(align.with({ label: (sample) => `Sample ${sample}` }), ["S3"]))).data as JobManifest;
     expect(job.metadata.name).toMatch(/^align-sample-s3-[0-9a-f]{8}$/);
     expect(job.metadata.annotations).toMatchObject({ "taskfit.dev/label": "Sample S3" });
     await expect(validateJob(job, "align")).resolves.toBeUndefined();
@@ -109,9 +109,9 @@ describe("GPU types on Kubernetes", () => {
 
   it("plans a Job for any GPU type with a configured label value", async () => {
     const k = new KubernetesScheduler({ image: "img", gpuNodeSelector: { values: { h100: "NVIDIA-H100-80GB-HBM3" } } });
-    const job = await k.plan(h100, []);
+    const job = (await k.plan(await planCall(h100, []))).data as JobManifest;
     expect(job.spec.template.spec.nodeSelector).toEqual({ "nvidia.com/gpu.product": "NVIDIA-H100-80GB-HBM3" });
-    await expect(k8s.plan(h100, [])).rejects.toBeInstanceOf(ConfigurationError);
+    await expect(k8s.plan(await planCall(h100, []))).rejects.toBeInstanceOf(ConfigurationError);
   });
 
   it("writes several values as required node affinity", () => {
@@ -194,14 +194,14 @@ describe("argument size", () => {
   });
 
   it("refuses a request over 1 MiB before anything is submitted, naming the limit", async () => {
-    const error = await k8s.plan(takes, ["x".repeat(2 * 1024 * 1024)]).catch((e: unknown) => e);
+    const error = await k8s.plan(await planCall(takes, ["x".repeat(2 * 1024 * 1024)])).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SubmissionError);
     expect((error as SubmissionError).code).toBe("SUBMISSION_FAILED");
     expect((error as Error).message).toMatch(/Task `takesText` could not be submitted to Kubernetes: its request \(the arguments as JSON\) takes \d+ bytes, more than the 1048576 bytes \(1 MiB\) a Kubernetes Job may carry/);
   });
 
   it("takes a request just under the limit", async () => {
-    const job = await k8s.plan(takes, ["x".repeat(1024 * 1024 - 2048)]);
+    const job = (await k8s.plan(await planCall(takes, ["x".repeat(1024 * 1024 - 2048)]))).data as JobManifest;
     expect(job.spec.template.spec.containers[0].env[0]?.value.length).toBeLessThanOrEqual(1024 * 1024);
   });
 });

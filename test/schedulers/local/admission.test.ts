@@ -1,9 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Admission, type Queued, type Request } from "../../../src/schedulers/local/admission.js";
-import type { Capacity } from "../../../src/index.js";
+import type { MachineCapacity } from "../../../src/index.js";
 
-const capacity: Capacity = {
+const capacity: MachineCapacity = {
   cpu: 8,
   memoryGiB: 16,
   storageGiB: 100,

@@ -15,6 +15,7 @@ import {
   TaskExecutionError,
   TaskFile,
   TaskTimeoutError,
+  planCall,
 } from "../../../src/index.js";
 import type { Task } from "../../../src/index.js";
 import { ManualClock } from "../../../src/testing.js";
@@ -45,7 +46,7 @@ describe("LocalScheduler with process isolation", () => {
   it("turns a child that runs out of heap into OutOfMemoryError, and escalation makes it succeed", async () => {
     const local = isolated();
     const attempts: number[] = [];
-    local.on("start", (event) => attempts.push(event.resources.memoryGiB));
+    local.on("queued", (event) => attempts.push(event.resources.memoryGiB));
     expect(await hungry.with({ scheduler: local })(0.5)).toBe(0.5);
     expect(attempts).toEqual([0.125, 0.5]);
     const noRetry = hungry.with({ scheduler: local, retries: 0 });
@@ -93,7 +94,7 @@ describe("LocalScheduler with process isolation", () => {
   it("makes no second attempt when the worker cannot find the task: it would fail the same way", async () => {
     const local = isolated();
     const starts: number[] = [];
-    local.on("start", (event) => starts.push(event.attempt));
+    local.on("started", (event) => starts.push(event.attempt));
     const inline = smallTask({ name: "definedAtRunTimeRetried", retries: 2 })(async () => 1);
     const error = await inline.with({ scheduler: local })().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TaskExecutionError);
@@ -108,8 +109,8 @@ describe("LocalScheduler with process isolation", () => {
     const error = await evaluated.with({ scheduler: isolated() })().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TaskNotFoundError);
     expect((error as Error).message).toMatch(/task `evaluated` to be defined in a module file/);
-    await expect(new SlurmScheduler({ workDir: tmpdir() }).plan(evaluated, [])).rejects.toBeInstanceOf(TaskNotFoundError);
-    await expect(new KubernetesScheduler({ image: "node:20" }).plan(evaluated, [])).rejects.toBeInstanceOf(TaskNotFoundError);
+    await expect(new SlurmScheduler({ workDir: tmpdir() }).plan(await planCall(evaluated, []))).rejects.toBeInstanceOf(TaskNotFoundError);
+    await expect(new KubernetesScheduler({ image: "node:20" }).plan(await planCall(evaluated, []))).rejects.toBeInstanceOf(TaskNotFoundError);
   });
 
   describe("leaves nothing running once the call has settled", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { currentTask, customTask, LocalScheduler, type TaskEvent, TaskfitError } from "../../../src/index.js";
+import { type AttemptRef, currentTask, customTask, LocalScheduler, TaskfitError } from "../../../src/index.js";
 import { flush, ManualClock } from "../../helpers/manual-clock.js";
 
 /** mulberry32: a small seeded generator, so a failure reproduces. */
@@ -31,8 +31,8 @@ describe("LocalScheduler under load", () => {
     const clock = new ManualClock();
     const local = new LocalScheduler({ capacity, clock, reserveAfter: 8 });
     const violations: string[] = [];
-    const open = new Map<number, string>();
-    const check = (event: TaskEvent) => {
+    const open = new Map<string, string>();
+    const check = (event: AttemptRef) => {
       const { inUse } = local.stats();
       if (inUse.cpu > capacity.cpu + 1e-9 || inUse.memoryGiB > capacity.memoryGiB + 1e-9) {
         violations.push(`over capacity at start of ${event.id}: ${JSON.stringify(inUse)}`);
@@ -43,13 +43,12 @@ describe("LocalScheduler under load", () => {
       if (open.has(event.id)) violations.push(`started twice: ${event.id}`);
       open.set(event.id, "running");
     };
-    const close = (event: TaskEvent) => {
+    const close = (event: AttemptRef) => {
       if (!open.delete(event.id)) violations.push(`ended without start, or twice: ${event.id}`);
     };
-    local.on("start", check);
-    local.on("finish", close);
-    // A call cancelled while queued ends (an error event) without having started.
-    local.on("error", (event) => event.startedAt !== undefined && close(event));
+    local.on("started", check);
+    // A call cancelled while queued ends (finished, cancelled) without having started.
+    local.on("finished", (event) => (event.end === "cancelled" && !open.has(event.id) ? undefined : close(event)));
 
     const gpuSeen = new Map<number, number>();
     const work = customTask({

@@ -10,7 +10,7 @@ import {
   TaskExecutionError,
   TaskTimeoutError,
   UnschedulableError,
-  type TaskEvent,
+  type AttemptRef,
 } from "../../../src/index.js";
 import { deferred, flush, ManualClock } from "../../helpers/manual-clock.js";
 
@@ -162,11 +162,11 @@ describe("LocalScheduler admission", () => {
     expect(local.stats().inUse.cpu).toBe(0);
   });
 
-  it("emits queued, start, finish, error and retry events", async () => {
+  it("emits the contract's queued, started and finished events per attempt", async () => {
     const { local } = scheduler();
     const events: string[] = [];
-    for (const kind of ["queued", "start", "finish", "error", "retry"] as const) {
-      local.on(kind, (event: TaskEvent) => events.push(`${kind}:${event.task}#${event.attempt}`));
+    for (const kind of ["queued", "started", "finished"] as const) {
+      local.on(kind, (event: AttemptRef & { end?: string }) => events.push(`${kind}:${event.task}#${event.attempt}${event.end === undefined ? "" : ` ${event.end}`}`));
     }
     let calls = 0;
     const flaky = customTask({ cpu: 1, memory: 1, retries: 1 })(async function flaky() {
@@ -176,12 +176,11 @@ describe("LocalScheduler admission", () => {
     await flaky.with({ scheduler: local })();
     expect(events).toEqual([
       "queued:flaky#1",
-      "start:flaky#1",
-      "error:flaky#1",
-      "retry:flaky#2",
+      "started:flaky#1",
+      "finished:flaky#1 error",
       "queued:flaky#2",
-      "start:flaky#2",
-      "finish:flaky#2",
+      "started:flaky#2",
+      "finished:flaky#2 ok",
     ]);
   });
 

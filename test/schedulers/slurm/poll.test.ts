@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { TaskCancelledError, TaskExecutionError } from "../../../src/errors.js";
 import type { ResolvedResources } from "../../../src/resources/spec.js";
-import type { Invocation } from "../../../src/schedulers/scheduler.js";
+import type { Invocation } from "../../../src/contract/scheduler.js";
 import type { CommandResult } from "../../../src/schedulers/slurm/commands.js";
 import { SlurmScheduler } from "../../../src/schedulers/slurm/slurm-scheduler.js";
 import { toWire } from "../../../src/schedulers/wire.js";

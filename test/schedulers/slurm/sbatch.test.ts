@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { customTask, PRESETS, type ResolvedResources, SlurmScheduler, smallGpuTask, v100x8Task } from "../../../src/index.js";
+import { customTask, planCall, PRESETS, type ResolvedResources, SlurmScheduler, smallGpuTask, v100x8Task } from "../../../src/index.js";
 import { jobName, sbatchOptions, timeLimitMinutes } from "../../../src/schedulers/slurm/sbatch.js";
 import { parseGres, parseJobLines, parseNodes } from "../../../src/schedulers/slurm/slurm-state.js";
 
@@ -54,7 +54,7 @@ describe("sbatch options", () => {
     const align = customTask({ cpu: 1, memory: 1, label: (sample: { id: string }) => sample.id })(async function align(sample: { id: string }) {
       return sample.id;
     });
-    const argv = await slurm.plan(align.with({ retries: 1 }), [{ id: "NA12878 lane/1" }]);
+    const argv = (await slurm.plan(await planCall(align.with({ retries: 1 }), [{ id: "NA12878 lane/1" }]))).data as string[];
     expect(argv).toEqual(
       expect.arrayContaining([
         "--job-name=align-NA12878_lane_1",
@@ -62,7 +62,7 @@ describe("sbatch options", () => {
         "--error=/shared/jobs/align-NA12878_lane_1-attempt1-%j.err",
       ]),
     );
-    expect((await slurm.plan(align.with({ label: "s3" }), [{ id: "ignored" }])).find((a) => a.startsWith("--job-name="))).toBe("--job-name=align-s3");
+    expect(((await slurm.plan(await planCall(align.with({ label: "s3" }), [{ id: "ignored" }]))).data as string[]).find((a) => a.startsWith("--job-name="))).toBe("--job-name=align-s3");
   });
 
   it("plans the whole argv for a preset without a cluster, the task's arguments never in it", async () => {
@@ -70,7 +70,7 @@ describe("sbatch options", () => {
     const task = smallGpuTask(async function infer(prompt: string) {
       return prompt;
     });
-    const argv = await slurm.plan(task.with({ timeout: "1h" }), ["$(rm -rf /) secret prompt"]);
+    const argv = (await slurm.plan(await planCall(task.with({ timeout: "1h" }), ["$(rm -rf /) secret prompt"]))).data as string[];
     expect(argv[0]).toBe("sbatch");
     expect(argv.some((a) => a.includes("secret prompt"))).toBe(false);
     expect(argv).toEqual(

@@ -3,6 +3,7 @@
  * it follows the task through its awaits and into the tasks it calls).
  */
 import { AsyncLocalStorage } from "node:async_hooks";
+import { globalSlot } from "../global-slot.js";
 import type { ResolvedResources } from "../resources/spec.js";
 
 export interface RunningTask {
@@ -18,10 +19,8 @@ export interface RunningTask {
   readonly scheduler: object;
 }
 
-// On globalThis so that every copy of taskfit in a process (ESM, CJS, the worker bundle) agrees.
-const STORAGE = Symbol.for("taskfit.currentTask");
-const storage: AsyncLocalStorage<RunningTask> = ((globalThis as Record<symbol, unknown>)[STORAGE] ??=
-  new AsyncLocalStorage<RunningTask>()) as AsyncLocalStorage<RunningTask>;
+// Shared by every copy of taskfit in a process (ESM, CJS, the worker bundle).
+const storage = globalSlot("currentTask", () => new AsyncLocalStorage<RunningTask>());
 
 /** The task running at this point of the code, or undefined outside any task. */
 export function currentTask(): RunningTask | undefined {
