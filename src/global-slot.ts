@@ -6,9 +6,9 @@
  */
 
 /** The compatibility line: the major version, or `0.minor` before 1.0 (semver: each 0.x may break). */
-export const COMPATIBILITY_LINE = "0.1";
+export const COMPATIBILITY_LINE = "0.2";
 
-/** The symbol a slot is kept under, e.g. `Symbol.for("taskfit@0.1:registry")`. */
+/** The symbol a slot is kept under, e.g. `Symbol.for("taskfit@0.2:registry")`. */
 export function slotKey(name: string): symbol {
   return Symbol.for(`taskfit@${COMPATIBILITY_LINE}:${name}`);
 }
