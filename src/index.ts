@@ -14,6 +14,7 @@ export {
   SubmissionError,
   ConfigurationError,
   ModuleLoadError,
+  WorkerProtocolError,
   type Shortfall,
   type FailureDetails,
 } from "./errors.js";

@@ -20,7 +20,7 @@ import { onAbort } from "../abort.js";
 import type { ResolvedResources } from "../../resources/spec.js";
 import type { Invocation, Scheduler } from "../scheduler.js";
 import { fromWire } from "../wire.js";
-import { importableModule, workerRequest } from "../worker-request.js";
+import { importableModule, workerRequest } from "../worker/request.js";
 import { DEFAULT_GPU_LABEL, type GpuSelectorOptions, gpuLabelValues, nodeHasGpuType } from "./gpu-selector.js";
 import {
   buildJob,
@@ -345,12 +345,14 @@ export class KubernetesScheduler extends EventEmitter<KubernetesSchedulerEvents>
           return done;
         }
         stuckSince = undefined;
-        const log = (end.kind === "succeeded" || end.kind === "failed") && end.pod !== undefined ? await this.podLog(api, end.pod) : "";
+        // Every ended pod's log: its worker's reports (usage too, when it was killed before answering).
+        const log = end.kind !== "running" && end.kind !== "unschedulable" && end.pod !== undefined ? await this.podLog(api, end.pod) : "";
         const settled = settleEnd(end, log, { task: taskName, label: invocation.label, attempt, memoryGiB: resources.memoryGiB, timeoutSeconds, job, namespace: this.manifestOptions.namespace });
         if (settled === undefined) return done;
         // The outcome is read: the Job and its pod have served their purpose.
         if (!this.keepJobs) await this.deleteJob(api, job);
-        finish(settled.error, settled.value);
+        if (settled.ok) finish(undefined, settled.value);
+        else finish(settled.error);
         return done;
       });
       if (done) unfollow();
