@@ -25,7 +25,7 @@ import { onAbort as onAbortOf } from "../abort.js";
 import type { Invocation, Scheduler } from "../scheduler.js";
 import { type AttemptOutcome, decodeOutcome, type LastReport, lastReport, reportedUsage } from "../worker/decode.js";
 import { reviveWorkerError, stderrTail, STDERR_TAIL_CHARS, workerFailure } from "../worker/failure.js";
-import { isOutcome } from "../worker/protocol.js";
+import { isOutcome, type MeasuredUsage } from "../worker/protocol.js";
 import { parseReport } from "../worker/read.js";
 import { importableModule, workerRequest } from "../worker/request.js";
 import { diedOfMemory, workerEntry, workerNodeArgs } from "../worker-command.js";
@@ -82,7 +82,7 @@ export interface SlurmSchedulerEvents {
   /** A poll saw the job RUNNING for the first time (a job that ends between two polls is never seen running). */
   started: [{ readonly jobId: string; readonly task: string; readonly attempt: number }];
   /** The job reached a final state; `ok` when it left a result. */
-  finished: [{ readonly jobId: string; readonly task: string; readonly attempt: number; readonly state: string; readonly ok: boolean; readonly error?: unknown }];
+  finished: [{ readonly jobId: string; readonly task: string; readonly attempt: number; readonly state: string; readonly ok: boolean; readonly error?: unknown; readonly usage?: MeasuredUsage | undefined }];
 }
 
 export class SlurmScheduler extends EventEmitter<SlurmSchedulerEvents> implements Scheduler {
@@ -352,7 +352,7 @@ export class SlurmScheduler extends EventEmitter<SlurmSchedulerEvents> implement
   private async finish(entry: InFlight, job: JobState): Promise<void> {
     const { taskName, attempt } = entry.invocation;
     const outcome = await this.outcome(entry, job);
-    this.emit("finished", { jobId: job.jobId, task: taskName, attempt, state: job.state, ok: outcome.ok, ...(!outcome.ok && { error: outcome.error }) });
+    this.emit("finished", { jobId: job.jobId, task: taskName, attempt, state: job.state, ok: outcome.ok, ...(!outcome.ok && { error: outcome.error }), usage: outcome.usage });
     if (outcome.ok) return this.settle(job.jobId, undefined, outcome.value);
     this.settle(job.jobId, outcome.error);
   }
@@ -377,7 +377,7 @@ export class SlurmScheduler extends EventEmitter<SlurmSchedulerEvents> implement
     const ended = `Slurm job ${job.jobId} ended ${job.state}`;
     const memoryKill = /exceeded memory limit|oom-kill|out of memory/i.test(stderr) || diedOfMemory(job.exitCode ?? null, null, stderr);
     if (job.state === "OUT_OF_MEMORY" || (thrown === undefined && memoryKill)) {
-      return new OutOfMemoryError({ ...details, task, memoryGiB: resources.memoryGiB, detail: `${ended}${stderr ? `: ${lastLine(stderr)}` : ""}` });
+      return new OutOfMemoryError({ ...details, task, memoryGiB: resources.memoryGiB, detail: `${ended}${stderr.trim() ? `: ${lastLine(stderr)}` : ""}` });
     }
     // At its time limit Slurm sends SIGTERM first: a task that reacts to its abort signal leaves an
     // error outcome, and that is still a timeout, as on every other scheduler.
@@ -428,9 +428,10 @@ async function readOutcome(path: string, from: string): Promise<LastReport> {
   return lastReport(() => parseReport(text, from));
 }
 
+/** The end of a log: room for `stderrTail` to cut the same tail as on every scheduler. */
 async function readTail(path: string): Promise<string> {
   try {
-    return (await readFile(path, "utf8")).slice(-STDERR_TAIL_CHARS).trim();
+    return (await readFile(path, "utf8")).slice(-2 * STDERR_TAIL_CHARS);
   } catch {
     return "";
   }

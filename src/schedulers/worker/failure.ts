@@ -9,9 +9,9 @@ import type { WorkerError } from "./protocol.js";
 /** How much of a task's stderr an error carries, on every scheduler. */
 export const STDERR_TAIL_CHARS = 4000;
 
-/** The last `STDERR_TAIL_CHARS` of a log, trimmed; undefined when nothing is left. */
+/** The last `STDERR_TAIL_CHARS` of a log, after its trailing whitespace; undefined when nothing is left. */
 export function stderrTail(text: string): string | undefined {
-  return text.slice(-STDERR_TAIL_CHARS).trim() || undefined;
+  return text.trimEnd().slice(-STDERR_TAIL_CHARS).trimStart() || undefined;
 }
 
 /** What the scheduler knows about the attempt whose worker answered with an error. */

@@ -4,26 +4,54 @@
  * then the shape. What does not fit is a WorkerProtocolError saying what and from where.
  */
 import * as z from "zod/mini";
-import { WorkerProtocolError } from "../../errors.js";
+import { describeValue, WorkerProtocolError } from "../../errors.js";
 import { OUTCOME_MARKER, WORKER_PROTOCOL, WorkerReport, WorkerRequest } from "./protocol.js";
 
-/** Any version's message, read only as far as every version agrees: its version, and an error's name and message. */
-const AnyVersion = z.looseObject({
-  protocol: z.optional(z.unknown()),
-  error: z.optional(z.looseObject({ name: z.string(), message: z.string() })),
-});
+/** Any version's message, read only as far as every version agrees: its version ... */
+const AnyVersion = z.looseObject({ protocol: z.optional(z.unknown()) });
+/** ... and, in an error answer, the error's name and message. */
+const AnyVersionError = z.looseObject({ error: z.looseObject({ name: z.string(), message: z.string() }) });
+
+/** The value at `path` in a message, for saying what arrived. */
+function valueAt(message: unknown, path: readonly PropertyKey[]): unknown {
+  let value = message;
+  for (const key of path) value = typeof value === "object" && value !== null ? Reflect.get(value, key) : undefined;
+  return value;
+}
+
+/** One thing that does not fit, in the project's form: what was expected, where, what arrived. */
+function describeIssue(issue: z.core.$ZodIssue, message: unknown): string {
+  const at = issue.path.length === 0 ? "the top level" : `\`${issue.path.map(String).join(".")}\``;
+  const got = describeValue(valueAt(message, issue.path));
+  const one = (values: readonly unknown[]) => values.map((v) => JSON.stringify(v)).join(" or ");
+  switch (issue.code) {
+    case "invalid_type":
+      return `expected ${issue.expected} at ${at}, got ${got}`;
+    case "invalid_value":
+      return `expected ${one(issue.values)} at ${at}, got ${got}`;
+    case "invalid_union":
+      return `expected ${"options" in issue && issue.options !== undefined ? one(issue.options) : "one of the protocol's forms"} at ${at}, got ${got}`;
+    case "too_small":
+      return `expected ${issue.inclusive ? "at least" : "more than"} ${issue.minimum} at ${at}, got ${got}`;
+    default:
+      return `expected a valid value at ${at} (${issue.code}), got ${got}`;
+  }
+}
 
 function check<T>(schema: z.ZodMiniType<T>, what: "request" | "report", message: unknown, from: string): T {
   const seen = AnyVersion.safeParse(message);
   const received = seen.success ? seen.data.protocol : undefined;
   if (received !== WORKER_PROTOCOL) {
     // A worker of another version explains itself in an error answer: its words become the cause.
-    const theirs = seen.success ? seen.data.error : undefined;
-    const cause = theirs === undefined ? undefined : Object.assign(new Error(theirs.message), { name: theirs.name });
+    const theirs = AnyVersionError.safeParse(message);
+    const cause = theirs.success ? Object.assign(new Error(theirs.data.error.message), { name: theirs.data.error.name }) : undefined;
     throw new WorkerProtocolError({ what, expected: WORKER_PROTOCOL, received, from, cause });
   }
   const parsed = schema.safeParse(message);
-  if (!parsed.success) throw new WorkerProtocolError({ what, expected: WORKER_PROTOCOL, received, from, problem: z.prettifyError(parsed.error) });
+  if (!parsed.success) {
+    const problem = parsed.error.issues.map((issue) => describeIssue(issue, message)).join("; ");
+    throw new WorkerProtocolError({ what, expected: WORKER_PROTOCOL, received, from, problem });
+  }
   return parsed.data;
 }
 
