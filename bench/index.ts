@@ -5,6 +5,7 @@
  */
 import { benchCli } from "./cli.js";
 import { benchDispatch } from "./dispatch.js";
+import { benchMeasure } from "./measure.js";
 import { benchPacking } from "./packing.js";
 import { benchReport } from "./report.js";
 import { benchResolve } from "./resolve.js";
@@ -16,6 +17,7 @@ const benches: Record<string, () => Promise<void>> = {
   packing: benchPacking,
   cli: benchCli,
   report: benchReport,
+  measure: benchMeasure,
   slurm: benchSlurm,
 };
 const only = process.argv.slice(2);

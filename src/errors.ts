@@ -19,6 +19,7 @@ export const ErrorCode = {
   Submission: "SUBMISSION_FAILED",
   Configuration: "INVALID_CONFIGURATION",
   ModuleLoad: "MODULE_LOAD_FAILED",
+  WorkerProtocol: "WORKER_PROTOCOL_MISMATCH",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -430,6 +431,41 @@ export class ModuleLoadError extends TaskfitError {
   constructor(details: { readonly module: string; readonly problem: string; readonly cause?: unknown }) {
     super(ErrorCode.ModuleLoad, `Could not load ${details.module}: ${details.problem}`, { cause: details.cause });
     this.module = details.module;
+  }
+}
+
+/**
+ * A worker and the scheduler that started it do not understand each other: they speak different
+ * versions of the worker protocol (a pod image or a node holding another taskfit), or a message
+ * does not fit the protocol. Another attempt would fail the same way.
+ */
+export class WorkerProtocolError extends TaskfitError {
+  /** The protocol version this side speaks. */
+  readonly expected: number;
+  /** The version the message carried, as it arrived (undefined when it carried none). */
+  readonly received: unknown;
+  /** Where the message came from: "the worker process", "Slurm job 42", "pod align-x1". */
+  readonly from: string;
+  constructor(details: {
+    readonly what: "request" | "report";
+    readonly expected: number;
+    readonly received: unknown;
+    readonly from: string;
+    /** What does not fit, when the version is not the problem (a field, text that is not JSON). */
+    readonly problem?: string;
+    readonly cause?: unknown;
+  }) {
+    const { what, expected, received, from } = details;
+    const expectedText = `Expected a worker ${what} in taskfit's worker protocol ${expected}`;
+    const message =
+      details.problem !== undefined
+        ? `${expectedText} from ${from}, got one that does not fit it: ${details.problem}`
+        : `${expectedText}, got ${received === undefined ? "one with no protocol version (from a taskfit older than worker protocol versions)" : `protocol ${describeValue(received)}`} from ${from}: ` +
+          "the scheduler's side and the worker run different versions of taskfit; install the same taskfit on both (in the image for Kubernetes, on the nodes for Slurm)";
+    super(ErrorCode.WorkerProtocol, message, { cause: details.cause });
+    this.expected = expected;
+    this.received = received;
+    this.from = from;
   }
 }
 

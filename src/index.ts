@@ -18,6 +18,7 @@ export {
   SubmissionError,
   ConfigurationError,
   ModuleLoadError,
+  WorkerProtocolError,
   type Shortfall,
   type FailureDetails,
 } from "./errors.js";

@@ -97,4 +97,3 @@ export function loadProfile(file: string, name: string): ProfileSettings {
 
 /** The environment variable that picks a profile for `getDefaultScheduler()`. */
 export { PROFILE_ENV } from "./scheduler-kinds.js";
-import { PROFILE_ENV } from "./scheduler-kinds.js";

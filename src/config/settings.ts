@@ -3,7 +3,6 @@
  * what `taskfit run`'s options say, checked the same way (make-scheduler.ts makes the scheduler).
  */
 import { z } from "zod";
-import { ConfigurationError } from "../errors.js";
 import { parseCpu, parseGiB, parseGpu, type Parsed } from "../resources/quantity.js";
 
 export { SCHEDULERS, SETTING_SCHEDULERS, type SchedulerKind, type SettingKey } from "./scheduler-kinds.js";

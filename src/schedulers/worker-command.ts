@@ -82,7 +82,12 @@ export function workerNodeArgs(entry: string, module: string | undefined, memory
 export const WORKER_MEMORY_NOTE =
   "the memory limit also holds taskfit's worker (a Node process of about 57 MiB, about 95 MiB for a TypeScript module run through tsx) besides the tools the task starts: leave that much room above what the tools need";
 
+/** Whether a Node process's stderr says its V8 heap reached its limit. */
+export function heapExhausted(stderr: string): boolean {
+  return /heap out of memory|Reached heap limit|Allocation failed - JavaScript heap/i.test(stderr);
+}
+
 /** Whether a worker that ended this way died of memory: V8's heap limit, or a kill by the OOM killer. */
 export function diedOfMemory(exitCode: number | null, signal: NodeJS.Signals | null, stderr: string): boolean {
-  return /heap out of memory|Reached heap limit|Allocation failed - JavaScript heap/i.test(stderr) || signal === "SIGKILL" || exitCode === 137;
+  return heapExhausted(stderr) || signal === "SIGKILL" || exitCode === 137;
 }

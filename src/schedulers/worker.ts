@@ -1,37 +1,27 @@
 /**
- * The worker entry: what a process other than the caller runs to execute one task. It imports the
- * module that defines the task, finds the task by name, revives the arguments (TaskFile included),
- * runs the task's function under `currentTask()`, and hands back the result or the error.
+ * The worker entry: what a process other than the caller runs to execute one task. It reads the
+ * request (checked against the worker protocol: a request of another version gets a clear error
+ * answer), imports the module that defines the task, finds the task by name, revives the
+ * arguments (TaskFile included), runs the task's function under `currentTask()`, and answers with
+ * the result or the error and what its process tree used (worker/usage/).
  *
- * Two ways in: LocalScheduler's process isolation sends the request over the IPC channel; a
- * cluster job runs `worker --request FILE --outcome FILE`, and the outcome file (mode 0600,
- * written whole, then renamed into place) is what the scheduler reads back. Exit code 0 means the
- * task returned, 1 that it threw (the error is in the outcome file).
+ * Three ways in, each with its report channel (worker/channels.ts): LocalScheduler's process
+ * isolation sends the request over the IPC channel; a Slurm job runs `worker --request FILE
+ * --outcome FILE`; a pod runs `worker --request-env NAME` and answers in its log. Exit code 0
+ * means the task returned, 1 that it threw (the error is in the answer).
  */
-import { readFile, rename, writeFile } from "node:fs/promises";
-import { TaskNotFoundError, TaskfitError } from "../errors.js";
+import { readFile } from "node:fs/promises";
+import { TaskNotFoundError } from "../errors.js";
 import { getDefinition, type TaskDefinition, type TaskRef } from "../task/metadata.js";
 import { findTask, taskNames, tasksNamed } from "../task/registry.js";
 import { becomeWorker, callsAtImport, firstCallAtImport, isWorkerProcess } from "../task/worker-guard.js";
 import { runAsTask } from "../contract/running-task.js";
 import { fromWire, toWire } from "./wire.js";
-import { OUTCOME_MARKER, type WorkerError, type WorkerOutcome, type WorkerRequest, type WorkerSelf } from "./worker-protocol.js";
-
-export type { WorkerError, WorkerOutcome, WorkerRequest };
-
-function describeError(error: unknown): WorkerError {
-  if (error instanceof Error) {
-    return {
-      name: error.name,
-      message: error.message,
-      stack: error.stack,
-      code: error instanceof TaskfitError ? error.code : (error as { code?: unknown }).code?.toString(),
-      // e.g. the error a task's module threw when imported: its message and stack cross too.
-      ...(error.cause !== undefined && { cause: describeError(error.cause) }),
-    };
-  }
-  return { name: "Error", message: String(error), stack: undefined, code: undefined };
-}
+import { fileChannel, ipcChannel, logChannel, type ReportChannel } from "./worker/channels.js";
+import { errorOutcome } from "./worker/describe-error.js";
+import { WORKER_PROTOCOL, type WorkerOutcome, type WorkerRequest, type WorkerSelf } from "./worker/protocol.js";
+import { parseRequest, readRequest } from "./worker/read.js";
+import { UsageSampler } from "./worker/usage/sampler.js";
 
 /**
  * Imports the task's module. In a worker, a task called at the module's top level is not run
@@ -91,7 +81,7 @@ function selfFor(definition: TaskDefinition, self: WorkerSelf | undefined, expor
   return Object.assign(Object.create(found.prototype as object) as object, fromWire(self.fields));
 }
 
-/** Runs one request in this process and returns its outcome; never throws. */
+/** Runs one request in this process and returns its answer (without usage); never throws. */
 export async function runWorkerRequest(request: WorkerRequest, signal: AbortSignal): Promise<WorkerOutcome> {
   const { ref } = request;
   try {
@@ -111,10 +101,33 @@ export async function runWorkerRequest(request: WorkerRequest, signal: AbortSign
       scheduler: process,
     };
     const value = await runAsTask(running, (fnArgs) => definition.fn.apply(self, fnArgs), args);
-    return { kind: "result", value: toWire(value, ref.name, "result", "result") };
+    return { protocol: WORKER_PROTOCOL, kind: "result", value: toWire(value, ref.name, "result", "result") };
   } catch (error) {
-    return { kind: "error", error: describeError(error) };
+    return errorOutcome(error);
   }
+}
+
+/**
+ * Reads the request, runs it while measuring the process tree (running reports go out as the
+ * usage grows, for a worker killed before it answers), and sends the answer with the final usage.
+ * A request that cannot be read or is of another protocol version is answered with that error.
+ */
+async function serve(read: () => Promise<WorkerRequest>, channel: ReportChannel, signal: AbortSignal): Promise<WorkerOutcome> {
+  let request: WorkerRequest | undefined;
+  let unreadable: unknown;
+  try {
+    request = await read();
+  } catch (error) {
+    unreadable = error;
+  }
+  const sampler = new UsageSampler({
+    scratchDir: request?.scratchDir,
+    onReport: (usage) => void channel.send({ protocol: WORKER_PROTOCOL, kind: "running", usage }),
+  }).start();
+  const answer = request === undefined ? errorOutcome(unreadable) : await runWorkerRequest(request, signal);
+  const outcome: WorkerOutcome = { ...answer, usage: sampler.finish() };
+  await channel.send(outcome);
+  return outcome;
 }
 
 function tasksNamedIn(module: string | undefined): string[] {
@@ -124,11 +137,10 @@ function tasksNamedIn(module: string | undefined): string[] {
 /** IPC mode: the parent sends one request, the worker answers once and exits. */
 function serveIpc(): void {
   const controller = new AbortController();
-  process.once("message", (message: WorkerRequest) => {
-    void runWorkerRequest(message, controller.signal).then((outcome) => {
-      // Exit at once: handles the task left open (timers, sockets) must not keep the worker alive.
-      process.send?.(outcome, () => process.exit(0));
-    });
+  process.once("message", (message: unknown) => {
+    const read = async () => readRequest(message, "the parent process (IPC)");
+    // Exit at once: handles the task left open (timers, sockets) must not keep the worker alive.
+    void serve(read, ipcChannel(), controller.signal).then(() => process.exit(0));
   });
   process.once("disconnect", () => controller.abort());
   // The parent stops a worker's whole group with SIGTERM (then SIGKILL): the task's signal aborts,
@@ -136,37 +148,16 @@ function serveIpc(): void {
   process.once("SIGTERM", () => controller.abort(new Error("SIGTERM")));
 }
 
-/** Kubernetes keeps at most 4096 bytes of a container's termination message. */
-const TERMINATION_MESSAGE_LIMIT = 4096;
-
-/** Cluster mode: run the request, hand the outcome over with `deliver`, exit 0 (returned) or 1 (threw). */
-async function serveCluster(request: WorkerRequest, deliver: (outcome: string) => Promise<void>): Promise<void> {
+/** Cluster mode: run the request, answer on `channel`, exit 0 (returned) or 1 (threw). */
+async function serveCluster(read: () => Promise<WorkerRequest>, channel: ReportChannel): Promise<void> {
   // A cluster scheduler, not taskfit, assigned the GPUs: they are the ones it made visible.
   const visible = process.env.CUDA_VISIBLE_DEVICES;
   const gpus = visible ? visible.split(",").filter((d) => /^\d+$/.test(d)).map(Number) : [];
   const controller = new AbortController();
   process.once("SIGTERM", () => controller.abort(new Error("SIGTERM")));
-  const outcome = await runWorkerRequest({ ...request, gpus }, controller.signal);
-  await deliver(JSON.stringify(outcome));
+  const outcome = await serve(async () => ({ ...(await read()), gpus }), channel, controller.signal);
   if (outcome.kind === "error") console.error(`taskfit worker: ${outcome.error.name}: ${outcome.error.message}`);
   process.exit(outcome.kind === "result" ? 0 : 1);
-}
-
-/** Slurm: the outcome file, written whole (mode 0600) and then renamed into place. */
-async function deliverToFile(outcomePath: string, outcome: string): Promise<void> {
-  const partial = `${outcomePath}.partial`;
-  await writeFile(partial, outcome, { mode: 0o600 });
-  await rename(partial, outcomePath);
-}
-
-/** Kubernetes: a marked last line in the log, and the termination message when it fits. */
-async function deliverToLog(outcome: string): Promise<void> {
-  const line = `${OUTCOME_MARKER}${outcome}`;
-  await new Promise<void>((resolve) => process.stdout.write(`\n${line}\n`, () => resolve()));
-  if (Buffer.byteLength(line) <= TERMINATION_MESSAGE_LIMIT) {
-    // Only where Kubernetes mounted it ("r+" never creates the file elsewhere).
-    await writeFile("/dev/termination-log", line, { flag: "r+" }).catch(() => undefined);
-  }
 }
 
 function argValue(flag: string): string | undefined {
@@ -187,10 +178,8 @@ if (process.send !== undefined && process.env.TASKFIT_WORKER === "ipc") {
   const requestEnv = argValue("--request-env");
   if (requestPath !== undefined || requestEnv !== undefined) becomeWorker();
   if (requestPath !== undefined && outcomePath !== undefined) {
-    void readFile(requestPath, "utf8").then((text) =>
-      serveCluster(JSON.parse(text) as WorkerRequest, (outcome) => deliverToFile(outcomePath, outcome)),
-    );
+    void serveCluster(async () => parseRequest(await readFile(requestPath, "utf8"), `request file ${requestPath}`), fileChannel(outcomePath));
   } else if (requestEnv !== undefined) {
-    void serveCluster(JSON.parse(process.env[requestEnv] ?? "null") as WorkerRequest, deliverToLog);
+    void serveCluster(async () => parseRequest(process.env[requestEnv] ?? "", `environment variable ${requestEnv}`), logChannel());
   }
 }

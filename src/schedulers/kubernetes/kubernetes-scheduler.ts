@@ -15,12 +15,11 @@ import {
   TaskExecutionError,
   UnschedulableError,
 } from "../../errors.js";
-import type { AttemptEvents, Capacity, Invocation, Plan, PlannedCall, Scheduler } from "../../contract/scheduler.js";
+import type { AttemptEvents, Capacity, Invocation, MeasuredUsage, Plan, PlannedCall, Scheduler } from "../../contract/scheduler.js";
 import { onAbort } from "../../contract/abort.js";
 import type { Clock } from "../../contract/clock.js";
-import { fromWire } from "../wire.js";
 import { WORKER_MEMORY_NOTE } from "../worker-command.js";
-import { importableModule, workerRequest } from "../worker-request.js";
+import { importableModule, workerRequest } from "../worker/request.js";
 import { DEFAULT_GPU_LABEL, type GpuSelectorOptions, gpuLabelValues, nodeHasGpuType } from "./gpu-selector.js";
 import {
   buildJob,
@@ -30,7 +29,7 @@ import {
   type Toleration,
 } from "./manifest.js";
 import { JobPoller, keepAliveClock } from "./job-poller.js";
-import { type JobEnd, jobEnd, settleEnd, START_FAILURES, waitingReason } from "./outcome.js";
+import { jobEnd, settleEnd, START_FAILURES, waitingReason } from "./outcome.js";
 import { quantityValue, validateJob } from "./validate.js";
 
 type Client = typeof import("@kubernetes/client-node");
@@ -285,14 +284,14 @@ export class KubernetesScheduler extends EventEmitter<AttemptEvents> implements 
       let waitingFor: string | undefined;
       let stuckSince: number | undefined;
       let unfollow: (() => void) | undefined;
-      const finish = (error: unknown, value?: unknown) => {
+      const finish = (error: unknown, value?: unknown, usage?: MeasuredUsage) => {
         if (done) return;
         done = true;
         unfollow?.();
         unsubscribe?.();
         const at = this.clock.now();
         const end = error === undefined ? "ok" : error instanceof TaskCancelledError ? "cancelled" : "error";
-        this.emit("finished", { id: job, task: taskName, label: invocation.label, attempt, at, end, error });
+        this.emit("finished", { id: job, task: taskName, label: invocation.label, attempt, at, end, error, usage });
         if (error === undefined) resolve(value);
         else reject(error);
       };
@@ -339,12 +338,14 @@ export class KubernetesScheduler extends EventEmitter<AttemptEvents> implements 
           return done;
         }
         stuckSince = undefined;
-        const log = (end.kind === "succeeded" || end.kind === "failed") && end.pod !== undefined ? await this.podLog(api, end.pod) : "";
+        // Every ended pod's log: its worker's reports (usage too, when it was killed before answering).
+        const log = end.kind !== "running" && end.kind !== "unschedulable" && end.pod !== undefined ? await this.podLog(api, end.pod) : "";
         const settled = settleEnd(end, log, { task: taskName, label: invocation.label, attempt, memoryGiB: resources.memoryGiB, timeoutSeconds, job, namespace: this.manifestOptions.namespace });
         if (settled === undefined) return done;
         // The outcome is read: the Job and its pod have served their purpose.
         if (!this.keepJobs) await this.deleteJob(api, job);
-        finish(settled.error, settled.value);
+        if (settled.ok) finish(undefined, settled.value, settled.usage);
+        else finish(settled.error, undefined, settled.usage);
         return done;
       });
       if (done) unfollow();

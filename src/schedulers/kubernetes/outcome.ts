@@ -3,8 +3,10 @@
  * the API's JSON, so the mapping is tested against recorded replies without a cluster.
  */
 import { OutOfMemoryError, TaskExecutionError, TaskTimeoutError } from "../../errors.js";
-import { fromWire } from "../wire.js";
-import { OUTCOME_MARKER, stderrTail, type WorkerOutcome, workerFailure } from "../worker-protocol.js";
+import { type AttemptOutcome, attemptOutcome, lastReport, reportedUsage } from "../worker/decode.js";
+import { reviveWorkerError, stderrTail } from "../worker/failure.js";
+import { isOutcome } from "../worker/protocol.js";
+import { lastReportIn, withoutReports } from "../worker/read.js";
 
 interface Condition {
   readonly type?: string;
@@ -44,7 +46,7 @@ export type JobEnd =
   | { readonly kind: "succeeded"; readonly pod: string | undefined; readonly message: string | undefined }
   | { readonly kind: "failed"; readonly pod: string | undefined; readonly exitCode: number | undefined; readonly reason: string | undefined; readonly message: string | undefined }
   | { readonly kind: "oom"; readonly pod: string | undefined; readonly exitCode: number | undefined }
-  | { readonly kind: "deadline"; readonly message: string | undefined };
+  | { readonly kind: "deadline"; readonly pod: string | undefined; readonly message: string | undefined };
 
 const condition = (conditions: readonly Condition[] | undefined, type: string) =>
   conditions?.find((c) => c.type === type && c.status === "True");
@@ -55,7 +57,7 @@ export function jobEnd(job: JobStatusLike, pods: readonly PodLike[]): JobEnd {
   const terminated = pod?.status?.containerStatuses?.[0]?.state?.terminated;
   const podName = pod?.metadata?.name;
   const failed = condition(job.status?.conditions, "Failed");
-  if (failed?.reason === "DeadlineExceeded") return { kind: "deadline", message: failed.message };
+  if (failed?.reason === "DeadlineExceeded") return { kind: "deadline", pod: podName, message: failed.message };
   if (terminated?.reason === "OOMKilled") return { kind: "oom", pod: podName, exitCode: terminated.exitCode };
   if (condition(job.status?.conditions, "Complete") || pod?.status?.phase === "Succeeded") {
     return { kind: "succeeded", pod: podName, message: terminated?.message };
@@ -70,19 +72,6 @@ export function jobEnd(job: JobStatusLike, pods: readonly PodLike[]): JobEnd {
   return { kind: "running" };
 }
 
-/** The worker's outcome from a termination message or a log: the last marked line. */
-export function outcomeFrom(text: string | undefined): WorkerOutcome | undefined {
-  if (!text) return undefined;
-  const lines = text.split("\n").filter((line) => line.startsWith(OUTCOME_MARKER));
-  const last = lines.at(-1);
-  if (last === undefined) return undefined;
-  try {
-    return JSON.parse(last.slice(OUTCOME_MARKER.length)) as WorkerOutcome;
-  } catch {
-    return undefined;
-  }
-}
-
 /** The call a Job ran, as the outcome mapping needs it. */
 export interface JobCall {
   readonly task: string;
@@ -95,31 +84,49 @@ export interface JobCall {
 }
 
 /**
- * How the call settles for a Job that ended (undefined while it runs): the result, or the same
- * typed error any other scheduler gives. `log` is the pod's log (read for a succeeded or failed pod).
+ * How the call settles for a Job that ended (undefined while it runs): the worker's answer, or the
+ * same typed error any other scheduler gives, with the usage the worker reported. `log` is the
+ * pod's log: the worker's reports are its marked lines, so a pod killed before it answered still
+ * tells what it had used.
  */
-export function settleEnd(end: JobEnd, log: string, call: JobCall): { readonly error: Error; readonly value?: undefined } | { readonly error: undefined; readonly value: unknown } | undefined {
+export function settleEnd(end: JobEnd, log: string, call: JobCall): AttemptOutcome | undefined {
+  if (end.kind === "running" || end.kind === "unschedulable") return undefined;
   const { task, attempt, job } = call;
-  const where = (pod: string | undefined) => ({ label: call.label, attempt, jobId: job, ...(pod !== undefined && { log: `kubectl logs -n ${call.namespace} ${pod}` }) });
+  const { pod } = end;
+  const from = pod === undefined ? `Job ${job}` : `pod ${pod}`;
+  // The termination message holds the answer when it fitted; the log holds every report.
+  const message = end.kind === "succeeded" || end.kind === "failed" ? end.message : undefined;
+  const last = lastReport(() => {
+    const inMessage = lastReportIn(message, from);
+    return isOutcome(inMessage) ? inMessage : (lastReportIn(log, from) ?? inMessage);
+  });
+  const usage = reportedUsage(last.report);
+  const details = {
+    task,
+    label: call.label,
+    attempt,
+    jobId: job,
+    memoryGiB: call.memoryGiB,
+    stderrTail: stderrTail(withoutReports(log)),
+    ...(pod !== undefined && { log: `kubectl logs -n ${call.namespace} ${pod}` }),
+  };
   switch (end.kind) {
-    case "running":
-    case "unschedulable":
-      return undefined;
-    case "deadline":
+    case "deadline": {
       // activeDeadlineSeconds passed: a timeout, also when the task reacted to its abort and left an error.
-      return { error: new TaskTimeoutError({ ...where(undefined), task, timeoutSeconds: call.timeoutSeconds ?? 0 }) };
+      const thrown = last.report?.kind === "error" ? reviveWorkerError(last.report.error) : undefined;
+      return { ok: false, error: new TaskTimeoutError({ ...details, timeoutSeconds: call.timeoutSeconds ?? 0, ...(thrown !== undefined && { cause: thrown }) }), usage };
+    }
     case "oom":
       return {
-        error: new OutOfMemoryError({ ...where(end.pod), task, memoryGiB: call.memoryGiB, exitCode: end.exitCode, detail: `pod ${end.pod ?? "?"} was OOMKilled (exit code ${end.exitCode ?? "?"})` }),
+        ok: false,
+        error: new OutOfMemoryError({ ...details, exitCode: end.exitCode, detail: `pod ${end.pod ?? "?"} was OOMKilled (exit code ${end.exitCode ?? "?"})` }),
+        usage,
       };
     case "succeeded":
     case "failed": {
-      const outcome = outcomeFrom(end.message) ?? outcomeFrom(log);
-      if (end.kind === "succeeded" && outcome?.kind === "result") return { error: undefined, value: fromWire(outcome.value) };
-      const details = { ...where(end.pod), exitCode: end.kind === "failed" ? end.exitCode : undefined, stderrTail: stderrTail(taskLog(log)) };
-      if (outcome?.kind === "error") return { error: workerFailure(outcome.error, { ...details, task, memoryGiB: call.memoryGiB }) };
-      const message = end.kind === "succeeded" ? "the pod succeeded but left no outcome" : `the pod failed${end.reason ? ` (${end.reason})` : ""}`;
-      return { error: new TaskExecutionError({ ...details, task, message }) };
+      const exitCode = end.kind === "failed" ? end.exitCode : undefined;
+      const ended = end.kind === "succeeded" ? "the pod succeeded but left no outcome" : `the pod failed${end.reason ? ` (${end.reason})` : ""}`;
+      return attemptOutcome(last, { ...details, exitCode }, from, () => new TaskExecutionError({ ...details, exitCode, message: ended }));
     }
   }
 }
@@ -134,12 +141,4 @@ export function waitingReason(pods: readonly PodLike[]): { readonly reason: stri
   const waiting = pods[0]?.status?.containerStatuses?.[0]?.state?.waiting;
   if (waiting?.reason === undefined || STARTING.has(waiting.reason)) return undefined;
   return { reason: waiting.reason, message: waiting.message };
-}
-
-/** The log as the task wrote it: without the worker's outcome lines (taskfit's protocol, not the task's output). */
-export function taskLog(text: string): string {
-  return text
-    .split("\n")
-    .filter((line) => !line.startsWith(OUTCOME_MARKER))
-    .join("\n");
 }

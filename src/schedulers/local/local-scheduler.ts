@@ -18,6 +18,7 @@ import {
   type FinishedEvent,
   type Invocation,
   layered,
+  type MeasuredUsage,
   type Plan,
   type PlannedCall,
   type Scheduler,
@@ -95,6 +96,8 @@ export class LocalScheduler extends EventEmitter<AttemptEvents> implements Sched
   /** The clock its events and timeouts use. */
   readonly clock: Clock;
   private readonly remote: RemoteRun | undefined;
+  /** What each out-of-process attempt used, as its worker measured it, until its `finished` event. */
+  private readonly measured = new WeakMap<Invocation<unknown>, MeasuredUsage>();
   private readonly peak: Usage = { cpu: 0, memoryGiB: 0, storageGiB: 0, gpus: 0 };
   private running = 0;
   private nextId = 1;
@@ -115,7 +118,12 @@ export class LocalScheduler extends EventEmitter<AttemptEvents> implements Sched
     this.clock = options.clock ?? systemClock;
     if (this.isolation === "process") {
       const runner = new ProcessRunner(workDir);
-      this.remote = (invocation, gpus, control) => runner.run(invocation, gpus, control);
+      this.remote = (invocation, gpus, control) =>
+        runner.attempt(invocation, gpus, control).then((outcome) => {
+          // Kept for the attempt's `finished` event (read there, once).
+          if (outcome.usage !== undefined) this.measured.set(invocation, outcome.usage);
+          return outcome.ok ? outcome.value : Promise.reject(outcome.error);
+        });
     }
   }
 
@@ -265,9 +273,11 @@ export class LocalScheduler extends EventEmitter<AttemptEvents> implements Sched
 
   /** Emits `finished`, building the event only when someone listens (dispatch is a hot path). */
   private finished(pending: Pending, end: FinishedEvent["end"], error: unknown): void {
-    if (this.listenerCount("finished") === 0) return;
     const { invocation } = pending;
-    this.emit("finished", { id: String(pending.id), task: invocation.taskName, label: invocation.label, attempt: invocation.attempt, at: this.clock.now(), end, error });
+    const usage = this.measured.get(invocation);
+    if (usage !== undefined) this.measured.delete(invocation);
+    if (this.listenerCount("finished") === 0) return;
+    this.emit("finished", { id: String(pending.id), task: invocation.taskName, label: invocation.label, attempt: invocation.attempt, at: this.clock.now(), end, error, usage });
   }
 }
 

@@ -24,9 +24,11 @@ import { commandLine } from "../../process/quote.js";
 import type { ResolvedResources } from "../../resources/spec.js";
 import { onAbort as onAbortOf } from "../../contract/abort.js";
 import { type Clock, systemClock } from "../../contract/clock.js";
-import { fromWire } from "../wire.js";
-import { reviveWorkerError, stderrTail, STDERR_TAIL_CHARS, type WorkerOutcome, workerFailure } from "../worker-protocol.js";
-import { importableModule, workerRequest } from "../worker-request.js";
+import { type AttemptOutcome, decodeOutcome, type LastReport, lastReport, reportedUsage } from "../worker/decode.js";
+import { reviveWorkerError, stderrTail, STDERR_TAIL_CHARS, workerFailure } from "../worker/failure.js";
+import { isOutcome, type MeasuredUsage } from "../worker/protocol.js";
+import { parseReport } from "../worker/read.js";
+import { importableModule, workerRequest } from "../worker/request.js";
 import { diedOfMemory, WORKER_MEMORY_NOTE, workerEntry, workerNodeArgs } from "../worker-command.js";
 import { type RunCommand, runCommand } from "./commands.js";
 import { JOB_SCRIPT, jobName, sbatchOptions } from "./sbatch.js";
@@ -334,10 +336,10 @@ export class SlurmScheduler extends EventEmitter<AttemptEvents> implements Sched
     return states;
   }
 
-  /** Slurm no longer lists the job (purged, or an id it lost): the outcome file still tells. */
+  /** Slurm no longer lists the job (purged, or an id it lost): the worker's answer in the outcome file still tells. */
   private async missingJob(entry: InFlight): Promise<void> {
-    const outcome = await readOutcome(entry.files.outcome);
-    if (outcome !== undefined) return this.finish(entry, { jobId: entry.jobId, state: outcome.kind === "result" ? "COMPLETED" : "FAILED", exitCode: undefined, signal: undefined, reason: undefined });
+    const { report } = await readOutcome(entry.files.outcome, `Slurm job ${entry.jobId}`);
+    if (isOutcome(report)) return this.finish(entry, { jobId: entry.jobId, state: report.kind === "result" ? "COMPLETED" : "FAILED", exitCode: undefined, signal: undefined, reason: undefined });
     entry.missing++;
     if (entry.missing >= 20) {
       const error = new TaskExecutionError({ task: entry.invocation.taskName, attempt: entry.invocation.attempt, jobId: entry.jobId, message: "Slurm no longer knows the job and it left no outcome" });
@@ -347,25 +349,36 @@ export class SlurmScheduler extends EventEmitter<AttemptEvents> implements Sched
   }
 
   private async finish(entry: InFlight, job: JobState): Promise<void> {
-    const outcome = await readOutcome(entry.files.outcome);
-    const error = outcome?.kind === "result" ? undefined : await this.failure(entry, job, outcome);
+    const outcome = await this.outcome(entry, job);
+    const error = outcome.ok ? undefined : outcome.error;
     // A job that ran and ended between two polls was never seen running: it started all the same.
-    if (outcome !== undefined || job.state !== "CANCELLED") this.started(entry);
-    this.finished(entry, error === undefined ? "ok" : error instanceof TaskCancelledError ? "cancelled" : "error", error);
-    if (outcome?.kind === "result") return this.settle(job.jobId, undefined, fromWire(outcome.value));
-    this.settle(job.jobId, error);
+    if (!(error instanceof TaskCancelledError)) this.started(entry);
+    this.finished(entry, error === undefined ? "ok" : error instanceof TaskCancelledError ? "cancelled" : "error", error, outcome.usage);
+    if (outcome.ok) return this.settle(job.jobId, undefined, outcome.value);
+    this.settle(job.jobId, outcome.error);
   }
 
-  /** The typed error for a job that left no result: Slurm's final state first, then the worker's own error. */
-  private async failure(entry: InFlight, job: JobState, outcome: WorkerOutcome | undefined): Promise<Error> {
+  /** How the job ended: the worker's result, or a typed error (failure()); with the usage the worker reported. */
+  private async outcome(entry: InFlight, job: JobState): Promise<AttemptOutcome> {
+    const from = `Slurm job ${job.jobId}`;
+    const last = await readOutcome(entry.files.outcome, from);
+    if (last.report?.kind === "result") {
+      return decodeOutcome(last.report, { task: entry.invocation.taskName, attempt: entry.invocation.attempt, memoryGiB: entry.invocation.resources.memoryGiB }, from);
+    }
+    return { ok: false, error: await this.failure(entry, job, last), usage: reportedUsage(last.report) };
+  }
+
+  /** The typed error for a job that left no result: a worker of another protocol, then Slurm's final state, then the worker's own error. */
+  private async failure(entry: InFlight, job: JobState, last: LastReport): Promise<Error> {
+    if (last.broken !== undefined) return last.broken;
     const { taskName: task, attempt, resources, timeoutSeconds } = entry.invocation;
     const stderr = await readTail(entry.files.error);
     const details = { label: entry.invocation.label, attempt, jobId: job.jobId, exitCode: job.exitCode, stderrTail: stderrTail(stderr), log: entry.files.error };
-    const thrown = outcome?.kind === "error" ? outcome.error : undefined;
+    const thrown = last.report?.kind === "error" ? last.report.error : undefined;
     const ended = `Slurm job ${job.jobId} ended ${job.state}`;
     const memoryKill = /exceeded memory limit|oom-kill|out of memory/i.test(stderr) || diedOfMemory(job.exitCode ?? null, null, stderr);
     if (job.state === "OUT_OF_MEMORY" || (thrown === undefined && memoryKill)) {
-      return new OutOfMemoryError({ ...details, task, memoryGiB: resources.memoryGiB, detail: `${ended}${stderr ? `: ${lastLine(stderr)}` : ""}` });
+      return new OutOfMemoryError({ ...details, task, memoryGiB: resources.memoryGiB, detail: `${ended}${stderr.trim() ? `: ${lastLine(stderr)}` : ""}` });
     }
     // At its time limit Slurm sends SIGTERM first: a task that reacts to its abort signal leaves an
     // error outcome, and that is still a timeout, as on every other scheduler.
@@ -384,9 +397,9 @@ export class SlurmScheduler extends EventEmitter<AttemptEvents> implements Sched
     this.emit("started", { id: entry.jobId, task: invocation.taskName, label: invocation.label, attempt: invocation.attempt, at: this.clock.now() });
   }
 
-  private finished(entry: InFlight, end: AttemptEnd, error: unknown): void {
+  private finished(entry: InFlight, end: AttemptEnd, error: unknown, usage?: MeasuredUsage): void {
     const { invocation } = entry;
-    this.emit("finished", { id: entry.jobId, task: invocation.taskName, label: invocation.label, attempt: invocation.attempt, at: this.clock.now(), end, error });
+    this.emit("finished", { id: entry.jobId, task: invocation.taskName, label: invocation.label, attempt: invocation.attempt, at: this.clock.now(), end, error, usage });
   }
 
   /**
@@ -417,17 +430,21 @@ function withJobId(files: JobFiles, jobId: string): JobFiles {
   return { ...files, output: files.output.replace("%j", jobId), error: files.error.replace("%j", jobId) };
 }
 
-async function readOutcome(path: string): Promise<WorkerOutcome | undefined> {
+/** The worker's last report in its outcome file (none when the file is missing), or the protocol error reading it. */
+async function readOutcome(path: string, from: string): Promise<LastReport> {
+  let text: string;
   try {
-    return JSON.parse(await readFile(path, "utf8")) as WorkerOutcome;
+    text = await readFile(path, "utf8");
   } catch {
-    return undefined;
+    return { report: undefined, broken: undefined };
   }
+  return lastReport(() => parseReport(text, from));
 }
 
+/** The end of a log: room for `stderrTail` to cut the same tail as on every scheduler. */
 async function readTail(path: string): Promise<string> {
   try {
-    return (await readFile(path, "utf8")).slice(-STDERR_TAIL_CHARS).trim();
+    return (await readFile(path, "utf8")).slice(-2 * STDERR_TAIL_CHARS);
   } catch {
     return "";
   }

@@ -1,7 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { OutOfMemoryError, TaskExecutionError, TaskTimeoutError } from "../../../src/index.js";
-import { jobEnd, outcomeFrom, settleEnd, START_FAILURES, taskLog, waitingReason } from "../../../src/schedulers/kubernetes/outcome.js";
-import { STDERR_TAIL_CHARS } from "../../../src/schedulers/worker-protocol.js";
+import { jobEnd, settleEnd, START_FAILURES, waitingReason } from "../../../src/schedulers/kubernetes/outcome.js";
+import type { AttemptOutcome } from "../../../src/schedulers/worker/decode.js";
+import { STDERR_TAIL_CHARS } from "../../../src/schedulers/worker/failure.js";
+import { withoutReports } from "../../../src/schedulers/worker/read.js";
+
+/** The error a settled call failed with (undefined when it succeeded or has not settled). */
+const errorOf = (settled: AttemptOutcome | undefined) => (settled?.ok === false ? settled.error : undefined);
 
 // Shapes as the API server returns them (batch/v1 Job status, v1 Pod status).
 const completeJob = { status: { succeeded: 1, conditions: [{ type: "Complete", status: "True" }] } };
@@ -22,7 +27,7 @@ describe("how a Job ended", () => {
   });
 
   it("succeeded, with the termination message carrying the outcome", () => {
-    const message = 'TASKFIT_OUTCOME {"kind":"result","value":"{\\"value\\":42}"}';
+    const message = 'TASKFIT_OUTCOME {"protocol":1,"kind":"result","value":"{\\"value\\":42}"}';
     expect(jobEnd(completeJob, [pod({ phase: "Succeeded", ...terminated({ exitCode: 0, reason: "Completed", message }) })])).toEqual({
       kind: "succeeded",
       pod: "align-1a2b3c4d-xk2p9",
@@ -61,55 +66,46 @@ describe("how a Job ended", () => {
   });
 });
 
-describe("the outcome line", () => {
-  it("takes the last marked line of a log or termination message", () => {
-    const log = ['starting', 'TASKFIT_OUTCOME {"kind":"result","value":"1"}', "more output", 'TASKFIT_OUTCOME {"kind":"result","value":"2"}', ""].join("\n");
-    expect(outcomeFrom(log)).toEqual({ kind: "result", value: "2" });
-    expect(outcomeFrom("no marker here")).toBeUndefined();
-    expect(outcomeFrom("TASKFIT_OUTCOME {broken")).toBeUndefined();
-    expect(outcomeFrom(undefined)).toBeUndefined();
-  });
-});
-
 describe("how the call settles for a Job that ended", () => {
   const call = { task: "align", label: "s3", attempt: 2, memoryGiB: 1, timeoutSeconds: 60, job: "align-s3-1a2b3c4d", namespace: "bio" };
-  const errorLine = (error: Record<string, unknown>) => `TASKFIT_OUTCOME ${JSON.stringify({ kind: "error", error: { stack: undefined, ...error } })}`;
+  const errorLine = (error: Record<string, unknown>) => `TASKFIT_OUTCOME ${JSON.stringify({ protocol: 1, kind: "error", error })}`;
   const failedPod = (message: string) => jobEnd(backoffJob, [pod({ phase: "Failed", ...terminated({ exitCode: 1, reason: "Error", message }) })]);
 
   it("a task that threw OutOfMemoryError in the pod is an OutOfMemoryError, so escalation acts on it", () => {
     const message = errorLine({ name: "OutOfMemoryError", code: "OUT_OF_MEMORY", message: "Task `align` (s3) ran out of memory with 1 GiB requested: bwa was OOM-killed" });
-    const settled = settleEnd(failedPod(message), "bwa: killed\n", call);
-    expect(settled?.error).toBeInstanceOf(OutOfMemoryError);
-    expect(settled?.error).toMatchObject({ memoryGiB: 1, attempt: 2, jobId: call.job, exitCode: 1, stderrTail: "bwa: killed", log: "kubectl logs -n bio align-1a2b3c4d-xk2p9" });
-    expect(settled?.error?.message).toBe("Task `align` (s3) ran out of memory with 1 GiB requested: bwa was OOM-killed");
-    expect(settled?.error?.cause).toMatchObject({ name: "OutOfMemoryError", code: "OUT_OF_MEMORY" });
+    const error = errorOf(settleEnd(failedPod(message), "bwa: killed\n", call));
+    expect(error).toBeInstanceOf(OutOfMemoryError);
+    expect(error).toMatchObject({ memoryGiB: 1, attempt: 2, jobId: call.job, exitCode: 1, stderrTail: "bwa: killed", log: "kubectl logs -n bio align-1a2b3c4d-xk2p9" });
+    expect(error?.message).toBe("Task `align` (s3) ran out of memory with 1 GiB requested: bwa was OOM-killed");
+    expect(error?.cause).toMatchObject({ name: "OutOfMemoryError", code: "OUT_OF_MEMORY" });
   });
 
   it("any other thrown error is a TaskExecutionError with the revived error as cause", () => {
-    const settled = settleEnd(failedPod(errorLine({ name: "RangeError", code: undefined, message: "corrupt BAM" })), "", call);
-    expect(settled?.error).toBeInstanceOf(TaskExecutionError);
-    expect(settled?.error?.message).toContain("RangeError: corrupt BAM");
-    expect(settled?.error?.cause).toMatchObject({ name: "RangeError", message: "corrupt BAM" });
+    const error = errorOf(settleEnd(failedPod(errorLine({ name: "RangeError", message: "corrupt BAM" })), "", call));
+    expect(error).toBeInstanceOf(TaskExecutionError);
+    expect(error?.message).toContain("RangeError: corrupt BAM");
+    expect(error?.cause).toMatchObject({ name: "RangeError", message: "corrupt BAM" });
   });
 
   it("the log's tail is bounded to the same size as on every scheduler", () => {
     const log = `${"x".repeat(10_000)}\nlast line`;
-    const settled = settleEnd(failedPod("no outcome"), log, call);
-    expect((settled?.error as TaskExecutionError).stderrTail).toHaveLength(STDERR_TAIL_CHARS);
-    expect((settled?.error as TaskExecutionError).stderrTail?.endsWith("last line")).toBe(true);
+    const error = errorOf(settleEnd(failedPod("no outcome"), log, call));
+    expect(error).toBeInstanceOf(TaskExecutionError);
+    expect((error as TaskExecutionError).stderrTail).toHaveLength(STDERR_TAIL_CHARS);
+    expect((error as TaskExecutionError).stderrTail?.endsWith("last line")).toBe(true);
   });
 
   it("a Job past its deadline is a TaskTimeoutError; OOMKilled is an OutOfMemoryError naming the pod", () => {
-    expect(settleEnd(jobEnd(deadlineJob, [pod({ phase: "Failed" })]), "", call)?.error).toBeInstanceOf(TaskTimeoutError);
-    const oom = settleEnd(jobEnd(backoffJob, [pod({ phase: "Failed", ...terminated({ exitCode: 137, reason: "OOMKilled" }) })]), "", call);
-    expect(oom?.error).toBeInstanceOf(OutOfMemoryError);
-    expect(oom?.error).toMatchObject({ jobId: call.job, exitCode: 137, log: "kubectl logs -n bio align-1a2b3c4d-xk2p9" });
+    expect(errorOf(settleEnd(jobEnd(deadlineJob, [pod({ phase: "Failed" })]), "", call))).toBeInstanceOf(TaskTimeoutError);
+    const oom = errorOf(settleEnd(jobEnd(backoffJob, [pod({ phase: "Failed", ...terminated({ exitCode: 137, reason: "OOMKilled" }) })]), "", call));
+    expect(oom).toBeInstanceOf(OutOfMemoryError);
+    expect(oom).toMatchObject({ jobId: call.job, exitCode: 137, log: "kubectl logs -n bio align-1a2b3c4d-xk2p9" });
   });
 
   it("a succeeded pod with a result settles with the value; a running one does not settle", () => {
-    const message = 'TASKFIT_OUTCOME {"kind":"result","value":"{\\"value\\":42}"}';
+    const message = 'TASKFIT_OUTCOME {"protocol":1,"kind":"result","value":"{\\"value\\":42}"}';
     const settled = settleEnd(jobEnd(completeJob, [pod({ phase: "Succeeded", ...terminated({ exitCode: 0, message }) })]), "", call);
-    expect(settled).toEqual({ error: undefined, value: 42 });
+    expect(settled).toEqual({ ok: true, value: 42 });
     expect(settleEnd({ kind: "running" }, "", call)).toBeUndefined();
   });
 });
@@ -135,8 +131,8 @@ describe("a container that waits to start", () => {
 });
 
 describe("the task's log", () => {
-  it("leaves out taskfit's outcome line", () => {
-    const log = 'reading input\nfails: about to throw boom\n\nTASKFIT_OUTCOME {"kind":"error","error":{"name":"TypeError","message":"boom"}}\ntaskfit worker: TypeError: boom';
-    expect(taskLog(log)).toBe("reading input\nfails: about to throw boom\n\ntaskfit worker: TypeError: boom");
+  it("leaves out taskfit's report lines", () => {
+    const log = 'reading input\nfails: about to throw boom\n\nTASKFIT_OUTCOME {"protocol":1,"kind":"error","error":{"name":"TypeError","message":"boom"}}\ntaskfit worker: TypeError: boom';
+    expect(withoutReports(log)).toBe("reading input\nfails: about to throw boom\n\ntaskfit worker: TypeError: boom");
   });
 });

@@ -19,6 +19,7 @@ import {
 } from "../../../src/index.js";
 import type { Task } from "../../../src/index.js";
 import { ManualClock } from "../../../src/testing.js";
+import { RunRecorder } from "../../../src/report.js";
 import { describeFile, hungry, reportsOutOfMemory, returnsFunction, spawnsTools, throws } from "../../fixtures/isolated-tasks.js";
 import { fragile } from "../../fixtures/fragile-tasks.js";
 import { isRunning, until } from "../../helpers/processes.js";
@@ -36,6 +37,23 @@ describe("LocalScheduler with process isolation", () => {
     expect(result.pid).not.toBe(process.pid);
     expect(result.cudaVisibleDevices).toBe("");
   }, 30_000);
+
+  it("puts what the worker measured on the finished event and in the run's records, for a failed attempt too", async () => {
+    const local = isolated();
+    const recorder = new RunRecorder(local);
+    const ends: Array<{ end: string; cpuSeconds: number | undefined }> = [];
+    local.on("finished", (event) => ends.push({ end: event.end, cpuSeconds: event.usage?.cpuSeconds }));
+    await describeFile.with({ scheduler: local })(new TaskFile(import.meta.filename), "measured");
+    await throws.with({ scheduler: local, retries: 0 })("measured too").catch(() => undefined);
+    expect(ends.map((e) => e.end)).toEqual(["ok", "error"]);
+    for (const e of ends) expect(e.cpuSeconds).toBeGreaterThan(0);
+    const records = [...recorder.attempts.values()];
+    expect(records).toHaveLength(2);
+    for (const record of records) {
+      expect(record.usage?.peakMemoryGiB).toBeGreaterThan(0.01); // a Node worker holds tens of MiB at least
+      expect(record.usage?.wallSeconds).toBeGreaterThan(0);
+    }
+  }, 60_000);
 
   it("sets CUDA_VISIBLE_DEVICES to the GPUs the task was given", async () => {
     const result = await describeFile.with({ scheduler: isolated(), gpu: 2 })(new TaskFile(import.meta.filename), "gpu");

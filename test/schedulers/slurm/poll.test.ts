@@ -13,6 +13,7 @@ import type { Invocation } from "../../../src/contract/scheduler.js";
 import type { CommandResult } from "../../../src/schedulers/slurm/commands.js";
 import { SlurmScheduler } from "../../../src/schedulers/slurm/slurm-scheduler.js";
 import { toWire } from "../../../src/schedulers/wire.js";
+import { WORKER_PROTOCOL } from "../../../src/schedulers/worker/protocol.js";
 
 const NODES = JSON.stringify({ nodes: [{ name: "n1", cpus: 4, real_memory: 8192, temporary_disk: 1000, gres: "", partitions: ["debug"], state: "idle" }] });
 
@@ -57,7 +58,7 @@ class FakeSlurm {
 
   /** The job finishes: its worker wrote `value` as the outcome. */
   async complete(id: string, value: unknown): Promise<void> {
-    await writeFile(this.outcomes.get(id) as string, JSON.stringify({ kind: "result", value: toWire(value, "t", "result", "result") }));
+    await writeFile(this.outcomes.get(id) as string, JSON.stringify({ protocol: WORKER_PROTOCOL, kind: "result", value: toWire(value, "t", "result", "result") }));
     this.states.set(id, "COMPLETED");
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { SerializationError, TaskNotFoundError, type ResolvedResources } from "../../src/index.js";
-import { workerRequest } from "../../src/schedulers/worker-request.js";
+import { SerializationError, TaskNotFoundError, type ResolvedResources } from "../../../src/index.js";
+import { workerRequest } from "../../../src/schedulers/worker/request.js";
 
 const resources: ResolvedResources = { cpu: 1, memoryGiB: 1, gpu: 0, source: { kind: "custom", dynamic: [], overridden: [] }, clamped: [] };
 const ref = { module: "file:///p/src/tasks.ts", name: "greet", index: 0 };

@@ -3,12 +3,11 @@
  * before anything is submitted when there is none), the arguments and, for a method task, the
  * fields of the instance it was called on, all checked for what JSON would lose.
  */
-import { TaskNotFoundError } from "../errors.js";
-import type { ResolvedResources } from "../resources/spec.js";
-import type { TaskRef } from "../task/metadata.js";
-import type { Invocation } from "../contract/scheduler.js";
-import { toWire } from "./wire.js";
-import type { WorkerRequest, WorkerSelf } from "./worker-protocol.js";
+import { TaskNotFoundError } from "../../errors.js";
+import type { PlannedCall, TaskRef } from "../../contract/scheduler.js";
+import type { ResolvedResources } from "../../resources/spec.js";
+import { toWire } from "../wire.js";
+import { WORKER_PROTOCOL, type WorkerRequest, type WorkerSelf } from "./protocol.js";
 
 /** The module a worker must import to find the task; an error naming the fix when there is none. */
 export function importableModule(taskName: string, ref: TaskRef): string {
@@ -27,7 +26,7 @@ export function workerSelf(taskName: string, self: unknown): WorkerSelf | undefi
   return { kind: "instance", className, fields: toWire({ ...self }, taskName, "field of `this`", "this") };
 }
 
-type Attempt = Pick<Invocation, "taskName" | "task" | "args" | "attempt" | "self">;
+type Attempt = Pick<PlannedCall, "taskName" | "task" | "args" | "attempt" | "self">;
 
 /** The request for one attempt; `module` replaces the task's module URL (a pod sees the image's path). */
 export function workerRequest(
@@ -39,11 +38,12 @@ export function workerRequest(
   const { taskName } = attempt;
   const self = workerSelf(taskName, attempt.self);
   return {
+    protocol: WORKER_PROTOCOL,
     kind: "run",
-    ref: { ...attempt.task, module },
+    ref: { name: attempt.task.name, index: attempt.task.index, module },
     args: toWire(attempt.args, taskName, "argument", "args"),
     resources,
-    gpus,
+    gpus: [...gpus],
     attempt: attempt.attempt,
     ...(self !== undefined && { self }),
   };
