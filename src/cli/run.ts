@@ -26,6 +26,7 @@ import { printClampings } from "./clamp-warnings.js";
 import { showProgress } from "./progress.js";
 import { table as makeTable } from "./table.js";
 import { makeScheduler } from "./make-scheduler.js";
+import { describePeak, NOT_MEASURED_NOTE } from "../reporting/used.js";
 import type { SchedulerFlags } from "./scheduler-flags.js";
 import { capacitySources, describeScheduler, type SchedulerSettings, targetCapacity, totals } from "./scheduler-options.js";
 
@@ -83,11 +84,15 @@ function errorLine(error: unknown): string {
 function summaryTable(recorder: RunRecorder): string {
   const summary = recorder.summary();
   const clamped = summary.some((t) => t.clamped > 0);
-  const table = makeTable(["task", "attempts", "failed", "cancelled", ...(clamped ? ["clamped"] : []), "cpu", "memory", "gpu", "mean wait", "mean run"], process.stderr);
+  const measured = summary.some((t) => t.used !== undefined);
+  const usedHeads = measured ? ["peak memory (of request)", "cpu efficiency"] : [];
+  const table = makeTable(["task", "attempts", "failed", "cancelled", ...(clamped ? ["clamped"] : []), "cpu", "memory", ...usedHeads, "gpu", "mean wait", "mean run"], process.stderr);
   for (const t of summary) {
-    table.push([callName(t.task, t.label), t.attempts, t.failed, t.cancelled, ...(clamped ? [t.clamped] : []), formatRange(t.cpu, formatNumber), formatRange(t.memoryGiB, formatGiB), t.gpu, formatDuration(t.meanWait), formatDuration(t.meanRun)]);
+    const used = !measured ? [] : t.used === undefined ? ["–", "–"] : [describePeak(t.used, formatGiB), `${Math.round(t.used.cpuEfficiency * 100)}%`];
+    table.push([callName(t.task, t.label), t.attempts, t.failed, t.cancelled, ...(clamped ? [t.clamped] : []), formatRange(t.cpu, formatNumber), formatRange(t.memoryGiB, formatGiB), ...used, t.gpu, formatDuration(t.meanWait), formatDuration(t.meanRun)]);
   }
   const notes = summary.flatMap((t) => t.clampings.map((what) => `clamped: ${t.task}: ${what}`));
+  if (!measured) notes.push(NOT_MEASURED_NOTE);
   return [table.toString(), ...notes].join("\n");
 }
 

@@ -2,6 +2,7 @@
  * The report's two kinds of SVG: a resource chart (what was in use over time against the capacity,
  * so idle capacity shows as a hatched gap) and a timeline of attempts (waiting, then running).
  */
+import { formatGiB } from "../resources/quantity.js";
 import { describeClamping } from "../resources/limits.js";
 import { callName } from "../resources/label.js";
 import { failureLines } from "./failure.js";
@@ -129,7 +130,8 @@ export function attemptTimeline(
       const held = `${formatNumber(r.resources.cpu)} cpu, ${formatNumber(r.resources.memoryGiB)} GiB${r.resources.gpu > 0 ? `, ${r.resources.gpu} gpu` : ""}${clamped ? ` (clamped: ${describeClamping(r.resources.clamped)})` : ""}`;
       const timing = r.startedAt === undefined ? "never started" : `waited ${formatDuration(start - r.queuedAt)}, ran ${formatDuration(end - start)}`;
       const failed = r.failure === undefined ? "" : `\n${failureLines(r.failure, TOOLTIP_STDERR_LINES).join("\n")}`;
-      const title = `${callName(r.task, r.label)} (attempt ${r.attempt}, ${r.outcome}): ${held}; ${timing}${r.where === undefined ? "" : ` on ${r.where}`}${failed}`;
+      const used = r.usage === undefined ? "" : `\nused: peak ${formatGiB(r.usage.peakMemoryGiB)} of ${formatGiB(r.resources.memoryGiB)}, ${formatNumber(r.usage.cpuSeconds / Math.max(r.usage.wallSeconds, 1e-9))} of ${formatNumber(r.resources.cpu)} cores busy on average, ${formatDuration(r.usage.wallSeconds * 1000)}`;
+      const title = `${callName(r.task, r.label)} (attempt ${r.attempt}, ${r.outcome}): ${held}; ${timing}${r.where === undefined ? "" : ` on ${r.where}`}${used}${failed}`;
       const label = r.label === undefined ? "" : ` data-label="${escapeHtml(r.label)}"`;
       return `<g class="attempt" data-task="${escapeHtml(r.task)}"${label} data-outcome="${r.outcome}"${clamped ? ' data-clamped="true"' : ""}><title>${escapeHtml(title)}</title>${wait}${run}</g>`;
     })

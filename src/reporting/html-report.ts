@@ -10,6 +10,7 @@ import { attemptTimeline, type ResourceChart, resourceChart, taskColours, timeAx
 import type { AttemptRecord, RunRecorder, TaskSummary } from "./run-recorder.js";
 import { escapeHtml, formatDuration, formatNumber, formatRange } from "./svg.js";
 import { measureRun, type ResourceTotals } from "./usage.js";
+import { usedAgainstRequested } from "./used-chart.js";
 
 export interface RunReportInput {
   /** The heading, e.g. the command that ran. */
@@ -129,6 +130,9 @@ ${queued ? `<p class="sub">Attempts queued, waiting for room:</p>${resourceChart
 <p class="sub">${lanes.withWaits ? "Pale: queued, waiting for room; solid" : "Solid"}: running; red: failed; grey: cancelled. Hover a bar for its request and wait.</p>
 <div class="legend">${legend}</div>
 ${attemptTimeline(lanes, axis, colours)}
+<h2>What tasks used</h2>
+<p class="sub">Pale: what each task asked for (its largest request); solid: what its attempts used, as their workers measured it over the whole process tree. Hover a row for the figures; hover an attempt above for its own.</p>
+${usedAgainstRequested(summary, colours)}
 <h2>Per task</h2>
 ${summaryTable(summary, colours)}
 <footer>Made by taskfit. Times are relative to the first task queued.</footer>

@@ -9,6 +9,7 @@ import type { ResolvedResources } from "../resources/spec.js";
 import { type Clock, systemClock } from "../contract/clock.js";
 import type { MeasuredUsage, Scheduler } from "../contract/scheduler.js";
 import { describeFailure, type FailureSummary } from "./failure.js";
+import { type UsedSummary, usedSummary } from "./used.js";
 
 export const AttemptOutcome = {
   Queued: "queued",
@@ -69,6 +70,8 @@ export interface TaskSummary {
   readonly meanWait: number;
   /** unit: ms */
   readonly meanRun: number;
+  /** What the attempts used against what they asked for, when their workers measured it. */
+  readonly used: UsedSummary | undefined;
 }
 
 /** What a RunRecorder listens to: any scheduler's attempt events, and its clock. */
@@ -223,6 +226,7 @@ export class RunRecorder {
         clampings: [...new Set(records.filter((r) => r.resources.clamped.length > 0).map((r) => describeClamping(r.resources.clamped)))],
         meanWait: mean(started.map((r) => (r.startedAt as number) - r.queuedAt)),
         meanRun: mean(finished.map((r) => (r.finishedAt as number) - (r.startedAt as number))),
+        used: usedSummary(records),
       };
     });
   }

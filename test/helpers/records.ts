@@ -1,5 +1,5 @@
 /** Hand-made resources and attempt records for the reporting tests. */
-import type { ResolvedResources } from "../../src/index.js";
+import type { MeasuredUsage, ResolvedResources } from "../../src/index.js";
 import { RunRecorder } from "../../src/report.js";
 import { ManualClock } from "../../src/testing.js";
 
@@ -20,6 +20,8 @@ export interface Span {
   readonly label?: string;
   /** What a failed attempt threw. */
   readonly error?: unknown;
+  /** What its worker measured. */
+  readonly usage?: MeasuredUsage;
 }
 
 /** A recorder holding these attempts, fed through its public methods on a manual clock. */
@@ -29,6 +31,7 @@ export function recorderOf(spans: readonly Span[]): RunRecorder {
     const id = String(i);
     recorder.queued({ id, task: s.task, label: s.label, attempt: 1, resources: resources(s.cpu, s.memoryGiB, s.gpu) }, s.queued);
     if (s.start !== undefined) recorder.started(id, {}, s.start);
+    if (s.usage !== undefined) recorder.measured(id, s.usage);
     if (s.end !== undefined) recorder.finished(id, s.ok ?? true, s.end, s.error);
   });
   return recorder;

@@ -13,7 +13,30 @@ const spans: Span[] = [
 const render = (over: Partial<Parameters<typeof renderReport>[0]> = {}, records = spans) =>
   renderReport({ title: "taskfit run x.ts", scheduler: "the local machine", capacity: { cpu: 4, memoryGiB: 8, gpus: 0 }, recorder: recorderOf(records), startedAt: new Date(0), ...over });
 
+const used = (peakMemoryGiB: number, cpuSeconds: number, wallSeconds: number) => ({ peakMemoryGiB, cpuSeconds, wallSeconds, method: "test" });
+
 describe("renderReport", () => {
+  it("draws what each measured task used inside what it requested, with the figures in a tooltip per task and per attempt", () => {
+    const measured: Span[] = [
+      { task: "align", cpu: 2, memoryGiB: 4, queued: 0, start: 0, end: 1000, usage: used(1, 1, 1) },
+      { task: "align", cpu: 2, memoryGiB: 4, queued: 0, start: 1000, end: 2000, usage: used(3, 1, 1) },
+      { task: "call", cpu: 1, memoryGiB: 1, queued: 500, start: 1000, end: 1500 },
+    ];
+    const html = render({}, measured);
+    // Only the measured task has a row: peak 3 of 4 GiB (75%); 2 CPU-seconds of 2 cores x 2 s = 50%.
+    expect(html.match(/<g class="used-row" data-task="(\w+)"/g)).toEqual(['<g class="used-row" data-task="align"']);
+    expect(html).toContain("<title>align: peak memory 3 GiB of 4 GiB (75%); CPU 1 of 2 cores (50%) busy on average; 2 of 2 attempts measured</title>");
+    expect(html).toMatch(/<rect class="used-part" data-kind="memory" x="\d+" y="\d+" width="225.0"/);
+    expect(html).toMatch(/<rect class="used-part" data-kind="cpu" x="\d+" y="\d+" width="150.0"/);
+    expect(html).toContain("used: peak 3 GiB of 4 GiB, 1 of 2 cores busy on average, 1 s");
+    expect(html).not.toContain("no measured usage");
+  });
+
+  it("says that nothing was measured when no attempt has a measurement", () => {
+    expect(render()).toContain('<p class="sub not-measured">no measured usage: tasks run in this process (isolation none) are not measured');
+    expect(render()).not.toContain('class="used-row"');
+  });
+
   it("draws a chart per resource with its capacity line, and one bar group per attempt", () => {
     const html = render();
     expect(html.match(/<svg class="chart" data-resource="\w+"/g)).toEqual([

@@ -1,0 +1,52 @@
+/**
+ * The report's "used against requested" view: per task, the memory and cores its attempts asked
+ * for as a pale bar, what they used drawn inside it; the gap is what was reserved and never used.
+ */
+import { callName } from "../resources/label.js";
+import { formatGiB } from "../resources/quantity.js";
+import type { TaskSummary } from "./run-recorder.js";
+import { escapeHtml, formatNumber } from "./svg.js";
+import { NOT_MEASURED_NOTE } from "./used.js";
+
+const WIDTH = 960;
+const LABEL = 220;
+const BAR = 300;
+const ROW = 26;
+
+/** Two bars, memory then CPU, from LABEL; each scaled to its own request. */
+function row(t: TaskSummary, y: number, colour: string): string {
+  const used = t.used;
+  if (used === undefined) return "";
+  const requestedGiB = t.memoryGiB[1];
+  const requestedCores = t.cpu[1];
+  const usedCores = used.cpuEfficiency * requestedCores;
+  const bar = (x: number, share: number, label: string, kind: string) => {
+    const inner = Math.min(1, share) * BAR;
+    return (
+      `<rect class="requested" x="${x}" y="${y}" width="${BAR}" height="${ROW - 8}" fill="${colour}" opacity="0.22"/>` +
+      `<rect class="used-part" data-kind="${kind}" x="${x}" y="${y}" width="${inner.toFixed(1)}" height="${ROW - 8}" fill="${colour}"/>` +
+      `<text class="tick" x="${x + BAR + 6}" y="${y + ROW - 12}">${escapeHtml(label)}</text>`
+    );
+  };
+  const memoryLabel = `${formatGiB(used.peakMemoryGiB)} of ${formatGiB(requestedGiB)} (${Math.round(used.memoryShare * 100)}%)`;
+  const cpuLabel = `${formatNumber(usedCores)} of ${formatNumber(requestedCores)} cores (${Math.round(used.cpuEfficiency * 100)}%)`;
+  const title = `${callName(t.task, t.label)}: peak memory ${memoryLabel}; CPU ${cpuLabel} busy on average; ${used.measured} of ${t.attempts} attempts measured`;
+  return (
+    `<g class="used-row" data-task="${escapeHtml(t.task)}"><title>${escapeHtml(title)}</title>` +
+    `<text class="tick" x="0" y="${y + ROW - 12}">${escapeHtml(callName(t.task, t.label))}</text>` +
+    bar(LABEL, used.memoryShare, memoryLabel, "memory") +
+    bar(LABEL + BAR + 150, used.cpuEfficiency, cpuLabel, "cpu") +
+    "</g>"
+  );
+}
+
+export function usedAgainstRequested(summary: readonly TaskSummary[], colours: ReadonlyMap<string, string>): string {
+  const measured = summary.filter((t) => t.used !== undefined);
+  if (measured.length === 0) return `<p class="sub not-measured">${escapeHtml(NOT_MEASURED_NOTE)}.</p>`;
+  const height = 22 + measured.length * ROW;
+  const heads =
+    `<text class="axis-label" x="${LABEL}" y="14">peak memory of the request</text>` +
+    `<text class="axis-label" x="${LABEL + BAR + 150}" y="14">cores busy of the request (CPU time / cores x wall)</text>`;
+  const rows = measured.map((t, i) => row(t, 22 + i * ROW, colours.get(t.task) ?? "#4a86d8")).join("");
+  return `<svg class="used-chart" viewBox="0 0 ${WIDTH} ${height}" width="${WIDTH}" height="${height}" role="img" aria-label="used against requested, per task">${heads}${rows}</svg>`;
+}
