@@ -3,9 +3,10 @@ import { defineConfig } from "tsup";
 export default defineConfig({
   // The worker is its own entry: LocalScheduler's process isolation and the cluster schedulers
   // start it as a script.
-  entry: { index: "src/index.ts", worker: "src/schedulers/worker.ts", cli: "src/cli/main.ts" },
+  // taskfit, taskfit/report and taskfit/testing are the typed entries (package.json "exports").
+  entry: { index: "src/index.ts", report: "src/report.ts", testing: "src/testing.ts", worker: "src/schedulers/worker.ts", cli: "src/cli/main.ts" },
   format: ["esm", "cjs"],
-  dts: { entry: "src/index.ts" },
+  dts: { entry: { index: "src/index.ts", report: "src/report.ts", testing: "src/testing.ts" } },
   sourcemap: true,
   clean: true,
   target: "node20",

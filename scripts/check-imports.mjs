@@ -6,7 +6,8 @@ import madge from "madge";
 /** Each top-level folder or file of src/ and its floor: an import may only point to a lower floor, or its own folder. */
 const FLOORS = {
   "errors.ts": 0,
-  "global-slot.ts": 0,
+  // Imports nothing: errors.ts keys its brand with it.
+  "global-slot.ts": -1,
   process: 0,
   resources: 1,
   contract: 2,

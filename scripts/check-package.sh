@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Packs taskfit as npm would publish it, installs the tarball into an empty project, and imports it
-# from ESM and from CJS; attw checks that the types resolve under both.
+# Packs taskfit as npm would publish it, installs the tarball into an empty project, and imports its
+# entries (taskfit, taskfit/report, taskfit/testing) from ESM and from CJS; attw checks that the
+# types resolve under both, and scripts/public-types.ts that no public declaration names a type
+# that no entry exports.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts=$(pwd)/scripts
 npm run build --silent
 # taskfit/worker is a script to bundle or run (no exports, no types), not a module to import.
 npx attw --pack . --profile node16 --exclude-entrypoints ./worker
+npx tsx "$scripts/public-types.ts" dist/index.d.ts dist/report.d.ts dist/testing.d.ts
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 tarball=$(npm pack --silent --pack-destination "$tmp" | tail -n 1)
@@ -14,12 +17,14 @@ tarball=$(npm pack --silent --pack-destination "$tmp" | tail -n 1)
 # What the tarball holds: the licence, and nothing that nothing uses. The command is ESM only
 # (dist/cli.cjs is built but not shipped), the worker entry is dist/worker.js for both builds, and
 # every source map carries the sources it points at. `name-HASH.js` files are the shared chunks
-# and the command's parts it imports only when a command runs (code splitting).
+# and the command's parts it imports only when a command runs (code splitting); `name-HASH.d.ts`
+# (and `.d.cts`) the declarations the typed entries share.
 files=$(tar -tzf "$tmp/$tarball" | sed 's|^package/||' | sort)
-for required in LICENSE README.md package.json dist/index.js dist/index.cjs dist/index.d.ts dist/index.d.cts dist/cli.js dist/worker.js; do
+entries=(dist/{index,report,testing}.{js,cjs,d.ts,d.cts})
+for required in LICENSE README.md package.json "${entries[@]}" dist/cli.js dist/worker.js; do
   grep -qx "$required" <<<"$files" || { echo "the package lacks $required" >&2; exit 1; }
 done
-unexpected=$(grep -vxE 'LICENSE|README.md|package.json|dist/(index\.(js|cjs|d\.ts|d\.cts)|cli\.js|worker\.js|[a-z-]+-[A-Z0-9]{8}\.js)(\.map)?' <<<"$files" || true)
+unexpected=$(grep -vxE 'LICENSE|README.md|package.json|dist/((index|report|testing)\.(js|cjs|d\.ts|d\.cts)|cli\.js|worker\.js|[a-z-]+-[A-Z0-9]{8}\.js|[a-z-]+-[A-Za-z0-9_-]{8}\.d\.c?ts)(\.map)?' <<<"$files" || true)
 [[ -z "$unexpected" ]] || { echo "files in the package that nothing uses: $unexpected" >&2; exit 1; }
 grep -q "MIT License" <(tar -xzOf "$tmp/$tarball" package/LICENSE) || { echo "LICENSE is not the MIT licence package.json names" >&2; exit 1; }
 tar -xzf "$tmp/$tarball" -C "$tmp"
@@ -52,6 +57,35 @@ node -e '
     if (r.cpu !== 1 || r.memoryGiB !== 2 || (await t(2)) !== 4) throw new Error("CJS require broken");
     console.log("CJS require ok");
   });
+'
+# taskfit/report and taskfit/testing from both module systems: a run on a ManualClock, recorded
+# and rendered; each entry's classes work with the core's scheduler.
+cat > report-run.js <<'JS'
+module.exports = async function reportRun({ customTask, LocalScheduler }, { RunRecorder, renderReport }, { ManualClock }) {
+  const clock = new ManualClock();
+  const scheduler = new LocalScheduler({ capacity: { cpu: 2, memoryGiB: 2, gpus: 0 }, clock });
+  const recorder = new RunRecorder(scheduler);
+  const step = customTask(1, 1)(async function reportedStep(x) {
+    return x;
+  });
+  const results = await Promise.all([step.with({ scheduler })(1), step.with({ scheduler })(2)]);
+  const html = renderReport({ title: "check", scheduler: "local", capacity: { cpu: 2, memoryGiB: 2, gpu: 0 }, recorder, startedAt: new Date(clock.now()) });
+  const [summary] = recorder.summary();
+  if (results.join() !== "1,2" || summary?.task !== "reportedStep" || summary.attempts !== 2 || !html.includes("reportedStep")) {
+    throw new Error("report of a run: " + JSON.stringify({ results, summary }));
+  }
+};
+JS
+node --input-type=module -e '
+  import { createRequire } from "node:module";
+  import * as core from "taskfit";
+  import * as report from "taskfit/report";
+  import * as testing from "taskfit/testing";
+  await createRequire(import.meta.url)("./report-run.js")(core, report, testing);
+  console.log("ESM import of taskfit/report and taskfit/testing ok");
+'
+node -e '
+  require("./report-run.js")(require("taskfit"), require("taskfit/report"), require("taskfit/testing")).then(() => console.log("CJS require of taskfit/report and taskfit/testing ok"));
 '
 
 # Process isolation from the installed package: the worker entry in dist/ must find a task defined

@@ -7,7 +7,9 @@ LOWEST=5.4
 cd "$1"
 npm install --silent --no-audit --no-fund "typescript@~$LOWEST.0" "@types/node@20" >/dev/null
 cat > uses-types.ts <<'TS'
-import { customTask, smallTask, TaskFile, resolveResources, type ResolvedResources, type TaskfitConfig } from "taskfit";
+import { customTask, smallTask, TaskFile, resolveResources, type ResolvedResources, type TaskfitConfig, type TaskSpec } from "taskfit";
+import { RunRecorder } from "taskfit/report";
+import { ManualClock } from "taskfit/testing";
 
 const allocateCpu = (files: TaskFile[]) => Math.min(8, files.length);
 export const myTask = customTask({ cpu: allocateCpu, memory: 8, storage_gib: (files: TaskFile[]) => files.length })(
@@ -22,6 +24,8 @@ export class Models {
 }
 export const resolved: Promise<ResolvedResources> = resolveResources(myTask, [[new TaskFile("a.fq")], 3]);
 export const config = { profiles: { cluster: { scheduler: "slurm", partition: "debug" } } } satisfies TaskfitConfig;
+export const spec: TaskSpec = myTask.spec;
+export const recorder = new RunRecorder(undefined, { clock: new ManualClock() });
 TS
 for decorators in false true; do
   cat > tsconfig.json <<JSON

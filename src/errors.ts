@@ -3,6 +3,7 @@
  * `err.code` (or `instanceof`) without parsing messages. Messages say what was expected, what
  * arrived, and where (task, field).
  */
+import { slotKey } from "./global-slot.js";
 
 export const ErrorCode = {
   ResourceSpec: "RESOURCE_SPEC_INVALID",
@@ -54,7 +55,9 @@ function where(task: string | undefined, field: string | undefined): string {
   return parts.length > 0 ? ` (${parts.join(", ")})` : "";
 }
 
-const BRAND = Symbol.for("taskfit.error");
+// The mark of a taskfit error, shared by every copy of taskfit of the same compatibility line: an
+// error made by a copy of another line may carry other codes and fields, so it is not one of ours.
+const BRAND = slotKey("error");
 
 export class TaskfitError extends Error {
   readonly code: ErrorCode;
@@ -80,7 +83,11 @@ export class TaskfitError extends Error {
 }
 Object.defineProperty(TaskfitError.prototype, BRAND, { value: true });
 
-/** A static resource spec is malformed: thrown when the decorator or wrapper is applied. */
+/**
+ * A task's spec is malformed (a static resource value, a task option, a key, a `.with()` override,
+ * a decorator applied to something that is not a method or function): thrown when the decorator,
+ * wrapper or `.with()` is applied. Anything else taskfit is given wrong is a `ConfigurationError`.
+ */
 export class ResourceSpecError extends TaskfitError {
   readonly task: string | undefined;
   readonly field: string | undefined;
@@ -380,16 +387,21 @@ export class SubmissionError extends TaskfitError {
 }
 
 /**
- * A command-line option or a configuration file (`taskfit.config.ts` / `.json`) is wrong: says
- * which option or file and key, what was expected and what arrived.
+ * Something taskfit was given that is not a task's spec is wrong: a scheduler's options, a call's
+ * `scheduler` or `signal`, an argument of `isMain`, `resolveResources` or `run`, a command-line
+ * option or a configuration file (`taskfit.config.ts` / `.json`). Says which option or file and
+ * key, what was expected and what arrived. (A wrong spec is a `ResourceSpecError`.)
  */
 export class ConfigurationError extends TaskfitError {
-  /** The option (`--memory`) or the key in the file (`profiles.cluster.partition`). */
+  /** The task the option was given for, when it was given for one (`task.with({ scheduler })`). */
+  readonly task: string | undefined;
+  /** The option (`--memory`, `pollIntervalMs`) or the key in the file (`profiles.cluster.partition`). */
   readonly field: string | undefined;
   /** The configuration file, when the error is in one. */
   readonly file: string | undefined;
   readonly value: unknown;
   constructor(details: {
+    readonly task?: string | undefined;
     readonly field?: string | undefined;
     readonly file?: string | undefined;
     readonly value?: unknown;
@@ -397,10 +409,15 @@ export class ConfigurationError extends TaskfitError {
     readonly cause?: unknown;
   }) {
     const got = "value" in details ? `, got ${describeValue(details.value)}` : "";
-    const at = [details.file === undefined ? undefined : `in ${details.file}`, details.field === undefined ? undefined : `${details.file === undefined ? "field" : "key"} \`${details.field}\``]
+    const at = [
+      details.task === undefined ? undefined : `task \`${details.task}\``,
+      details.file === undefined ? undefined : `in ${details.file}`,
+      details.field === undefined ? undefined : `${details.file === undefined ? "field" : "key"} \`${details.field}\``,
+    ]
       .filter((part) => part !== undefined)
       .join(", ");
     super(ErrorCode.Configuration, `Expected ${details.expected}${got}${at === "" ? "" : ` (${at})`}`, { cause: details.cause });
+    this.task = details.task;
     this.field = details.field;
     this.file = details.file;
     this.value = details.value;

@@ -1,3 +1,7 @@
+/**
+ * `taskfit`: declaring tasks and their resources, and running them (the schedulers). The run
+ * report is `taskfit/report` (report.ts); test aids are `taskfit/testing` (testing.ts).
+ */
 export {
   ErrorCode,
   TaskfitError,
@@ -19,16 +23,10 @@ export {
 } from "./errors.js";
 export { PRESETS, PRESET_NAMES, GPU_CATALOGUE, GPU_TYPES, type Preset, type PresetName, type GpuType, type KnownGpuType } from "./resources/presets.js";
 export { registerGpuType, gpuTypeInfo, gpuTypeOfModel, type GpuTypeInfo } from "./resources/gpu-types.js";
-export { LIMITS, OverLimitPolicy, type Limits, type ClampRecord } from "./resources/limits.js";
+export { LIMITS, OverLimitPolicy, type Limits, type LimitedField, type ClampRecord } from "./resources/limits.js";
 export {
-  CpuQuantitySchema,
-  ByteQuantitySchema,
-  DurationSchema,
-  EscalationSchema,
-  RetryPolicySchema,
   RETRYABLE_CODES,
   DEFAULT_RETRY_ON,
-  CustomTaskSpecSchema,
   type ByteQuantity,
   type CpuQuantity,
   type CustomTaskSpec,
@@ -38,23 +36,56 @@ export {
   type MaybePromise,
   type ResolvedResources,
   type ResourceField,
+  type ResourceFields,
   type ResourceFn,
   type ResourceSource,
   type RetryPolicy,
   type RetryableCode,
   type TaskOptions,
 } from "./resources/spec.js";
-export { parseCpu, parseGiB, parseDurationSeconds, formatGiB } from "./resources/quantity.js";
+export { formatGiB } from "./resources/quantity.js";
 export type { ResolveOptions } from "./resources/resolve.js";
-export * from "./task/preset-decorators.js";
+export {
+  smallTask,
+  mediumTask,
+  largeTask,
+  smallGpuTask,
+  largeGpuTask,
+  v100x1Task,
+  v100x4Task,
+  v100x8Task,
+  g6eXlargeTask,
+  g6e2xlargeTask,
+  g6e4xlargeTask,
+  g6e8xlargeTask,
+  g6e12xlargeTask,
+  g6e16xlargeTask,
+  g6e24xlargeTask,
+  type PresetDecorator,
+} from "./task/preset-decorators.js";
 export * from "./task/latch-aliases.js";
-export { customTask, type PositionalOptions } from "./task/custom-task.js";
+export { customTask, type NoExtraKeys, type OptionKeys, type PositionalOptions } from "./task/custom-task.js";
 export { resolveResources, asTask, planCall } from "./task/task.js";
-export { tasksNamed, taskNames } from "./task/registry.js";
 export { isMain } from "./task/is-main.js";
 export { taskGroup, type TaskGroup, type TaskGroupOptions } from "./task/group.js";
 export { TaskFile, reviveTaskFiles, type TaskFileJSON } from "./task/file.js";
-export type { Task, TaskOf, TaskSpec, TaskDecorator, CallOverrides, ParamsFit, CheckSpec } from "./task/types.js";
+export type { DeclaredFunction, TaskSpec } from "./task/declared-spec.js";
+export { TASK_METADATA_KEY, type TaskMetadata } from "./task/metadata.js";
+export type {
+  Task,
+  TaskOf,
+  TaskDecorator,
+  CallOverrides,
+  // The compile-time checks of a task's spec and methods: they appear in the types above and in
+  // the compiler's messages, so they can be named.
+  AnyFunction,
+  CheckAsync,
+  CheckSpec,
+  ExtraParameterKeys,
+  FirstMismatch,
+  MisfitKeys,
+  ParamsFit,
+} from "./task/types.js";
 export {
   AttemptEnd,
   type AttemptEventName,
@@ -83,20 +114,9 @@ export { currentTask, type RunningTask } from "./contract/running-task.js";
 export { run, pipe, type CommandOptions, type CommandResult, type CommandSpec, type Input, type Output } from "./command/command.js";
 export { THREAD_VARIABLES } from "./command/threads.js";
 export { systemClock, type Clock } from "./contract/clock.js";
-export { ManualClock } from "./schedulers/manual-clock.js";
 export { getDefaultScheduler, setDefaultScheduler } from "./config/default-scheduler.js";
 export type { TaskfitConfig } from "./config/settings.js";
 export { withAbortSignal, type SignalledScheduler } from "./contract/with-abort-signal.js";
-export {
-  AttemptOutcome,
-  RunRecorder,
-  type AttemptRecord,
-  type RecordableScheduler,
-  type RunRecorderOptions,
-  type TaskSummary,
-} from "./reporting/run-recorder.js";
-export { renderReport, type RunReportInput } from "./reporting/html-report.js";
-export { peakUsage, usageOverTime, utilisation, type ResourceTotals, type UsagePoint } from "./reporting/usage.js";
 export { SlurmScheduler, type SlurmSchedulerOptions } from "./schedulers/slurm/slurm-scheduler.js";
 export { KubernetesScheduler, type KubernetesSchedulerOptions } from "./schedulers/kubernetes/kubernetes-scheduler.js";
-export type { JobManifest, Toleration } from "./schedulers/kubernetes/manifest.js";
+export type { JobManifest, NodeAffinity, PodSpec, Toleration } from "./schedulers/kubernetes/manifest.js";

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import * as here from "../src/errors.js";
 
 describe("taskfit errors across copies of taskfit in one process", () => {
@@ -15,5 +15,25 @@ describe("taskfit errors across copies of taskfit in one process", () => {
     // A plain Error with the same name is not one.
     expect(Object.assign(new Error("x"), { name: "TaskExecutionError" }) instanceof here.TaskExecutionError).toBe(false);
     expect((null as unknown) instanceof here.TaskfitError).toBe(false);
+  });
+
+  it("do not match a copy of another compatibility line (its codes and fields may differ)", async () => {
+    vi.resetModules();
+    vi.doMock("../src/global-slot.js", async (importOriginal) => {
+      const original = await importOriginal<typeof import("../src/global-slot.js")>();
+      return { ...original, slotKey: (name: string) => Symbol.for(`taskfit@99:${name}`) };
+    });
+    try {
+      const other = (await import("../src/errors.js")) as typeof here;
+      expect(other.TaskExecutionError).not.toBe(here.TaskExecutionError);
+      const error = new other.TaskExecutionError({ task: "align", attempt: 1, message: "boom" });
+      expect(error instanceof other.TaskExecutionError).toBe(true);
+      expect(error instanceof here.TaskExecutionError).toBe(false);
+      expect(error instanceof here.TaskfitError).toBe(false);
+      expect(new here.TaskExecutionError({ task: "t", attempt: 1, message: "x" }) instanceof other.TaskfitError).toBe(false);
+    } finally {
+      vi.doUnmock("../src/global-slot.js");
+      vi.resetModules();
+    }
   });
 });

@@ -4,7 +4,8 @@
  * call joined to the run's AbortSignal), plus heap per queued call and the cost of many request
  * shapes.
  */
-import { customTask, LocalScheduler, RunRecorder, type Scheduler, setDefaultScheduler, withAbortSignal } from "taskfit";
+import { customTask, LocalScheduler, type Scheduler, setDefaultScheduler, withAbortSignal } from "taskfit";
+import { RunRecorder } from "taskfit/report";
 import { median, timed } from "../harness.js";
 import { type DispatchParams, heapAfterGc } from "./baselines.js";
 

@@ -3,7 +3,8 @@
  * LocalScheduler, against an offline first-fit-decreasing packer that sees the whole batch and
  * every duration in advance, and against the lower bound (no schedule can beat it).
  */
-import { customTask, LocalScheduler, ManualClock } from "taskfit";
+import { customTask, LocalScheduler } from "taskfit";
+import { ManualClock } from "taskfit/testing";
 
 export interface Job {
   readonly cpu: number;

@@ -3,7 +3,9 @@
  * records measured the same way as a reference for what merely writing that much text costs.
  * The attempts are a seeded fan-out that queues on 16 cores, so the timeline needs many lanes.
  */
-import { ManualClock, RunRecorder, renderReport, type ResolvedResources } from "taskfit";
+import type { ResolvedResources } from "taskfit";
+import { RunRecorder, renderReport } from "taskfit/report";
+import { ManualClock } from "taskfit/testing";
 import { median } from "../harness.js";
 
 

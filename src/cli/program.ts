@@ -7,7 +7,7 @@ import { Command, CommanderError, Option } from "commander";
 import { ConfigurationError, ErrorCode, TaskfitError } from "../errors.js";
 import { PRESETS } from "../resources/presets.js";
 import type { RunFlags } from "./run.js";
-import { makeScheduler, planOptions, type SchedulerFlags, schedulerOptions, schedulerSettings } from "./scheduler-options.js";
+import { planOptions, type SchedulerFlags, schedulerOptions } from "./scheduler-flags.js";
 import { table as makeTable } from "./table.js";
 import { taskfitVersion } from "./version.js";
 
@@ -97,11 +97,17 @@ plan
     if (target !== undefined && target !== "slurm" && target !== "kubernetes") {
       throw new ConfigurationError({ field: "--target", value: target, expected: "slurm or kubernetes" });
     }
+    const { schedulerSettings } = await import("./scheduler-options.js");
     const settings = schedulerSettings(options, (key) => command.getOptionValueSource(key) === "cli", target);
     if (settings.scheduler === "local") {
       throw new ConfigurationError({ field: "--target", expected: "--target slurm or --target kubernetes (or a --profile for one of them)" });
     }
-    const [{ loadTask }, { taskArguments }, { planCall }] = await Promise.all([import("./load-task.js"), import("./args.js"), import("../task/task.js")]);
+    const [{ loadTask }, { taskArguments }, { planCall }, { makeScheduler }] = await Promise.all([
+      import("./load-task.js"),
+      import("./args.js"),
+      import("../task/task.js"),
+      import("./make-scheduler.js"),
+    ]);
     const task = await loadTask(module, name);
     const args = await taskArguments(module, name, options.args, options.file);
     const scheduler = makeScheduler({ ...settings, image: settings.image ?? "taskfit-task:latest" });
@@ -136,8 +142,8 @@ ${examples(
 )}`,
   )
   .action(async (module: string, name: string | undefined, options: Omit<RunFlags, "settings">, command: Command) => {
+    const [{ schedulerSettings }, { runCommand }] = await Promise.all([import("./scheduler-options.js"), import("./run.js")]);
     const settings = schedulerSettings(options, (key) => command.getOptionValueSource(key) === "cli");
-    const { runCommand } = await import("./run.js");
     process.exitCode = await runCommand(module, name, { ...options, settings });
   });
 

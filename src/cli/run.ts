@@ -25,7 +25,9 @@ import { importModule, loadTask, tasksIn } from "./load-task.js";
 import { printClampings } from "./clamp-warnings.js";
 import { showProgress } from "./progress.js";
 import { table as makeTable } from "./table.js";
-import { capacitySources, describeScheduler, makeScheduler, type SchedulerFlags, type SchedulerSettings, targetCapacity, totals } from "./scheduler-options.js";
+import { makeScheduler } from "./make-scheduler.js";
+import type { SchedulerFlags } from "./scheduler-flags.js";
+import { capacitySources, describeScheduler, type SchedulerSettings, targetCapacity, totals } from "./scheduler-options.js";
 
 export interface RunFlags extends SchedulerFlags {
   readonly args?: string;

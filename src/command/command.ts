@@ -12,7 +12,7 @@
  */
 import { type ChildProcess, spawn, type StdioOptions } from "node:child_process";
 import type { Readable } from "node:stream";
-import { OutOfMemoryError, ResourceSpecError, TaskCancelledError, TaskExecutionError, TaskfitError } from "../errors.js";
+import { OutOfMemoryError, ConfigurationError, TaskCancelledError, TaskExecutionError, TaskfitError } from "../errors.js";
 import { DEFAULT_GRACE_MS, terminateGroup, trackGroup } from "../process/group.js";
 import { onAbort } from "../contract/abort.js";
 import { currentTask, type RunningTask } from "../contract/running-task.js";
@@ -203,21 +203,21 @@ function stdioOf(output: OpenedOutput): "pipe" | "inherit" | "ignore" | number {
 
 function checkCommands(commands: readonly CommandSpec[], shell: boolean): string[][] {
   if (!Array.isArray(commands) || commands.length === 0) {
-    throw new ResourceSpecError({ field: "commands", value: commands, expected: "at least one command, as [file, args]" });
+    throw new ConfigurationError({ field: "commands", value: commands, expected: "at least one command, as [file, args]" });
   }
   if (shell && commands.length > 1) {
-    throw new ResourceSpecError({ field: "shell", value: commands.length, expected: "one command line with shell: true (write the pipe in it)" });
+    throw new ConfigurationError({ field: "shell", value: commands.length, expected: "one command line with shell: true (write the pipe in it)" });
   }
   return commands.map((command, index) => {
     const [file, args = []] = Array.isArray(command) ? command : [];
     if (typeof file !== "string" || file.length === 0) {
-      throw new ResourceSpecError({ field: `commands[${index}][0]`, value: file, expected: "the program to run, a non-empty string" });
+      throw new ConfigurationError({ field: `commands[${index}][0]`, value: file, expected: "the program to run, a non-empty string" });
     }
     if (!Array.isArray(args) || args.some((arg) => typeof arg !== "string")) {
-      throw new ResourceSpecError({ field: `commands[${index}][1]`, value: args, expected: "the arguments as an array of strings (String(n) for a number)" });
+      throw new ConfigurationError({ field: `commands[${index}][1]`, value: args, expected: "the arguments as an array of strings (String(n) for a number)" });
     }
     if (shell && args.length > 0) {
-      throw new ResourceSpecError({ field: "args", value: args, expected: "no arguments with shell: true (the command line is the whole command)" });
+      throw new ConfigurationError({ field: "args", value: args, expected: "no arguments with shell: true (the command line is the whole command)" });
     }
     return [file, ...args];
   });
@@ -227,7 +227,7 @@ function environment(options: CommandOptions, task: RunningTask | undefined): No
   const caller = options.env ?? {};
   const { threads } = options;
   if (threads !== undefined && threads !== false && (!Number.isInteger(threads) || threads < 1)) {
-    throw new ResourceSpecError({ task: task?.name, field: "threads", value: threads, expected: "a whole number from 1 up, or false" });
+    throw new ConfigurationError({ task: task?.name, field: "threads", value: threads, expected: "a whole number from 1 up, or false" });
   }
   const count = threads === false ? undefined : (threads ?? (task === undefined ? undefined : threadsFor(task.resources.cpu)));
   const env: NodeJS.ProcessEnv = { ...process.env, ...(count === undefined ? {} : threadEnv(count, caller)) };

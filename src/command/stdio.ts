@@ -3,7 +3,7 @@
  * is none of the three keywords is a file path (write `./capture` for a file named like one).
  */
 import { closeSync, openSync, readSync, statSync } from "node:fs";
-import { ResourceSpecError } from "../errors.js";
+import { ConfigurationError } from "../errors.js";
 
 export type Output = "capture" | "inherit" | "ignore" | string | { readonly path: string; readonly append?: boolean };
 export type Input = "ignore" | "inherit" | string | { readonly path: string };
@@ -13,7 +13,7 @@ export type OpenedOutput = { readonly kind: "capture" | "inherit" | "ignore" } |
 function pathOf(value: unknown, field: string): string {
   const path = typeof value === "string" ? value : typeof value === "object" && value !== null ? (value as { path?: unknown }).path : undefined;
   if (typeof path !== "string" || path.length === 0) {
-    throw new ResourceSpecError({ field, value, expected: `"capture", "inherit", "ignore", a file path, or { path } (a TaskFile too)` });
+    throw new ConfigurationError({ field, value, expected: `"capture", "inherit", "ignore", a file path, or { path } (a TaskFile too)` });
   }
   return path;
 }

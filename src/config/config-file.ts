@@ -9,7 +9,7 @@ import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import type { z } from "zod";
 import { ConfigurationError } from "../errors.js";
-import { ConfigSchema, makeScheduler, SETTING_SCHEDULERS, type SchedulerKind, type SchedulerSettings, type SettingKey } from "./settings.js";
+import { ConfigSchema, SETTING_SCHEDULERS, type SchedulerKind, type SchedulerSettings, type SettingKey } from "./settings.js";
 
 export const CONFIG_FILES = ["taskfit.config.ts", "taskfit.config.json"] as const;
 
@@ -96,19 +96,5 @@ export function loadProfile(file: string, name: string): ProfileSettings {
 }
 
 /** The environment variable that picks a profile for `getDefaultScheduler()`. */
-export const PROFILE_ENV = "TASKFIT_PROFILE";
-
-/** The scheduler of the profile `TASKFIT_PROFILE` names, from the nearest config file; undefined when it is unset. */
-export function schedulerFromEnvironment(): ReturnType<typeof makeScheduler> | undefined {
-  const name = process.env[PROFILE_ENV];
-  if (name === undefined || name === "") return undefined;
-  const file = findConfigFile();
-  if (file === undefined) {
-    throw new ConfigurationError({
-      field: PROFILE_ENV,
-      value: name,
-      expected: `a ${CONFIG_FILES.join(" or ")} in ${process.cwd()} or a directory above it, for the profile ${PROFILE_ENV} names`,
-    });
-  }
-  return makeScheduler({ scheduler: "local", ...loadProfile(file, name) });
-}
+export { PROFILE_ENV } from "./scheduler-kinds.js";
+import { PROFILE_ENV } from "./scheduler-kinds.js";

@@ -5,7 +5,7 @@
  */
 import { registerDefaultScheduler } from "../contract/default-scheduler.js";
 import { LocalScheduler } from "../schedulers/local/local-scheduler.js";
-import { schedulerFromEnvironment } from "./config-file.js";
+import { schedulerFromEnvironment } from "./make-scheduler.js";
 
 registerDefaultScheduler(() => schedulerFromEnvironment() ?? new LocalScheduler());
 

@@ -1,11 +1,12 @@
 /**
  * GPU types are open: any lower-case name (`h100`, `rtx-4090`) is a type. The catalogue of known
  * GPUs (VRAM, cores) starts as the seed's table (GPU_CATALOGUE) and users add to it with
- * `registerGpuType`. The registry lives on `globalThis` under a registered symbol so that every
- * copy of taskfit in a process (the command line's and the user's module's) sees one catalogue.
+ * `registerGpuType`. The registry is a process-wide slot (global-slot.ts), so that every copy of
+ * taskfit in a process (the command line's and the user's module's) sees one catalogue.
  */
 import { z } from "zod";
 import { ResourceSpecError } from "../errors.js";
+import { globalSlot } from "../global-slot.js";
 import { GPU_CATALOGUE, type GpuType } from "./presets.js";
 
 /** What a GPU type name looks like: lower-case letters, digits and `-`, starting with a letter or digit. */
@@ -25,13 +26,7 @@ const GpuTypeInfoSchema = z.strictObject({
   model: z.string().min(1).optional(),
 });
 
-const REGISTRY = Symbol.for("taskfit.gpuTypes");
-
-function registry(): Map<string, GpuTypeInfo> {
-  const holder = globalThis as { [REGISTRY]?: Map<string, GpuTypeInfo> };
-  holder[REGISTRY] ??= new Map<string, GpuTypeInfo>(Object.entries(GPU_CATALOGUE));
-  return holder[REGISTRY];
-}
+const catalogue = globalSlot("gpuTypes", () => new Map<string, GpuTypeInfo>(Object.entries(GPU_CATALOGUE)));
 
 export function isGpuTypeName(value: unknown): value is GpuType {
   return typeof value === "string" && GPU_TYPE_PATTERN.test(value);
@@ -58,7 +53,7 @@ export function registerGpuType(name: string, info: GpuTypeInfo): void {
       expected: "{ memoryGiB: VRAM per GPU in GiB (> 0), cudaCores?: a whole number, model?: the driver's model name }",
     });
   }
-  const known = registry().get(name);
+  const known = catalogue.get(name);
   const entry = Object.freeze({ ...parsed.data });
   if (known !== undefined && JSON.stringify(known) !== JSON.stringify({ ...known, ...entry })) {
     throw new ResourceSpecError({
@@ -67,12 +62,12 @@ export function registerGpuType(name: string, info: GpuTypeInfo): void {
       expected: `the figures already in the catalogue for "${name}" (${JSON.stringify(known)}), or a new type name`,
     });
   }
-  if (known === undefined) registry().set(name, entry);
+  if (known === undefined) catalogue.set(name, entry);
 }
 
 /** The catalogue's figures for a type; undefined for a type nobody registered. */
 export function gpuTypeInfo(name: string): GpuTypeInfo | undefined {
-  return registry().get(name);
+  return catalogue.get(name);
 }
 
 // Words in a driver's model name that say nothing about which GPU it is: vendor, product line,

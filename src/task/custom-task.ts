@@ -17,11 +17,11 @@ export type PositionalOptions = Omit<CustomTaskSpec, "cpu" | "memory">;
  * Rejects keys a spec type does not know (a typo such as `storag` must not compile), naming the
  * valid ones. Used under `NoInfer`: the spec's type is inferred from what was written, not from this.
  */
-type NoExtraKeys<S, Known, Keys extends string> = {
+export type NoExtraKeys<S, Known, Keys extends string> = {
   // An object type, not a string: a literal type here would reduce the whole spec to `never`.
   readonly [K in Exclude<keyof S, keyof Known>]: { readonly [M in `taskfit: not a key of this spec; the keys are ${Keys}`]: never };
 };
-type OptionKeys = "storage, storage_gib, storageGib, gpu, gpuType, name, timeout, retries, overLimit";
+export type OptionKeys = "storage, storage_gib, storageGib, gpu, gpuType, name, timeout, retries, overLimit";
 
 export function customTask<const S extends CustomTaskSpec>(spec: S & NoInfer<NoExtraKeys<S, CustomTaskSpec, `cpu, memory, ${OptionKeys}`>>): TaskDecorator<S>;
 export function customTask<

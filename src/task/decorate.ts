@@ -8,7 +8,8 @@
  */
 import { ResourceSpecError } from "../errors.js";
 import type { CompiledSpec } from "../resources/compile.js";
-import { defineTask } from "./task.js";
+import { defineReflectMetadata } from "./metadata.js";
+import { defineTask, type Definition } from "./task.js";
 import { isWorkerProcess } from "./worker-guard.js";
 import type { AnyFunction } from "./types.js";
 
@@ -36,6 +37,13 @@ function taskNameOf(fn: AnyFunction): string {
 }
 
 export type CompileFor = (taskName: string) => CompiledSpec;
+
+/** Defines the task; where reflect-metadata is loaded, the task carries its metadata too. */
+function define(fn: AnyFunction, spec: CompiledSpec, definition: Definition): AnyFunction {
+  const task = defineTask(fn, spec, definition);
+  defineReflectMetadata(task);
+  return task;
+}
 
 interface MethodContext {
   readonly kind: string;
@@ -80,7 +88,7 @@ export function applyTaskDecorator(
       throw new ResourceSpecError({ task: key, value: method, expected: `${what} on a method or a function (not a getter, setter or field)` });
     }
     const taskName = name ?? key;
-    third.value = defineTask(method as AnyFunction, compile(taskName), { name: taskName, method: true, entry });
+    third.value = define(method as AnyFunction, compile(taskName), { name: taskName, method: true, entry });
     return third;
   }
   if (typeof first !== "function") {
@@ -92,8 +100,8 @@ export function applyTaskDecorator(
       throw new ResourceSpecError({ task: key, value: second.kind, expected: `${what} on a method or a function (decorator kind "method")` });
     }
     const taskName = name ?? key;
-    return defineTask(first as AnyFunction, compile(taskName), { name: taskName, method: true, entry });
+    return define(first as AnyFunction, compile(taskName), { name: taskName, method: true, entry });
   }
   const taskName = name ?? taskNameOf(first as AnyFunction);
-  return defineTask(first as AnyFunction, compile(taskName), { name: taskName, method: false, entry });
+  return define(first as AnyFunction, compile(taskName), { name: taskName, method: false, entry });
 }

@@ -5,7 +5,7 @@
  */
 import { statSync } from "node:fs";
 import { basename, resolve } from "node:path";
-import { ResourceSpecError } from "../errors.js";
+import { ConfigurationError } from "../errors.js";
 
 /** The JSON form of a TaskFile: `{ "$taskfit": "TaskFile", "path": "/abs/path" }`. */
 export interface TaskFileJSON {
@@ -19,7 +19,7 @@ export class TaskFile {
 
   constructor(path: string) {
     if (typeof path !== "string" || path.length === 0) {
-      throw new ResourceSpecError({ field: "path", value: path, expected: "a TaskFile path as a non-empty string" });
+      throw new ConfigurationError({ field: "path", value: path, expected: "a TaskFile path as a non-empty string" });
     }
     this.path = resolve(path);
   }

@@ -10,6 +10,7 @@
  * On success it also waits for calls the body started without awaiting.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
+import { globalSlot } from "../global-slot.js";
 
 export interface TaskGroup {
   /** Aborts when the group fails or is cancelled: pass it to work that is not a task call. */
@@ -35,11 +36,9 @@ export interface GroupScope {
   track<T>(call: Promise<T>): Promise<T>;
 }
 
-// On globalThis so that every copy of taskfit in a process agrees (the command line's copy opens
-// the group, the copy a workflow's module imported defines the tasks).
-const STORAGE = Symbol.for("taskfit.taskGroup");
-const storage: AsyncLocalStorage<GroupScope> = ((globalThis as Record<symbol, unknown>)[STORAGE] ??=
-  new AsyncLocalStorage<GroupScope>()) as AsyncLocalStorage<GroupScope>;
+// One per process, so that every copy of taskfit agrees (the command line's copy opens the group,
+// the copy a workflow's module imported defines the tasks).
+const storage = globalSlot("taskGroup", () => new AsyncLocalStorage<GroupScope>());
 
 /** The group the code at this point runs in, or undefined. */
 export function currentGroup(): GroupScope | undefined {

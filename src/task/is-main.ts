@@ -7,7 +7,7 @@
 import { realpathSync } from "node:fs";
 import { extname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ResourceSpecError } from "../errors.js";
+import { ConfigurationError } from "../errors.js";
 import { isWorkerProcess } from "./worker-guard.js";
 
 function realPath(path: string): string {
@@ -22,7 +22,7 @@ function realPath(path: string): string {
 export function isMain(meta: { readonly url: string } | string): boolean {
   const url = typeof meta === "string" ? meta : typeof meta === "object" && meta !== null ? meta.url : undefined;
   if (typeof url !== "string") {
-    throw new ResourceSpecError({ field: "isMain", value: meta, expected: "the module's `import.meta` (ESM) or `__filename` (CommonJS)" });
+    throw new ConfigurationError({ field: "isMain", value: meta, expected: "the module's `import.meta` (ESM) or `__filename` (CommonJS)" });
   }
   if (isWorkerProcess()) return false;
   const entry = process.argv[1];

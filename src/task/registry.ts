@@ -2,15 +2,12 @@
  * Tasks by name and module, for the processes that must find a task again (the worker entry, the
  * command line). Within a module, tasks that share a name are told apart by definition order.
  */
+import { globalSlot } from "../global-slot.js";
 import type { TaskDefinition, TaskRef } from "./metadata.js";
 
-// Kept on globalThis: the ESM and CJS builds of taskfit, or the worker bundle and the copy a
-// user's module imports, must all see one registry.
-const REGISTRY = Symbol.for("taskfit.registry");
-const byName: Map<string, TaskDefinition[]> = ((globalThis as Record<symbol, unknown>)[REGISTRY] ??= new Map()) as Map<
-  string,
-  TaskDefinition[]
->;
+// One per process: the ESM and CJS builds of taskfit, or the worker bundle and the copy a user's
+// module imports, must all see one registry.
+const byName = globalSlot("registry", () => new Map<string, TaskDefinition[]>());
 
 /** The ref the next task with this name and module gets. */
 export function nextRef(name: string, module: string | undefined): TaskRef {

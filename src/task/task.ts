@@ -2,13 +2,14 @@
  * How a function becomes a task: a callable with the same parameters that resolves its resources
  * and runs on a scheduler, plus `taskName`, `spec`, `fn`, `resolve()` and `with()`.
  */
-import { ResourceSpecError } from "../errors.js";
+import { ConfigurationError } from "../errors.js";
 import { applyOverrides, type CompiledSpec } from "../resources/compile.js";
 import { resolveLabel } from "../resources/label.js";
 import { resolveCompiled, type ResolveOptions } from "../resources/resolve.js";
 import type { ResolvedResources } from "../resources/spec.js";
 import type { PlannedCall, Scheduler } from "../contract/scheduler.js";
 import { checkArgumentOrder } from "./argument-order.js";
+import { declaredSpec } from "./declared-spec.js";
 import { callTask } from "./call.js";
 import { getDefinition, setDefinition, type TaskDefinition } from "./metadata.js";
 import { callerModule } from "./caller.js";
@@ -56,7 +57,7 @@ function makeTask(definition: TaskDefinition, binding: Binding, thisArg: unknown
   Object.defineProperty(task, "name", { value: definition.name });
   Object.defineProperties(task, {
     taskName: { value: definition.name, enumerable: true },
-    spec: { value: definition.spec, enumerable: true },
+    spec: { get: () => declaredSpec(definition.spec), enumerable: true },
     fn: { value: definition.fn },
     resolve: { value: (...args: unknown[]) => resolveDefinition(definition, args) },
     with: { value: (overrides: CallOverrides) => withOverrides(definition, binding, thisArg, overrides) },
@@ -68,10 +69,10 @@ function makeTask(definition: TaskDefinition, binding: Binding, thisArg: unknown
 function withOverrides(definition: TaskDefinition, binding: Binding, thisArg: unknown, overrides: CallOverrides): Task {
   const { scheduler, signal, ...resources } = (overrides ?? {}) as CallOverrides;
   if (scheduler !== undefined && typeof (scheduler as { run?: unknown }).run !== "function") {
-    throw new ResourceSpecError({ task: definition.name, field: "scheduler", value: scheduler, expected: "a Scheduler (an object with a run() method)" });
+    throw new ConfigurationError({ task: definition.name, field: "scheduler", value: scheduler, expected: "a Scheduler (an object with a run() method)" });
   }
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw new ResourceSpecError({ task: definition.name, field: "signal", value: signal, expected: "an AbortSignal" });
+    throw new ConfigurationError({ task: definition.name, field: "signal", value: signal, expected: "an AbortSignal" });
   }
   const spec = Object.keys(resources).length > 0 ? applyOverrides(definition.spec, resources, definition.name) : definition.spec;
   if (spec !== definition.spec) checkArgumentOrder(definition.fn, spec, definition.name);
@@ -99,7 +100,7 @@ export function resolveResources<A extends readonly unknown[]>(
   const definition = getDefinition(task);
   if (definition === undefined) {
     return Promise.reject(
-      new ResourceSpecError({
+      new ConfigurationError({
         value: task,
         expected: "a taskfit task: a function wrapped by a preset or customTask, or a decorated method",
       }),
@@ -107,7 +108,7 @@ export function resolveResources<A extends readonly unknown[]>(
   }
   if (!Array.isArray(args)) {
     return Promise.reject(
-      new ResourceSpecError({ task: definition.name, field: "args", value: args, expected: "the task's arguments as an array" }),
+      new ConfigurationError({ task: definition.name, field: "args", value: args, expected: "the task's arguments as an array" }),
     );
   }
   return resolveDefinition(definition, args, options);
@@ -120,7 +121,7 @@ export function resolveResources<A extends readonly unknown[]>(
 export function asTask<F extends AnyFunction>(method: F, thisArg?: unknown): Task<Parameters<F>, ReturnType<F>> {
   const definition = getDefinition(method);
   if (definition === undefined) {
-    throw new ResourceSpecError({
+    throw new ConfigurationError({
       value: method,
       expected: "a taskfit task: a function wrapped by a preset or customTask, or a decorated method",
     });

@@ -3,7 +3,6 @@
  * exactly the task's arguments, so it may only take a prefix of the task's parameters, each of a
  * type the task's argument is assignable to.
  */
-import type { CompiledSpec } from "../resources/compile.js";
 import type { OverLimitPolicy } from "../resources/limits.js";
 import type { GpuType } from "../resources/presets.js";
 import type { ResolveOptions } from "../resources/resolve.js";
@@ -16,12 +15,10 @@ import type {
   RetryPolicy,
 } from "../resources/spec.js";
 import type { Scheduler } from "../contract/scheduler.js";
+import type { TaskSpec } from "./declared-spec.js";
 
 // biome-ignore lint: any is needed to accept every function
 export type AnyFunction = (...args: any[]) => any;
-
-/** The compiled spec of a task, as `task.spec` shows it. */
-export type TaskSpec = CompiledSpec;
 
 /** Per-call overrides: `task.with({ cpu: 8, scheduler, signal })`. Functions get the task's arguments. */
 export interface CallOverrides<A extends readonly unknown[] = readonly unknown[]> {
@@ -47,6 +44,7 @@ export interface CallOverrides<A extends readonly unknown[] = readonly unknown[]
 export interface Task<A extends readonly unknown[] = readonly unknown[], R = unknown> {
   (...args: A): Promise<Awaited<R>>;
   readonly taskName: string;
+  /** What the task declares, as plain data. */
   readonly spec: TaskSpec;
   /** The original function. */
   readonly fn: (...args: A) => R;

@@ -9,6 +9,7 @@
  *   settles, and the worker is told, so it stops waiting for the import and runs its request;
  * - a call made from inside the running task runs inline, within that task's allocation.
  */
+import { globalSlot } from "../global-slot.js";
 
 interface WorkerState {
   active: boolean;
@@ -17,13 +18,8 @@ interface WorkerState {
   readonly listeners: Array<() => void>;
 }
 
-// On globalThis: the worker entry and the copy of taskfit the user's module loaded must agree.
-const SLOT = Symbol.for("taskfit.worker");
-const state = ((globalThis as Record<symbol, unknown>)[SLOT] ??= {
-  active: false,
-  calledAtImport: [],
-  listeners: [],
-}) as WorkerState;
+// One per process: the worker entry and the copy of taskfit the user's module loaded must agree.
+const state = globalSlot<WorkerState>("worker", () => ({ active: false, calledAtImport: [], listeners: [] }));
 
 /** Marks this process as a taskfit worker, before it imports any task module. */
 export function becomeWorker(): void {

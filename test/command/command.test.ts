@@ -7,7 +7,7 @@ import {
   customTask,
   LocalScheduler,
   pipe,
-  ResourceSpecError,
+  ConfigurationError,
   run,
   TaskCancelledError,
   TaskExecutionError,
@@ -53,7 +53,7 @@ describe("run", () => {
   });
 
   it("refuses arguments that are not strings, rather than coerce them", async () => {
-    await expect(run("echo", [4 as unknown as string])).rejects.toBeInstanceOf(ResourceSpecError);
+    await expect(run("echo", [4 as unknown as string])).rejects.toBeInstanceOf(ConfigurationError);
     await expect(run("echo a | cat", ["x"], { shell: true })).rejects.toThrow(/no arguments with shell: true/);
   });
 

@@ -70,7 +70,7 @@ describe("TASKFIT_PROFILE and getDefaultScheduler()", () => {
     vi.stubEnv("TASKFIT_PROFILE", "small");
     const local = getDefaultScheduler();
     expect(local).toBeInstanceOf(LocalScheduler);
-    expect((local as LocalScheduler).capacity).toMatchObject({ cpu: 1, memoryGiB: 2 });
+    expect((local as LocalScheduler).stats().capacity).toMatchObject({ cpu: 1, memoryGiB: 2 });
   });
 
   it("without the variable it is the machine's LocalScheduler; a profile it cannot find is an error", async () => {

@@ -1,4 +1,4 @@
-export { ManualClock } from "../../src/index.js";
+export { ManualClock } from "../../src/testing.js";
 
 /** Lets every queued microtask and promise reaction run. */
 export async function flush(): Promise<void> {

@@ -1,7 +1,7 @@
 /** Hand-made resources and attempt records for the reporting tests. */
 import type { ResolvedResources } from "../../src/index.js";
-import { RunRecorder } from "../../src/index.js";
-import { ManualClock } from "../../src/index.js";
+import { RunRecorder } from "../../src/report.js";
+import { ManualClock } from "../../src/testing.js";
 
 export function resources(cpu: number, memoryGiB: number, gpu = 0): ResolvedResources {
   return { cpu, memoryGiB, storageGiB: undefined, gpu, gpuType: undefined, source: { kind: "custom", dynamic: [], overridden: [] }, clamped: [] } as ResolvedResources;

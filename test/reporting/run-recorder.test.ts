@@ -1,6 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { customTask, LocalScheduler, ManualClock, RunRecorder } from "../../src/index.js";
+import { customTask, LocalScheduler } from "../../src/index.js";
+import { RunRecorder } from "../../src/report.js";
+import { ManualClock } from "../../src/testing.js";
 import { flush } from "../helpers/manual-clock.js";
 import { resources } from "../helpers/records.js";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatGiB, parseCpu, parseDurationSeconds, parseGiB } from "../../src/index.js";
+import { formatGiB, parseCpu, parseDurationSeconds, parseGiB } from "../../src/resources/quantity.js";
 
 const GIB = 1024 ** 3;
 

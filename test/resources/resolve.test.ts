@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   customTask,
+  ConfigurationError,
   ResourceLimitError,
   ResourceResolutionError,
   ResourceSpecError,
@@ -321,11 +322,11 @@ describe(".with overrides", () => {
 });
 
 describe("resolveResources on something that is not a task", () => {
-  it("rejects with ResourceSpecError instead of throwing", async () => {
+  it("rejects with ConfigurationError instead of throwing", async () => {
     const plain = async (n: number) => n;
     const result = resolveResources(plain, [1]);
     expect(result).toBeInstanceOf(Promise);
-    await expect(result).rejects.toBeInstanceOf(ResourceSpecError);
+    await expect(result).rejects.toBeInstanceOf(ConfigurationError);
     await expect(resolveResources(plain, [1])).rejects.toThrow(/taskfit task/);
   });
 });

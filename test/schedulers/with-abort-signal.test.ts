@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { currentTask, customTask, LocalScheduler, ManualClock, TaskCancelledError, withAbortSignal } from "../../src/index.js";
+import { currentTask, customTask, LocalScheduler, TaskCancelledError, withAbortSignal } from "../../src/index.js";
+import { ManualClock } from "../../src/testing.js";
 import { deferred, flush } from "../helpers/manual-clock.js";
 
 describe("withAbortSignal", () => {

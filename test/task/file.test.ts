@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ResourceSpecError, reviveTaskFiles, TaskFile } from "../../src/index.js";
+import { ConfigurationError, reviveTaskFiles, TaskFile } from "../../src/index.js";
 
 let dir: string;
 let path: string;
@@ -51,9 +51,9 @@ describe("TaskFile", () => {
     expect(() => new TaskFile(join(dir, "missing")).size()).toThrow(/ENOENT/);
   });
 
-  it("rejects an empty path with ResourceSpecError", () => {
-    expect(() => new TaskFile("")).toThrow(ResourceSpecError);
-    expect(() => new TaskFile(undefined as never)).toThrow(ResourceSpecError);
+  it("rejects an empty path with ConfigurationError", () => {
+    expect(() => new TaskFile("")).toThrow(ConfigurationError);
+    expect(() => new TaskFile(undefined as never)).toThrow(ConfigurationError);
   });
 });
 

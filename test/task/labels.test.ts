@@ -3,16 +3,16 @@ import {
   customTask,
   type Invocation,
   LocalScheduler,
-  ManualClock,
   ResourceResolutionError,
   ResourceSpecError,
-  RunRecorder,
   type Scheduler,
   smallTask,
   TaskExecutionError,
 } from "../../src/index.js";
 import { InProcessScheduler } from "../support/in-process-scheduler.js";
 import { showProgress } from "../../src/cli/progress.js";
+import { RunRecorder } from "../../src/report.js";
+import { ManualClock } from "../../src/testing.js";
 
 function recording() {
   const invocations: Invocation[] = [];

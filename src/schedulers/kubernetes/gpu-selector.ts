@@ -6,7 +6,7 @@
  * asks for exactly the label values found on the cluster's nodes, so any GPU type works without
  * configuration where nodes may be listed.
  */
-import { ResourceSpecError } from "../../errors.js";
+import { ConfigurationError } from "../../errors.js";
 import { gpuTypeOfModel } from "../../resources/gpu-types.js";
 
 export const DEFAULT_GPU_LABEL = "nvidia.com/gpu.product";
@@ -38,7 +38,7 @@ export function nodeHasGpuType(labels: Readonly<Record<string, string>>, type: s
 /**
  * The label values a Job for `type` selects: the configured one; else those found on `nodes`
  * (when they could be listed); else the default for a seed type. A type with none of these is a
- * ResourceSpecError naming the option that fixes it.
+ * ConfigurationError naming the option that fixes it.
  */
 export function gpuLabelValues(
   type: string,
@@ -56,7 +56,7 @@ export function gpuLabelValues(
   if (found.size > 0) return [...found].sort();
   const fallback = DEFAULT_GPU_VALUES[type];
   if (fallback !== undefined && options.label === DEFAULT_GPU_LABEL) return [fallback];
-  throw new ResourceSpecError({
+  throw new ConfigurationError({
     task,
     field: `gpuNodeSelector.values.${type}`,
     expected: `the value of the node label ${options.label} for GPU type "${type}" (no node${nodes === undefined ? "s could be listed to find it" : " has it"})`,

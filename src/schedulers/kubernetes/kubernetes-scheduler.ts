@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { ResourceSpecError, SubmissionError, TaskCancelledError, TaskExecutionError } from "../../errors.js";
+import { ConfigurationError, SubmissionError, TaskCancelledError, TaskExecutionError } from "../../errors.js";
 import type { AttemptEvents, Capacity, Invocation, Plan, PlannedCall, Scheduler } from "../../contract/scheduler.js";
 import type { Clock } from "../../contract/clock.js";
 import { BYTES_PER_GIB } from "../../resources/rounding.js";
@@ -100,7 +100,7 @@ export class KubernetesScheduler extends EventEmitter<AttemptEvents> implements 
   constructor(private readonly options: KubernetesSchedulerOptions) {
     super();
     if (typeof options?.image !== "string" || options.image.length === 0) {
-      throw new ResourceSpecError({ field: "image", value: options?.image, expected: "a container image name (image)" });
+      throw new ConfigurationError({ field: "image", value: options?.image, expected: "a container image name (image)" });
     }
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
     this.clock = options.clock ?? keepAliveClock;
@@ -108,7 +108,7 @@ export class KubernetesScheduler extends EventEmitter<AttemptEvents> implements 
     this.keepJobs = options.keepJobs ?? false;
     const startTimeout = options.startTimeoutSeconds ?? 120;
     if (typeof startTimeout !== "number" || !(startTimeout > 0) || !Number.isFinite(startTimeout)) {
-      throw new ResourceSpecError({ field: "startTimeoutSeconds", value: options.startTimeoutSeconds, expected: "a positive number of seconds" });
+      throw new ConfigurationError({ field: "startTimeoutSeconds", value: options.startTimeoutSeconds, expected: "a positive number of seconds" });
     }
     this.startTimeoutMs = startTimeout * 1000;
     this.manifestOptions = {

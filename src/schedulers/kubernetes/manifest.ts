@@ -39,7 +39,7 @@ export interface Toleration {
   readonly tolerationSeconds?: number;
 }
 
-interface PodSpec {
+export interface PodSpec {
   readonly restartPolicy: "Never";
   readonly serviceAccountName?: string;
   readonly nodeSelector?: Record<string, string>;
@@ -58,7 +58,7 @@ interface PodSpec {
 }
 
 /** Node affinity that requires one label to have one of several values (a GPU type seen under several model names). */
-interface NodeAffinity {
+export interface NodeAffinity {
   readonly nodeAffinity: {
     readonly requiredDuringSchedulingIgnoredDuringExecution: {
       readonly nodeSelectorTerms: ReadonlyArray<{

@@ -67,6 +67,9 @@ function runHere(invocation: Invocation<unknown>, control: AttemptControl): Prom
     // A task may report running out of memory itself (a tool it ran was OOM-killed): kept as
     // is, so that `retries.escalate` acts on it.
     if (cause instanceof OutOfMemoryError) throw cause;
+    // Already this attempt's execution error (a `run` of a tool that failed): wrapping it again
+    // would say "Task x failed on attempt 1: Task x failed on attempt 1: ...".
+    if (cause instanceof TaskExecutionError && cause.task === invocation.taskName && cause.attempt === invocation.attempt) throw cause;
     throw new TaskExecutionError({ task: invocation.taskName, label: invocation.label, attempt: invocation.attempt, message: messageOf(cause), cause });
   });
 }

@@ -6,7 +6,7 @@
 import { execFileSync } from "node:child_process";
 import { statfsSync } from "node:fs";
 import { z } from "zod";
-import { ResourceSpecError } from "../../errors.js";
+import { ConfigurationError } from "../../errors.js";
 import { GPU_TYPE_PATTERN, gpuTypeOfModel } from "../../resources/gpu-types.js";
 import type { GpuType } from "../../resources/presets.js";
 import { formatGiB } from "../../resources/quantity.js";
@@ -109,7 +109,7 @@ function freeDiskGiB(dir: string): number | undefined {
   }
 }
 
-/** The capacity from options, detecting what they leave out. Bad options are a ResourceSpecError. */
+/** The capacity from options, detecting what they leave out. Bad options are a ConfigurationError. */
 export function resolveCapacity(options: unknown, workDir: string, probe: LimitProbe = systemProbe()): DetectedCapacity {
   const parsed = CapacityOptionsSchema.safeParse(options ?? {});
   if (!parsed.success) {
@@ -117,7 +117,7 @@ export function resolveCapacity(options: unknown, workDir: string, probe: LimitP
     const path = issue?.path.map(String).join(".") ?? "";
     const key = issue?.path[0];
     const value = typeof key === "string" ? (options as Record<string, unknown>)[key] : options;
-    throw new ResourceSpecError({
+    throw new ConfigurationError({
       field: `capacity${path ? `.${path}` : ""}`,
       value: issue?.code === "unrecognized_keys" ? issue.keys[0] : value,
       expected:
@@ -140,7 +140,7 @@ export function resolveCapacity(options: unknown, workDir: string, probe: LimitP
   const seen = new Set<number>();
   for (const device of gpus) {
     if (seen.has(device.index)) {
-      throw new ResourceSpecError({
+      throw new ConfigurationError({
         field: "capacity.gpus",
         value: device.index,
         expected: "each GPU device index once",

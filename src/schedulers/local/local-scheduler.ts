@@ -5,7 +5,7 @@
  * cancelled.
  */
 import { EventEmitter } from "node:events";
-import { ResourceSpecError, TaskCancelledError } from "../../errors.js";
+import { ConfigurationError, TaskCancelledError } from "../../errors.js";
 import type { ClampRecord } from "../../resources/limits.js";
 import { formatGiB } from "../../resources/quantity.js";
 import type { ResolvedResources } from "../../resources/spec.js";
@@ -108,7 +108,7 @@ export class LocalScheduler extends EventEmitter<AttemptEvents> implements Sched
     this.gpuMatches = deviceMatcher(checkChoice("gpuMatch", options.gpuMatch ?? "type", ["type", "memory"]));
     const reserveAfter = options.reserveAfter ?? 32;
     if (!Number.isInteger(reserveAfter) || reserveAfter < 1) {
-      throw new ResourceSpecError({ field: "reserveAfter", value: reserveAfter, expected: "a whole number from 1 up" });
+      throw new ConfigurationError({ field: "reserveAfter", value: reserveAfter, expected: "a whole number from 1 up" });
     }
     this.machine = resolveCapacity(options.capacity, workDir);
     this.admission = new Admission(this.machine, reserveAfter, this.gpuMatches);
@@ -291,7 +291,7 @@ function requestOf(resources: ResolvedResources): Request {
 
 function checkChoice<T extends string>(field: string, value: unknown, choices: readonly T[]): T {
   if (!(choices as readonly unknown[]).includes(value)) {
-    throw new ResourceSpecError({ field, value, expected: `one of ${choices.map((c) => `"${c}"`).join(", ")}` });
+    throw new ConfigurationError({ field, value, expected: `one of ${choices.map((c) => `"${c}"`).join(", ")}` });
   }
   return value as T;
 }

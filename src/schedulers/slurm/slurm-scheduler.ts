@@ -13,7 +13,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import {
   OutOfMemoryError,
-  ResourceSpecError,
+  ConfigurationError,
   SubmissionError,
   TaskCancelledError,
   TaskExecutionError,
@@ -82,15 +82,15 @@ export class SlurmScheduler extends EventEmitter<AttemptEvents> implements Sched
   constructor(options: SlurmSchedulerOptions) {
     super();
     if (typeof options?.workDir !== "string" || options.workDir.length === 0) {
-      throw new ResourceSpecError({ field: "workDir", value: options?.workDir, expected: "a shared directory path for job files (workDir)" });
+      throw new ConfigurationError({ field: "workDir", value: options?.workDir, expected: "a shared directory path for job files (workDir)" });
     }
     const extra = options.extraArgs ?? [];
     if (!Array.isArray(extra) || extra.some((a) => typeof a !== "string")) {
-      throw new ResourceSpecError({ field: "extraArgs", value: extra, expected: "an array of sbatch arguments as strings" });
+      throw new ConfigurationError({ field: "extraArgs", value: extra, expected: "an array of sbatch arguments as strings" });
     }
     const poll = options.pollIntervalMs ?? 500;
     if (!Number.isFinite(poll) || poll < 10) {
-      throw new ResourceSpecError({ field: "pollIntervalMs", value: poll, expected: "a number of milliseconds from 10 up" });
+      throw new ConfigurationError({ field: "pollIntervalMs", value: poll, expected: "a number of milliseconds from 10 up" });
     }
     this.options = options;
     this.workDir = resolve(options.workDir);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { customTask, type JobManifest, KubernetesScheduler, planCall, PRESET_DECORATORS, PRESET_NAMES, PRESETS, ResourceSpecError, SubmissionError, TaskFile } from "../../../src/index.js";
+import { ConfigurationError, customTask, type JobManifest, KubernetesScheduler, planCall, PRESET_NAMES, PRESETS, SubmissionError, TaskFile } from "../../../src/index.js";
+import { PRESET_DECORATORS } from "../../../src/task/preset-decorators.js";
 import { gpuLabelValues, nodeHasGpuType } from "../../../src/schedulers/kubernetes/gpu-selector.js";
 import { buildJob, jobNameFor, labelValueFor, type ManifestOptions } from "../../../src/schedulers/kubernetes/manifest.js";
 import { quantityValue, taskfitRules, validateJob } from "../../../src/schedulers/kubernetes/validate.js";
@@ -100,7 +101,7 @@ describe("GPU types on Kubernetes", () => {
     expect(nodeHasGpuType({ "example.com/gpu": "NVIDIA-H100-80GB-HBM3" }, "h100", options)).toBe(false);
   });
 
-  it("is a ResourceSpecError naming the option when no value can be found for a new type", () => {
+  it("is a ConfigurationError naming the option when no value can be found for a new type", () => {
     expect(() => gpuLabelValues("h100", { label: "nvidia.com/gpu.product", values: {} }, undefined, "onH100")).toThrow(
       /gpuNodeSelector\.values\.h100|node label nvidia\.com\/gpu\.product for GPU type "h100"/,
     );
@@ -110,7 +111,7 @@ describe("GPU types on Kubernetes", () => {
     const k = new KubernetesScheduler({ image: "img", gpuNodeSelector: { values: { h100: "NVIDIA-H100-80GB-HBM3" } } });
     const job = (await k.plan(await planCall(h100, []))).data as JobManifest;
     expect(job.spec.template.spec.nodeSelector).toEqual({ "nvidia.com/gpu.product": "NVIDIA-H100-80GB-HBM3" });
-    await expect(k8s.plan(await planCall(h100, []))).rejects.toBeInstanceOf(ResourceSpecError);
+    await expect(k8s.plan(await planCall(h100, []))).rejects.toBeInstanceOf(ConfigurationError);
   });
 
   it("writes several values as required node affinity", () => {

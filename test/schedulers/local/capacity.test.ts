@@ -1,6 +1,6 @@
 import { availableParallelism, totalmem } from "node:os";
 import { describe, expect, it } from "vitest";
-import { LocalScheduler, ResourceSpecError } from "../../../src/index.js";
+import { ConfigurationError, LocalScheduler } from "../../../src/index.js";
 import { detectGpus, resolveCapacity } from "../../../src/schedulers/local/capacity.js";
 
 describe("LocalScheduler capacity", () => {
@@ -41,14 +41,14 @@ describe("LocalScheduler capacity", () => {
     [{ gpus: [{ index: 1, type: "a10g" }, { index: 1, type: "v100" }] }, /each GPU device index once.*`1`/],
     [{ gpus: [{ index: 0, type: "H100" }] }, /lower-case letters.*capacity\.gpus\.0\.type/],
     [{ ram: 4 }, /capacity key among.*`"ram"`/],
-  ])("refuses capacity %j with a ResourceSpecError that says where", (capacity, message) => {
+  ])("refuses capacity %j with a ConfigurationError that says where", (capacity, message) => {
     let error: unknown;
     try {
       new LocalScheduler({ capacity: capacity as never });
     } catch (caught) {
       error = caught;
     }
-    expect(error).toBeInstanceOf(ResourceSpecError);
+    expect(error).toBeInstanceOf(ConfigurationError);
     expect((error as Error).message).toMatch(message);
   });
 });

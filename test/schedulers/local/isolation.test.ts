@@ -8,7 +8,6 @@ import {
   SlurmScheduler,
   KubernetesScheduler,
   TaskNotFoundError,
-  ManualClock,
   OutOfMemoryError,
   SerializationError,
   smallTask,
@@ -19,6 +18,7 @@ import {
   planCall,
 } from "../../../src/index.js";
 import type { Task } from "../../../src/index.js";
+import { ManualClock } from "../../../src/testing.js";
 import { describeFile, hungry, reportsOutOfMemory, returnsFunction, spawnsTools, throws } from "../../fixtures/isolated-tasks.js";
 import { fragile } from "../../fixtures/fragile-tasks.js";
 import { isRunning, until } from "../../helpers/processes.js";

@@ -1,10 +1,10 @@
 import { describe, expect, it, vi } from "vitest";
 import {
+  ConfigurationError,
   currentTask,
   customTask,
   LocalScheduler,
   OutOfMemoryError,
-  ResourceSpecError,
   smallGpuTask,
   TaskCancelledError,
   TaskExecutionError,
@@ -197,7 +197,7 @@ describe("LocalScheduler admission", () => {
   });
 
   it("rejects bad options with a clear error", () => {
-    expect(() => new LocalScheduler({ capacity: { cpu: -1 } })).toThrow(ResourceSpecError);
+    expect(() => new LocalScheduler({ capacity: { cpu: -1 } })).toThrow(ConfigurationError);
     expect(() => new LocalScheduler({ capacity: { cpu: Number.NaN } })).toThrow(/capacity\.cpu/);
     expect(() => new LocalScheduler({ capacity: { gpus: [{ index: 0 }, { index: 0 }] } })).toThrow(/each GPU device index once/);
     expect(() => new LocalScheduler({ capacity: { cores: 2 } as never })).toThrow(/cores/);

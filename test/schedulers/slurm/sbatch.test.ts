@@ -92,9 +92,9 @@ describe("sbatch options", () => {
     expect(argv.indexOf("/shared/jobs/taskfit-job.sh")).toBeGreaterThan(argv.indexOf("--account=lab"));
   });
 
-  it("asks for the exact preset numbers of the largest machines", () => {
+  it("asks for the exact preset numbers of the largest machines", async () => {
     const task = v100x8Task(async () => 0);
-    const args = sbatchOptions(task.spec.fixed as ResolvedResources, options);
+    const args = sbatchOptions(await task.resolve(), options);
     expect(args).toEqual(expect.arrayContaining(["--cpus-per-task=128", "--mem=524288M", "--gres=gpu:v100:8"]));
   });
 
