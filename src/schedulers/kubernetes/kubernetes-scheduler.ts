@@ -185,12 +185,12 @@ export class KubernetesScheduler extends EventEmitter<AttemptEvents> implements 
     }
     const followed = followJob<JobSnapshot>({
       id: name,
-      invocation: invocation as Invocation<unknown>,
+      invocation,
       events: this,
       clock: this.clock,
       poller: this.pollerFor(api),
       cancel: () => this.deleteJob(api, name),
-      watch: this.watcher(api, invocation as Invocation<unknown>, name),
+      watch: this.watcher(api, invocation, name),
     });
     return followed as Promise<R>;
   }

@@ -150,14 +150,14 @@ export class SlurmScheduler extends EventEmitter<AttemptEvents> implements Sched
     const files = withJobId(patterns, jobId);
     const followed = followJob<JobState>({
       id: jobId,
-      invocation: invocation as Invocation<unknown>,
+      invocation,
       events: this,
       clock: this.clock,
       poller: this.poller,
       cancel: async () => {
         await this.exec("scancel", [jobId]);
       },
-      watch: (sighting, progress) => this.watch({ jobId, invocation: invocation as Invocation<unknown>, files, progress }, sighting),
+      watch: (sighting, progress) => this.watch({ jobId, invocation, files, progress }, sighting),
       // Before the call settles, so a program that exits right after leaves no job files behind.
       release: (error) => removeJobFiles(files, error === undefined),
     });
