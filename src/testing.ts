@@ -4,3 +4,4 @@
  */
 export { ManualClock } from "./schedulers/manual-clock.js";
 export type { CommandResult as SlurmCommandResult, RunCommand as SlurmRunCommand } from "./schedulers/slurm/commands.js";
+export type { KubernetesApi, ListedJob as KubernetesListedJob, ListedNode as KubernetesListedNode, ListedPod as KubernetesListedPod } from "./schedulers/kubernetes/api.js";

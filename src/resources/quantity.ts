@@ -4,6 +4,8 @@
  * (a spec error for static values, a resolution error for function results).
  */
 
+import { roundUpTo } from "./rounding.js";
+
 export type Parsed = { readonly ok: true; readonly value: number } | { readonly ok: false; readonly expected: string };
 
 const ok = (value: number): Parsed => ({ ok: true, value });
@@ -11,19 +13,6 @@ const fail = (expected: string): Parsed => ({ ok: false, expected });
 
 /** The smallest CPU request, as Kubernetes allows: one millicore. */
 export const MIN_CPU = 0.001;
-
-// Floating-point noise (0.1 + 0.2) must not push a value up a whole step when rounding up.
-const EPSILON = 1e-9;
-
-/** Rounds up to a multiple of `step`, ignoring floating-point noise below 1e-9 of a step. */
-export function roundUpTo(value: number, step: number): number {
-  const steps = Math.ceil(value / step - EPSILON);
-  // A step of 1/n (a millicore is 1/1000): one correctly rounded division gives the double nearest
-  // the decimal, as printing 12 places and parsing them back does, without making a string.
-  const perUnit = 1 / step;
-  if (Number.isInteger(perUnit)) return steps / perUnit;
-  return Number((steps * step).toFixed(12));
-}
 
 const CPU_EXPECTED = `a CPU count in cores from ${MIN_CPU} up (a number, or a string such as "2", "0.5" or "500m")`;
 const CPU_STRING = /^(\d+(?:\.\d+)?|\.\d+)(m?)$/;

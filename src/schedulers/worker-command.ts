@@ -7,6 +7,7 @@ import { readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SubmissionError } from "../errors.js";
+import { mebibytesUp } from "../resources/rounding.js";
 
 const TYPESCRIPT = /\.[cm]?tsx?$/;
 
@@ -63,7 +64,7 @@ export function workerEntry(): string {
 
 /** The V8 heap cap for a task's memory: a cap, not a request, so rounded up, never below what V8 needs. */
 export function heapLimitMiB(memoryGiB: number): number {
-  return Math.max(32, Math.ceil(memoryGiB * 1024));
+  return Math.max(32, mebibytesUp(memoryGiB));
 }
 
 /** Node flags for a worker: tsx when TypeScript is involved, and the heap cap. */

@@ -6,7 +6,8 @@
 import { ErrorCode, OutOfMemoryError, TaskCancelledError, TaskfitError } from "../errors.js";
 import type { CompiledSpec } from "../resources/compile.js";
 import { LIMITS } from "../resources/limits.js";
-import { MIN_CPU, roundUpTo } from "../resources/quantity.js";
+import { MIN_CPU } from "../resources/quantity.js";
+import { roundUpTo } from "../resources/rounding.js";
 import { resolveLabel } from "../resources/label.js";
 import { resolveCompiled } from "../resources/resolve.js";
 import type { Escalation, ResolvedResources } from "../resources/spec.js";

@@ -1,6 +1,5 @@
-import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { formatGiB, MIN_CPU, parseCpu, parseDurationSeconds, parseGiB, roundUpTo } from "../../src/resources/quantity.js";
+import { formatGiB, parseCpu, parseDurationSeconds, parseGiB } from "../../src/resources/quantity.js";
 
 const GIB = 1024 ** 3;
 
@@ -145,40 +144,6 @@ describe("parseDurationSeconds", () => {
     const parsed = parseDurationSeconds(input);
     expect(parsed.ok).toBe(false);
     if (!parsed.ok) expect(parsed.expected).toContain("duration");
-  });
-});
-
-describe("roundUpTo", () => {
-  it("keeps exact multiples", () => {
-    expect(roundUpTo(2, MIN_CPU)).toBe(2);
-    expect(roundUpTo(0.5, 0.25)).toBe(0.5);
-    expect(roundUpTo(3, 1)).toBe(3);
-  });
-
-  it("rounds anything above a multiple up to the next one", () => {
-    expect(roundUpTo(0.0011, MIN_CPU)).toBe(0.002);
-    expect(roundUpTo(1.01, 1)).toBe(2);
-    expect(roundUpTo(8 + 1 / 2048, 1 / 1024)).toBe(8 + 1 / 1024);
-  });
-
-  it("ignores floating-point noise below 1e-9 of a step", () => {
-    expect(roundUpTo(0.1 + 0.2, MIN_CPU)).toBe(0.3);
-    expect(roundUpTo(0.7 * 3, 0.1)).toBe(2.1);
-  });
-
-  it("returns clean decimals, not products with noise", () => {
-    expect(roundUpTo(0.0071, MIN_CPU)).toBe(0.008);
-    expect(String(roundUpTo(1.2345, MIN_CPU))).toBe("1.235");
-  });
-
-  it("gives the clean decimal for any count of millicores, and the next one for a hair more", () => {
-    fc.assert(
-      fc.property(fc.integer({ min: 1, max: 10_000_000 }), (millicores) => {
-        const decimal = `${Math.floor(millicores / 1000)}.${String(millicores % 1000).padStart(3, "0")}`;
-        expect(roundUpTo(millicores * MIN_CPU, MIN_CPU)).toBe(Number(decimal));
-        expect(roundUpTo(millicores / 1000 + 0.0004, MIN_CPU)).toBe(roundUpTo((millicores + 1) * MIN_CPU, MIN_CPU));
-      }),
-    );
   });
 });
 

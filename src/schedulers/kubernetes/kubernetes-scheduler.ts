@@ -1,26 +1,27 @@
 /**
  * KubernetesScheduler: each call becomes one batch/v1 Job (see manifest.ts), submitted with
  * @kubernetes/client-node and followed until it ends. The result comes back in the pod's
- * termination message or, when larger, the marked last line of its log.
+ * termination message or, when larger, the marked last line of its log. The parts: api.ts (the
+ * API calls, a seam for tests), fit.ts (the fit check), job-status.ts (the poll's question),
+ * outcome.ts (how a Job ended); the shared poller and attempt lifecycle are in ../cluster/.
  */
 import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import {
-  ConfigurationError,
-  type Shortfall,
-  SubmissionError,
-  TaskCancelledError,
-  TaskExecutionError,
-  UnschedulableError,
-} from "../../errors.js";
-import type { AttemptEvents, Capacity, Invocation, MeasuredUsage, Plan, PlannedCall, Scheduler } from "../../contract/scheduler.js";
-import { onAbort } from "../../contract/abort.js";
+import { ConfigurationError, SubmissionError, TaskCancelledError, TaskExecutionError } from "../../errors.js";
+import type { AttemptEvents, Capacity, Invocation, Plan, PlannedCall, Scheduler } from "../../contract/scheduler.js";
 import type { Clock } from "../../contract/clock.js";
+import { BYTES_PER_GIB } from "../../resources/rounding.js";
+import { type AttemptProgress, followJob } from "../cluster/followed-job.js";
+import { keepAliveClock } from "../cluster/keep-alive-clock.js";
+import { JobPoller, type Sighting } from "../cluster/poller.js";
 import { WORKER_MEMORY_NOTE } from "../worker-command.js";
 import { importableModule, workerRequest } from "../worker/request.js";
-import { DEFAULT_GPU_LABEL, type GpuSelectorOptions, gpuLabelValues, nodeHasGpuType } from "./gpu-selector.js";
+import { clientApi, type KubernetesApi } from "./api.js";
+import { checkFits, type NodeView } from "./fit.js";
+import { DEFAULT_GPU_LABEL, type GpuSelectorOptions, gpuLabelValues } from "./gpu-selector.js";
+import { type JobSnapshot, listJobs } from "./job-status.js";
 import {
   buildJob,
   GPU_RESOURCE,
@@ -28,11 +29,8 @@ import {
   type ManifestOptions,
   type Toleration,
 } from "./manifest.js";
-import { JobPoller, keepAliveClock } from "./job-poller.js";
 import { jobEnd, settleEnd, START_FAILURES, waitingReason } from "./outcome.js";
 import { quantityValue, validateJob } from "./validate.js";
-
-type Client = typeof import("@kubernetes/client-node");
 
 export interface KubernetesSchedulerOptions {
   /** The image the task runs in: Node, the workflow's code and taskfit installed. */
@@ -62,6 +60,8 @@ export interface KubernetesSchedulerOptions {
   readonly pollIntervalMs?: number;
   /** The clock of its polls, events and start timeout. @default the system clock, its timers keeping the process alive while Jobs run */
   readonly clock?: Clock;
+  /** The API calls it makes; a stand-in for unit tests. @default @kubernetes/client-node's clients for `kubeconfig` */
+  readonly api?: KubernetesApi;
   /**
    * Keep each finished Job (and its pod) instead of deleting it once its outcome is read, e.g. to
    * look at it with kubectl. Kept Jobs are yours to delete. @default false
@@ -83,19 +83,6 @@ export const MAX_REQUEST_BYTES = 1024 * 1024;
 
 /** The label that ties a Job and its pod to the scheduler that submitted them. */
 const INSTANCE_LABEL = "taskfit.dev/scheduler";
-/** Polls in a row a followed Job may be missing from the list before its call fails. */
-const MISSING_POLLS = 5;
-
-interface NodeView {
-  readonly labels: Readonly<Record<string, string>>;
-  readonly allocatable: Readonly<Record<string, string>>;
-}
-
-interface Api {
-  readonly k8s: Client;
-  readonly batch: InstanceType<Client["BatchV1Api"]>;
-  readonly core: InstanceType<Client["CoreV1Api"]>;
-}
 
 export class KubernetesScheduler extends EventEmitter<AttemptEvents> implements Scheduler {
   readonly name = "Kubernetes";
@@ -105,8 +92,8 @@ export class KubernetesScheduler extends EventEmitter<AttemptEvents> implements 
   private readonly pollIntervalMs: number;
   private readonly keepJobs: boolean;
   private readonly startTimeoutMs: number;
-  private api: Promise<Api> | undefined;
-  private poller: JobPoller | undefined;
+  private api: Promise<KubernetesApi> | undefined;
+  private poller: JobPoller<JobSnapshot> | undefined;
   /** Labels this scheduler's Jobs and pods, so that one list finds exactly those it follows. */
   private readonly instance = randomBytes(5).toString("hex");
 
@@ -186,33 +173,34 @@ export class KubernetesScheduler extends EventEmitter<AttemptEvents> implements 
     if (signal?.aborted) throw new TaskCancelledError({ task: taskName, reason: signal.reason });
     const api = await this.connect(taskName);
     const nodes = await this.listNodes(api);
-    if (nodes !== undefined) this.checkFits(nodes, invocation);
+    if (nodes !== undefined) checkFits(taskName, invocation.resources, nodes, this.gpuSelector);
     const labelsOfNodes = nodes?.map((node) => node.labels);
     const job = this.manifest(invocation, attempt, invocation.args, labelsOfNodes, { [INSTANCE_LABEL]: this.instance });
     await validateJob(job, taskName);
     const { namespace, name } = job.metadata;
     try {
-      await api.batch.createNamespacedJob({ namespace, body: job as never });
+      await api.batch.createNamespacedJob({ namespace, body: job });
     } catch (error) {
       throw new SubmissionError({ task: taskName, scheduler: this.name, detail: apiMessage(error), cause: error });
     }
-    this.emit("queued", { id: name, task: taskName, label: invocation.label, attempt, at: this.clock.now(), resources: invocation.resources });
-    return (await this.follow(api, invocation as Invocation<unknown>, name)) as R;
+    const followed = followJob<JobSnapshot>({
+      id: name,
+      invocation,
+      events: this,
+      clock: this.clock,
+      poller: this.pollerFor(api),
+      cancel: () => this.deleteJob(api, name),
+      watch: this.watcher(api, invocation, name),
+    });
+    return followed as Promise<R>;
   }
 
-  private connect(task: string): Promise<Api> {
-    this.api ??= import("@kubernetes/client-node").then(
-      (k8s) => {
-        const config = new k8s.KubeConfig();
-        if (this.options.kubeconfig !== undefined) config.loadFromFile(this.options.kubeconfig);
-        else config.loadFromDefault();
-        return { k8s, batch: config.makeApiClient(k8s.BatchV1Api), core: config.makeApiClient(k8s.CoreV1Api) };
-      },
-      (cause: unknown) => {
-        this.api = undefined;
-        throw new SubmissionError({ task, scheduler: this.name, detail: "the optional peer dependency @kubernetes/client-node@1.4.0 is not installed", cause });
-      },
-    );
+  private connect(task: string): Promise<KubernetesApi> {
+    if (this.options.api !== undefined) return Promise.resolve(this.options.api);
+    this.api ??= clientApi(this.options.kubeconfig, task).catch((error: unknown) => {
+      this.api = undefined; // asked again by the next call: the package may be installed, the kubeconfig fixed
+      throw error;
+    });
     return this.api;
   }
 
@@ -221,11 +209,11 @@ export class KubernetesScheduler extends EventEmitter<AttemptEvents> implements 
     const api = await this.connect("(cluster capacity)");
     const nodes = schedulable((await api.core.listNode()).items).map((node) => node.status?.allocatable ?? {});
     const sum = (resource: string) => nodes.reduce((total, n) => total + quantityValue(n[resource] ?? "0"), 0);
-    return { cpu: sum("cpu"), memoryGiB: sum("memory") / 1024 ** 3, gpus: sum(GPU_RESOURCE), nodes: nodes.length, sources: {} };
+    return { cpu: sum("cpu"), memoryGiB: sum("memory") / BYTES_PER_GIB, gpus: sum(GPU_RESOURCE), nodes: nodes.length, sources: {} };
   }
 
   /** The nodes' labels and allocatable resources; undefined without permission to list nodes. */
-  private async listNodes(api: Api): Promise<NodeView[] | undefined> {
+  private async listNodes(api: KubernetesApi): Promise<NodeView[] | undefined> {
     try {
       const list = await api.core.listNode();
       return schedulable(list.items).map((node) => ({ labels: node.metadata?.labels ?? {}, allocatable: node.status?.allocatable ?? {} }));
@@ -234,125 +222,56 @@ export class KubernetesScheduler extends EventEmitter<AttemptEvents> implements 
     }
   }
 
-  /** A request no node's allocatable could ever hold is refused now. */
-  private checkFits(nodes: readonly NodeView[], invocation: Invocation<unknown>): void {
-    const { resources } = invocation;
-    const wanted: Record<string, number> = {
-      cpu: Math.ceil(resources.cpu * 1000 - 1e-6) / 1000,
-      memory: Math.ceil(resources.memoryGiB * 1024 - 1e-9) * 1024 ** 2,
-      ...(resources.storageGiB !== undefined && { "ephemeral-storage": Math.ceil(resources.storageGiB * 1024 - 1e-9) * 1024 ** 2 }),
-      ...(resources.gpu > 0 && { [GPU_RESOURCE]: resources.gpu }),
-    };
-    const gpuType = resources.gpu > 0 ? resources.gpuType : undefined;
-    const eligible = nodes.filter((n) => gpuType === undefined || nodeHasGpuType(n.labels, gpuType, this.gpuSelector));
-    const has = (n: NodeView, resource: string) => quantityValue(n.allocatable[resource] ?? "0");
-    if (eligible.some((n) => Object.entries(wanted).every(([resource, amount]) => has(n, resource) >= amount))) return;
-    const shortfalls: Shortfall[] = Object.entries(wanted)
-      .map(([field, requested]) => ({ field, requested, available: Math.max(0, ...eligible.map((n) => has(n, field))) }))
-      .filter((s) => s.available < s.requested);
-    if (eligible.length === 0 && gpuType !== undefined) {
-      const value = this.gpuSelector.values[gpuType];
-      const which = value === undefined ? `with a ${gpuType} GPU` : `=${value}`;
-      shortfalls.push({ field: `nodes labelled ${this.gpuSelector.label} ${which}`, requested: 1, available: 0 });
-    }
-    throw new UnschedulableError({ task: invocation.taskName, scheduler: this.name, shortfalls });
-  }
-
   /** This scheduler's poller: one list of its Jobs and one of their pods per interval, for all calls. */
-  private pollerFor(api: Api): JobPoller {
-    const namespace = this.manifestOptions.namespace;
-    const labelSelector = `${INSTANCE_LABEL}=${this.instance}`;
-    this.poller ??= new JobPoller(
-      async () => {
-        const [jobs, pods] = await Promise.all([api.batch.listNamespacedJob({ namespace, labelSelector }), api.core.listNamespacedPod({ namespace, labelSelector })]);
-        return { jobs: jobs.items as never, pods: pods.items as never };
-      },
-      this.pollIntervalMs,
-      this.clock,
-    );
+  private pollerFor(api: KubernetesApi): JobPoller<JobSnapshot> {
+    const query = listJobs(api, this.manifestOptions.namespace, `${INSTANCE_LABEL}=${this.instance}`);
+    this.poller ??= new JobPoller({ query, intervalMs: this.pollIntervalMs, clock: this.clock });
     return this.poller;
   }
 
-  /** Follows the Job and its pod until it ends; maps the end to the result or a typed error. */
-  private follow(api: Api, invocation: Invocation<unknown>, job: string): Promise<unknown> {
-    const { taskName, signal, attempt, resources, timeoutSeconds } = invocation;
-    return new Promise((resolve, reject) => {
-      let done = false;
-      let reportedPending = false;
-      let bound = false;
-      let missing = 0;
-      let waitingFor: string | undefined;
-      let stuckSince: number | undefined;
-      let unfollow: (() => void) | undefined;
-      const finish = (error: unknown, value?: unknown, usage?: MeasuredUsage) => {
-        if (done) return;
-        done = true;
-        unfollow?.();
-        unsubscribe?.();
-        const at = this.clock.now();
-        const end = error === undefined ? "ok" : error instanceof TaskCancelledError ? "cancelled" : "error";
-        this.emit("finished", { id: job, task: taskName, label: invocation.label, attempt, at, end, error, usage });
-        if (error === undefined) resolve(value);
-        else reject(error);
-      };
-      const unsubscribe =
-        signal === undefined
-          ? undefined
-          : onAbort(signal, () => {
-              // Settled once the API server has taken the delete: no Job is left behind, even when
-              // the process exits right after (as the taskfit command does on Ctrl-C).
-              void this.deleteJob(api, job).then(() => finish(new TaskCancelledError({ task: taskName, reason: signal.reason })));
-            });
-      unfollow = this.pollerFor(api).follow(job, async ({ job: status, pods }) => {
-        if (done) return true;
-        if (status === undefined) {
-          // Gone from the list for several polls in a row: deleted by someone else (not by an abort).
-          if (++missing >= MISSING_POLLS) finish(new TaskExecutionError({ task: taskName, attempt, jobId: job, message: "the Job was deleted before it finished (not by taskfit)" }));
-          return done;
+  /** How each poll's view of one Job moves its call on, until the Job ends and the call settles. */
+  private watcher(api: KubernetesApi, invocation: Invocation<unknown>, job: string): (sighting: Sighting<JobSnapshot>, progress: AttemptProgress) => Promise<void> {
+    const { taskName, attempt, resources, timeoutSeconds } = invocation;
+    /** Since when its container has waited in a state it will not leave by itself. */
+    let stuckSince: number | undefined;
+    return async (sighting, progress) => {
+      if (sighting.kind === "missing") {
+        // Gone from the list for a while: deleted by someone else (not by an abort).
+        if (sighting.gone) await progress.settle(new TaskExecutionError({ task: taskName, attempt, jobId: job, message: "the Job was deleted before it finished (not by taskfit)" }));
+        return;
+      }
+      const { job: status, pods } = sighting.status;
+      const pod = pods[0];
+      // Bound to a node is not yet running: its image may still fail to pull.
+      if (pod?.status?.phase === "Running" || pod?.status?.phase === "Succeeded" || pod?.status?.phase === "Failed") progress.started(pod.spec?.nodeName);
+      const end = jobEnd(status, pods);
+      if (end.kind === "unschedulable") progress.waiting("Unschedulable", end.message);
+      const waiting = end.kind === "running" ? waitingReason(pods) : undefined;
+      if (waiting !== undefined) progress.waiting(waiting.reason, waiting.message);
+      if (waiting !== undefined && START_FAILURES.has(waiting.reason)) {
+        stuckSince ??= this.clock.now();
+        if (this.clock.now() - stuckSince >= this.startTimeoutMs) {
+          // Nothing will ever start this pod: the Job goes, kept or not (it holds the node's resources).
+          await this.deleteJob(api, job);
+          const why = `${waiting.reason}${waiting.message ? `: ${waiting.message}` : ""}`;
+          const detail = `its container could not start within ${this.startTimeoutMs / 1000} s (startTimeoutSeconds), pod ${pod?.metadata?.name ?? "?"} waiting in ${why}`;
+          await progress.settle(new SubmissionError({ task: taskName, scheduler: this.name, detail }));
         }
-        missing = 0;
-        const node = pods[0]?.spec?.nodeName;
-        if (node !== undefined && !bound) {
-          bound = true;
-          this.emit("started", { id: job, task: taskName, label: invocation.label, attempt, at: this.clock.now(), where: node });
-        }
-        const end = jobEnd(status, pods);
-        if (end.kind === "unschedulable" && !reportedPending) {
-          reportedPending = true;
-          this.emit("waiting", { id: job, task: taskName, label: invocation.label, attempt, at: this.clock.now(), reason: "Unschedulable", message: end.message });
-        }
-        const waiting = end.kind === "running" ? waitingReason(pods) : undefined;
-        if (waiting !== undefined && waiting.reason !== waitingFor) {
-          this.emit("waiting", { id: job, task: taskName, label: invocation.label, attempt, at: this.clock.now(), reason: waiting.reason, message: waiting.message });
-        }
-        waitingFor = waiting?.reason;
-        if (waiting !== undefined && START_FAILURES.has(waiting.reason)) {
-          stuckSince ??= this.clock.now();
-          if (this.clock.now() - stuckSince >= this.startTimeoutMs) {
-            // Nothing will ever start this pod: the Job goes, kept or not (it holds the node's resources).
-            await this.deleteJob(api, job);
-            const why = `${waiting.reason}${waiting.message ? `: ${waiting.message}` : ""}`;
-            const detail = `its container could not start within ${this.startTimeoutMs / 1000} s (startTimeoutSeconds), pod ${pods[0]?.metadata?.name ?? "?"} waiting in ${why}`;
-            finish(new SubmissionError({ task: taskName, scheduler: this.name, detail }));
-          }
-          return done;
-        }
-        stuckSince = undefined;
-        // Every ended pod's log: its worker's reports (usage too, when it was killed before answering).
-        const log = end.kind !== "running" && end.kind !== "unschedulable" && end.pod !== undefined ? await this.podLog(api, end.pod) : "";
-        const settled = settleEnd(end, log, { task: taskName, label: invocation.label, attempt, memoryGiB: resources.memoryGiB, timeoutSeconds, job, namespace: this.manifestOptions.namespace });
-        if (settled === undefined) return done;
-        // The outcome is read: the Job and its pod have served their purpose.
-        if (!this.keepJobs) await this.deleteJob(api, job);
-        if (settled.ok) finish(undefined, settled.value, settled.usage);
-        else finish(settled.error, undefined, settled.usage);
-        return done;
-      });
-      if (done) unfollow();
-    });
+        return;
+      }
+      stuckSince = undefined;
+      // Every ended pod's log: its worker's reports (usage too, when it was killed before answering).
+      const log = end.kind !== "running" && end.kind !== "unschedulable" && end.pod !== undefined ? await this.podLog(api, end.pod) : "";
+      const settled = settleEnd(end, log, { task: taskName, label: invocation.label, attempt, memoryGiB: resources.memoryGiB, timeoutSeconds, job, namespace: this.manifestOptions.namespace });
+      if (settled === undefined) return;
+      // The outcome is read: the Job and its pod have served their purpose.
+      if (!this.keepJobs) await this.deleteJob(api, job);
+      if (settled.ok) await progress.settle(undefined, settled.value, settled.usage);
+      else await progress.settle(settled.error, undefined, settled.usage);
+    };
   }
 
-  private async podLog(api: Api, pod: string): Promise<string> {
+  private async podLog(api: KubernetesApi, pod: string): Promise<string> {
     try {
       return String(await api.core.readNamespacedPodLog({ name: pod, namespace: this.manifestOptions.namespace, container: "task" }));
     } catch {
@@ -360,7 +279,7 @@ export class KubernetesScheduler extends EventEmitter<AttemptEvents> implements 
     }
   }
 
-  private async deleteJob(api: Api, name: string): Promise<void> {
+  private async deleteJob(api: KubernetesApi, name: string): Promise<void> {
     try {
       await api.batch.deleteNamespacedJob({ name, namespace: this.manifestOptions.namespace, propagationPolicy: "Background" });
     } catch {

@@ -6,6 +6,7 @@
  * variable as JSON, never through a shell.
  */
 import { randomBytes } from "node:crypto";
+import { mebibytesUp, millicoresUp, secondsUp } from "../../resources/rounding.js";
 import type { ResolvedResources } from "../../resources/spec.js";
 import type { TaskRef } from "../../contract/scheduler.js";
 import { workerNodeArgs } from "../worker-command.js";
@@ -121,8 +122,8 @@ export function labelValueFor(taskName: string): string {
   );
 }
 
-const millicores = (cpu: number) => `${Math.ceil(cpu * 1000 - 1e-6)}m`;
-const mebibytes = (gib: number) => `${Math.ceil(gib * 1024 - 1e-9)}Mi`;
+const millicores = (cpu: number) => `${millicoresUp(cpu)}m`;
+const mebibytes = (gib: number) => `${mebibytesUp(gib)}Mi`;
 
 export function quantities(resources: ResolvedResources): Record<string, string> {
   const amounts: Record<string, string> = { cpu: millicores(resources.cpu), memory: mebibytes(resources.memoryGiB) };
@@ -180,7 +181,7 @@ export function buildJob(call: ManifestCall, options: ManifestOptions, name = jo
     },
     spec: {
       backoffLimit: 0,
-      ...(call.timeoutSeconds !== undefined && { activeDeadlineSeconds: Math.ceil(call.timeoutSeconds) }),
+      ...(call.timeoutSeconds !== undefined && { activeDeadlineSeconds: secondsUp(call.timeoutSeconds) }),
       template: { metadata: { labels: { ...labels } }, spec: pod },
     },
   };

@@ -11,6 +11,7 @@
 import { type Shortfall, UnschedulableError } from "../../errors.js";
 import { type ClampRecord, describeClamping } from "../../resources/limits.js";
 import type { ResolvedResources } from "../../resources/spec.js";
+import { shortfalls as fitShortfalls } from "../fit.js";
 import type { MachineCapacity } from "./capacity.js";
 import { type DeviceMatcher, exactType } from "./gpu-match.js";
 
@@ -23,21 +24,10 @@ function matchingGpus(capacity: MachineCapacity, type: string | undefined, match
   return capacity.gpus.filter((device) => matches(device, type)).length;
 }
 
+/** What the machine lacks for this request: the machine is the one node it could run on. */
 export function shortfalls(resources: ResolvedResources, capacity: MachineCapacity, matches: DeviceMatcher = exactType): Shortfall[] {
-  const short: Shortfall[] = [];
-  if (resources.cpu > capacity.cpu) short.push({ field: "cpu", requested: resources.cpu, available: capacity.cpu });
-  if (resources.memoryGiB > capacity.memoryGiB) {
-    short.push({ field: "memoryGiB", requested: resources.memoryGiB, available: round(capacity.memoryGiB) });
-  }
-  if (resources.storageGiB !== undefined && capacity.storageGiB !== undefined && resources.storageGiB > capacity.storageGiB) {
-    short.push({ field: "storageGiB", requested: resources.storageGiB, available: round(capacity.storageGiB) });
-  }
-  const gpus = matchingGpus(capacity, resources.gpuType, matches);
-  if (resources.gpu > gpus) {
-    const what = resources.gpuType === undefined ? "gpu" : `gpu (type ${resources.gpuType})`;
-    short.push({ field: what, requested: resources.gpu, available: gpus });
-  }
-  return short;
+  const machine = { cpu: capacity.cpu, memoryGiB: capacity.memoryGiB, storageGiB: capacity.storageGiB, gpus: matchingGpus(capacity, resources.gpuType, matches) };
+  return fitShortfalls(resources, [machine]);
 }
 
 const warned = new Set<string>();
@@ -91,8 +81,4 @@ export function fitToCapacity(
     ...(storageGiB !== undefined && { storageGiB }),
     clamped: [...resources.clamped, ...records],
   };
-}
-
-function round(value: number): number {
-  return Number(value.toFixed(3));
 }

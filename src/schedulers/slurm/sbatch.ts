@@ -3,7 +3,12 @@
  * minutes), as an argv array. No shell string is ever built: the job script is a fixed two-line
  * file that execs its own arguments, and the task's name only reaches Slurm sanitised.
  */
+import type { PlannedCall } from "../../contract/scheduler.js";
+import { mebibytesUp, minutesUp, wholeCoresUp } from "../../resources/rounding.js";
 import type { ResolvedResources } from "../../resources/spec.js";
+import { workerEntry, workerNodeArgs } from "../worker-command.js";
+import { importableModule } from "../worker/request.js";
+import { type JobFiles, jobScriptPath } from "./job-files.js";
 
 export interface SbatchOptions {
   readonly jobName: string;
@@ -17,9 +22,6 @@ export interface SbatchOptions {
   readonly extraArgs: readonly string[];
 }
 
-/** The job script: runs its arguments as they are, with no shell parsing of anything taskfit passes. */
-export const JOB_SCRIPT = '#!/bin/sh\n# taskfit job: run the worker command given as arguments, unchanged.\nexec "$@"\n';
-
 /**
  * A Slurm job name from a task name and the call's label (`align-s3`): letters, digits, `_ . -`
  * only, at most 64 characters. Also the start of the job's log file names, so no `%` (Slurm's
@@ -32,13 +34,6 @@ export function jobName(taskName: string, label?: string): string {
   return cleaned.length > 0 ? cleaned : "taskfit";
 }
 
-/** `--time` in whole minutes, rounded up (Slurm's granularity). */
-export function timeLimitMinutes(seconds: number): number {
-  return Math.max(1, Math.ceil(seconds / 60 - 1e-9));
-}
-
-const mib = (gib: number) => Math.ceil(gib * 1024 - 1e-9);
-
 /** The sbatch options (before the job script) for these resources. */
 export function sbatchOptions(resources: ResolvedResources, options: SbatchOptions): string[] {
   const args = [
@@ -46,16 +41,54 @@ export function sbatchOptions(resources: ResolvedResources, options: SbatchOptio
     `--job-name=${options.jobName}`,
     "--nodes=1",
     "--ntasks=1",
-    `--cpus-per-task=${Math.ceil(resources.cpu - 1e-9)}`,
-    `--mem=${mib(resources.memoryGiB)}M`,
+    `--cpus-per-task=${wholeCoresUp(resources.cpu)}`,
+    `--mem=${mebibytesUp(resources.memoryGiB)}M`,
   ];
-  if (resources.storageGiB !== undefined) args.push(`--tmp=${mib(resources.storageGiB)}M`);
+  if (resources.storageGiB !== undefined) args.push(`--tmp=${mebibytesUp(resources.storageGiB)}M`);
   if (resources.gpu > 0) {
     args.push(resources.gpuType === undefined ? `--gres=gpu:${resources.gpu}` : `--gres=gpu:${resources.gpuType}:${resources.gpu}`);
   }
-  if (options.timeoutSeconds !== undefined) args.push(`--time=${timeLimitMinutes(options.timeoutSeconds)}`);
+  if (options.timeoutSeconds !== undefined) args.push(`--time=${minutesUp(options.timeoutSeconds)}`);
   if (options.partition !== undefined) args.push(`--partition=${options.partition}`);
   if (options.account !== undefined) args.push(`--account=${options.account}`);
   args.push(`--output=${options.output}`, `--error=${options.error}`, `--chdir=${options.chdir}`, ...options.extraArgs);
   return args;
+}
+
+/** What a SlurmScheduler submits with, from its options. */
+export interface SubmitSettings {
+  readonly workDir: string;
+  /** The worker entry; undefined: taskfit's own. */
+  readonly entry: string | undefined;
+  /** The Node binary on the compute nodes; undefined: this one's. */
+  readonly node: string | undefined;
+  readonly partition: string | undefined;
+  readonly account: string | undefined;
+  readonly extraArgs: readonly string[];
+}
+
+/** sbatch's whole argv for one attempt (after `sbatch`): the options, the job script, and the worker command it runs. */
+export function sbatchArgv(call: PlannedCall, files: JobFiles, settings: SubmitSettings): string[] {
+  const entry = settings.entry ?? workerEntry();
+  const options = sbatchOptions(call.resources, {
+    jobName: jobName(call.taskName, call.label),
+    timeoutSeconds: call.timeoutSeconds,
+    partition: settings.partition,
+    account: settings.account,
+    output: files.output,
+    error: files.error,
+    chdir: process.cwd(),
+    extraArgs: settings.extraArgs,
+  });
+  return [
+    ...options,
+    jobScriptPath(settings.workDir),
+    settings.node ?? process.execPath,
+    ...workerNodeArgs(entry, importableModule(call.taskName, call.task), call.resources.memoryGiB),
+    entry,
+    "--request",
+    files.request,
+    "--outcome",
+    files.outcome,
+  ];
 }

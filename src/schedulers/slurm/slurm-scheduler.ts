@@ -3,36 +3,41 @@
  * The job runs the worker entry under Node on the compute node; arguments and the outcome travel
  * as files in `workDir` (mode 0600), never on a command line. One poller per scheduler asks
  * `squeue --jobs=<ids>` about the jobs in flight and settles each call from its final state.
+ * The parts: sbatch.ts (the argv), job-files.ts (the files), nodes.ts and fit.ts (sinfo, the fit
+ * check), squeue.ts and slurm-state.ts (the poll's question and its answers); the shared poller
+ * and attempt lifecycle are in ../cluster/.
  */
 import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
-import { existsSync } from "node:fs";
-import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { readFile, writeFile } from "node:fs/promises";
+import { resolve } from "node:path";
 import {
   OutOfMemoryError,
   ConfigurationError,
-  type Shortfall,
   SubmissionError,
   TaskCancelledError,
   TaskExecutionError,
   TaskTimeoutError,
-  UnschedulableError,
 } from "../../errors.js";
-import type { AttemptEnd, AttemptEvents, Capacity, Invocation, Plan, PlannedCall, Scheduler, TaskLimit } from "../../contract/scheduler.js";
+import type { AttemptEvents, Capacity, Invocation, Plan, PlannedCall, Scheduler, TaskLimit } from "../../contract/scheduler.js";
 import { commandLine } from "../../process/quote.js";
-import type { ResolvedResources } from "../../resources/spec.js";
-import { onAbort as onAbortOf } from "../../contract/abort.js";
-import { type Clock, systemClock } from "../../contract/clock.js";
+import type { Clock } from "../../contract/clock.js";
+import { type AttemptProgress, followJob } from "../cluster/followed-job.js";
+import { keepAliveClock } from "../cluster/keep-alive-clock.js";
+import { JobPoller, type Sighting } from "../cluster/poller.js";
 import { type AttemptOutcome, decodeOutcome, type LastReport, lastReport, reportedUsage } from "../worker/decode.js";
 import { reviveWorkerError, stderrTail, STDERR_TAIL_CHARS, workerFailure } from "../worker/failure.js";
-import { isOutcome, type MeasuredUsage } from "../worker/protocol.js";
+import { isOutcome } from "../worker/protocol.js";
 import { parseReport } from "../worker/read.js";
-import { importableModule, workerRequest } from "../worker/request.js";
-import { diedOfMemory, WORKER_MEMORY_NOTE, workerEntry, workerNodeArgs } from "../worker-command.js";
+import { workerRequest } from "../worker/request.js";
+import { diedOfMemory, WORKER_MEMORY_NOTE } from "../worker-command.js";
 import { type RunCommand, runCommand } from "./commands.js";
-import { JOB_SCRIPT, jobName, sbatchOptions } from "./sbatch.js";
-import { type JobState, type NodeInfo, parseJobLines, parseNodes, SQUEUE_FORMAT, TERMINAL_STATES } from "./slurm-state.js";
+import { checkFits } from "./fit.js";
+import { type JobFiles, jobFiles, JobScript, removeJobFiles, withJobId } from "./job-files.js";
+import { SlurmNodes } from "./nodes.js";
+import { jobName, sbatchArgv, type SubmitSettings } from "./sbatch.js";
+import { type JobState, TERMINAL_STATES } from "./slurm-state.js";
+import { jobStates } from "./squeue.js";
 
 export interface SlurmSchedulerOptions {
   /** A directory the submit host and the compute nodes share: job files and logs go here. */
@@ -51,33 +56,20 @@ export interface SlurmSchedulerOptions {
   readonly nodeCacheMs?: number;
   /** Runs Slurm's commands; a stand-in for unit tests. @default execFile */
   readonly runCommand?: RunCommand;
-  /** The clock of its events and of the node cache. @default the system clock */
+  /**
+   * The clock of its polls, events and node cache. @default the system clock, its timers keeping
+   * the process alive while jobs run
+   */
   readonly clock?: Clock;
 }
 
+/** One submitted job, as its watch needs it. */
 interface InFlight {
   readonly jobId: string;
   readonly invocation: Invocation<unknown>;
   readonly files: JobFiles;
-  readonly resolve: (value: unknown) => void;
-  readonly reject: (error: unknown) => void;
-  readonly onAbort: (() => void) | undefined;
-  unsubscribe?: () => void;
-  /** Polls in a row in which Slurm did not list the job. */
-  missing: number;
-  /** A poll has seen it RUNNING. */
-  running: boolean;
+  readonly progress: AttemptProgress;
 }
-
-interface JobFiles {
-  readonly request: string;
-  readonly outcome: string;
-  readonly output: string;
-  readonly error: string;
-}
-
-/** Job ids per squeue call: keeps the argv short however many calls are in flight. */
-const SQUEUE_BATCH = 500;
 
 export class SlurmScheduler extends EventEmitter<AttemptEvents> implements Scheduler {
   readonly name = "Slurm";
@@ -85,12 +77,9 @@ export class SlurmScheduler extends EventEmitter<AttemptEvents> implements Sched
   private readonly workDir: string;
   private readonly options: SlurmSchedulerOptions;
   private readonly exec: RunCommand;
-  private readonly inFlight = new Map<string, InFlight>();
-  private nodes: { readonly at: number; readonly list: Promise<readonly NodeInfo[]> } | undefined;
-  private knownNodes: readonly NodeInfo[] = [];
-  private poller: NodeJS.Timeout | undefined;
-  private polling = false;
-  private scriptReady: Promise<string> | undefined;
+  private readonly nodes: SlurmNodes;
+  private readonly poller: JobPoller<JobState>;
+  private readonly script: JobScript;
 
   constructor(options: SlurmSchedulerOptions) {
     super();
@@ -108,20 +97,20 @@ export class SlurmScheduler extends EventEmitter<AttemptEvents> implements Sched
     this.options = options;
     this.workDir = resolve(options.workDir);
     this.exec = options.runCommand ?? runCommand;
-    this.clock = options.clock ?? systemClock;
+    this.clock = options.clock ?? keepAliveClock;
+    this.nodes = new SlurmNodes(this.exec, this.clock, options.nodeCacheMs ?? 30_000);
+    this.poller = new JobPoller({ query: (ids) => jobStates(this.exec, ids), intervalMs: poll, clock: this.clock });
+    this.script = new JobScript(this.workDir);
   }
 
   /** The largest node seen, once `sinfo` has been read: escalation stops at it. */
   get taskLimit(): TaskLimit | undefined {
-    const largest = this.knownNodes.reduce<NodeInfo | undefined>((a, b) => (a === undefined || b.memoryMiB > a.memoryMiB ? b : a), undefined);
-    return largest && { cpu: largest.cpus, memoryGiB: largest.memoryMiB / 1024, storageGiB: largest.tmpDiskMiB / 1024 };
+    return this.nodes.taskLimit;
   }
 
   /** What the cluster holds in all, from `sinfo`: for progress displays and run reports. */
-  async capacity(): Promise<Capacity> {
-    const nodes = await this.nodeList("(cluster capacity)");
-    const sum = (of: (n: NodeInfo) => number) => nodes.reduce((total, n) => total + of(n), 0);
-    return { cpu: sum((n) => n.cpus), memoryGiB: sum((n) => n.memoryMiB) / 1024, gpus: sum((n) => n.gpus.get("") ?? 0), nodes: nodes.length, sources: {} };
+  capacity(): Promise<Capacity> {
+    return this.nodes.capacity();
   }
 
   /**
@@ -129,222 +118,71 @@ export class SlurmScheduler extends EventEmitter<AttemptEvents> implements Sched
    * `data` is its argv. File names are placeholders until a real submission.
    */
   async plan(call: PlannedCall): Promise<Plan> {
-    const argv = ["sbatch", ...this.sbatchArgv(call, this.filesFor("<id>", call.taskName, call.label, call.attempt))];
+    const argv = ["sbatch", ...sbatchArgv(call, this.filesFor(call, "<id>"), this.settings())];
     return { text: commandLine(argv), data: argv, notes: [WORKER_MEMORY_NOTE] };
   }
 
-  private sbatchArgv(invocation: PlannedCall, files: JobFiles): string[] {
-    const entry = this.options.entry ?? workerEntry();
-    const options = sbatchOptions(invocation.resources, {
-      jobName: jobName(invocation.taskName, invocation.label),
-      timeoutSeconds: invocation.timeoutSeconds,
-      partition: this.options.partition,
-      account: this.options.account,
-      output: files.output,
-      error: files.error,
-      chdir: process.cwd(),
-      extraArgs: this.options.extraArgs ?? [],
-    });
-    return [
-      ...options,
-      join(this.workDir, "taskfit-job.sh"),
-      this.options.node ?? process.execPath,
-      ...workerNodeArgs(entry, importableModule(invocation.taskName, invocation.task), invocation.resources.memoryGiB),
-      entry,
-      "--request",
-      files.request,
-      "--outcome",
-      files.outcome,
-    ];
+  private settings(): SubmitSettings {
+    const { entry, node, partition, account, extraArgs = [] } = this.options;
+    return { workDir: this.workDir, entry, node, partition, account, extraArgs };
+  }
+
+  private filesFor(call: PlannedCall, id: string): JobFiles {
+    return jobFiles(this.workDir, id, jobName(call.taskName, call.label), call.attempt);
   }
 
   async run<R>(invocation: Invocation<R>): Promise<R> {
     const { taskName, signal } = invocation;
     if (signal?.aborted) throw new TaskCancelledError({ task: taskName, reason: signal.reason });
-    await this.checkFits(taskName, invocation.resources);
-    const patterns = this.filesFor(`${Date.now().toString(36)}-${randomBytes(6).toString("hex")}`, taskName, invocation.label, invocation.attempt);
+    checkFits(taskName, invocation.resources, await this.nodes.list(taskName), this.options.partition);
+    const patterns = this.filesFor(invocation, `${Date.now().toString(36)}-${randomBytes(6).toString("hex")}`);
     const request = workerRequest(invocation, invocation.resources, []);
     try {
-      await this.jobScript();
+      await this.script.ensure();
       await writeFile(patterns.request, JSON.stringify(request), { mode: 0o600 });
     } catch (cause) {
-      this.scriptReady = undefined;
       throw new SubmissionError({ task: taskName, scheduler: this.name, detail: `could not write the job's files in workDir ${this.workDir}: ${(cause as Error).message}`, cause });
     }
-    const submitted = await this.exec("sbatch", this.sbatchArgv(invocation, patterns));
+    const submitted = await this.exec("sbatch", sbatchArgv(invocation, patterns, this.settings()));
     if (submitted.code !== 0) {
-      await this.removeFiles(patterns, true);
+      await removeJobFiles(patterns, true);
       throw new SubmissionError({ task: taskName, scheduler: this.name, detail: submitted.stderr.trim() || `sbatch exited with ${submitted.code}` });
     }
     const jobId = submitted.stdout.trim().split(";")[0] as string;
     const files = withJobId(patterns, jobId);
-    this.emit("queued", { id: jobId, task: taskName, label: invocation.label, attempt: invocation.attempt, at: this.clock.now(), resources: invocation.resources });
-    return new Promise<R>((resolvePromise, reject) => {
-      const onAbort =
-        signal === undefined
-          ? undefined
-          : () => {
-              // Settled once scancel has returned: a cancelled call has no job left behind, even
-              // when the process exits right after (as the taskfit command does on Ctrl-C).
-              void this.exec("scancel", [jobId]).then(() => {
-                const error = new TaskCancelledError({ task: taskName, reason: signal.reason });
-                const entry = this.inFlight.get(jobId);
-                if (entry !== undefined) this.finished(entry, "cancelled", error);
-                this.settle(jobId, error);
-              });
-            };
-      this.inFlight.set(jobId, {
-        jobId,
-        invocation: invocation as Invocation<unknown>,
-        files,
-        resolve: resolvePromise as (value: unknown) => void,
-        reject,
-        onAbort,
-        missing: 0,
-        running: false,
-      });
-      const entry = this.inFlight.get(jobId) as InFlight;
-      if (onAbort !== undefined && signal !== undefined) entry.unsubscribe = onAbortOf(signal, onAbort);
-      this.startPolling();
-      // Aborted while sbatch ran: no listener saw it, so cancel the job that was just submitted.
-      if (signal?.aborted) onAbort?.();
+    const followed = followJob<JobState>({
+      id: jobId,
+      invocation,
+      events: this,
+      clock: this.clock,
+      poller: this.poller,
+      cancel: async () => {
+        await this.exec("scancel", [jobId]);
+      },
+      watch: (sighting, progress) => this.watch({ jobId, invocation, files, progress }, sighting),
+      // Before the call settles, so a program that exits right after leaves no job files behind.
+      release: (error) => removeJobFiles(files, error === undefined),
     });
+    return followed as Promise<R>;
   }
 
-  /**
-   * The job's files. The logs are named after the call and the job (`align-s3-attempt2-%j.err`,
-   * Slurm puts the job id for `%j`), so a person finds them by what failed; the request and
-   * outcome files are taskfit's own.
-   */
-  private filesFor(id: string, task: string, label: string | undefined, attempt: number): JobFiles {
-    const base = join(this.workDir, `taskfit-${id}`);
-    const logs = join(this.workDir, `${jobName(task, label)}-attempt${attempt}-%j`);
-    return { request: `${base}.request.json`, outcome: `${base}.outcome.json`, output: `${logs}.out`, error: `${logs}.err` };
-  }
-
-  private jobScript(): Promise<string> {
-    // Made again when missing: workDir may have been deleted since (a cleanup, a tmp reaper).
-    if (this.scriptReady !== undefined && !existsSync(join(this.workDir, "taskfit-job.sh"))) this.scriptReady = undefined;
-    this.scriptReady ??= (async () => {
-      await mkdir(this.workDir, { recursive: true, mode: 0o700 });
-      const path = join(this.workDir, "taskfit-job.sh");
-      await writeFile(path, JOB_SCRIPT, { mode: 0o700 });
-      await chmod(path, 0o700);
-      return path;
-    })();
-    return this.scriptReady;
-  }
-
-  /** A request no node can ever hold is refused now, not left pending forever. */
-  private async checkFits(task: string, resources: ResolvedResources): Promise<void> {
-    const nodes = await this.nodeList(task);
-    const candidates = this.options.partition === undefined ? nodes : nodes.filter((n) => n.partitions.includes(this.options.partition as string));
-    const want = {
-      cpu: Math.ceil(resources.cpu - 1e-9),
-      memoryMiB: Math.ceil(resources.memoryGiB * 1024 - 1e-9),
-      tmpMiB: resources.storageGiB === undefined ? 0 : Math.ceil(resources.storageGiB * 1024 - 1e-9),
-      gpus: resources.gpu,
-      type: resources.gpuType ?? "",
-    };
-    const fits = (n: NodeInfo) =>
-      n.cpus >= want.cpu && n.memoryMiB >= want.memoryMiB && n.tmpDiskMiB >= want.tmpMiB && (n.gpus.get(want.type) ?? 0) >= want.gpus;
-    if (candidates.some(fits)) return;
-    const most = (pick: (n: NodeInfo) => number) => Math.max(0, ...candidates.map(pick));
-    const shortfalls: Shortfall[] = [];
-    if (most((n) => n.cpus) < want.cpu) shortfalls.push({ field: "cpu", requested: want.cpu, available: most((n) => n.cpus) });
-    if (most((n) => n.memoryMiB) < want.memoryMiB) {
-      shortfalls.push({ field: "memory (MiB)", requested: want.memoryMiB, available: most((n) => n.memoryMiB) });
-    }
-    if (most((n) => n.tmpDiskMiB) < want.tmpMiB) shortfalls.push({ field: "tmp disk (MiB)", requested: want.tmpMiB, available: most((n) => n.tmpDiskMiB) });
-    const gpuField = want.type === "" ? "gpu" : `gpu (type ${want.type})`;
-    if (most((n) => n.gpus.get(want.type) ?? 0) < want.gpus) {
-      shortfalls.push({ field: gpuField, requested: want.gpus, available: most((n) => n.gpus.get(want.type) ?? 0) });
-    }
-    if (shortfalls.length === 0) shortfalls.push({ field: "one node with all of it", requested: JSON.stringify(want), available: "none" });
-    const where = this.options.partition === undefined ? "Slurm" : `Slurm partition ${this.options.partition}`;
-    throw new UnschedulableError({ task, scheduler: where, shortfalls });
-  }
-
-  /** Node sizes from `sinfo --json`, read once per `nodeCacheMs` however many calls ask at once. */
-  private nodeList(task: string): Promise<readonly NodeInfo[]> {
-    const maxAge = this.options.nodeCacheMs ?? 30_000;
-    if (this.nodes !== undefined && this.clock.now() - this.nodes.at < maxAge) return this.nodes.list;
-    const list = this.exec("sinfo", ["--json"]).then((result) => {
-      if (result.code !== 0) {
-        this.nodes = undefined;
-        throw new SubmissionError({ task, scheduler: this.name, detail: `sinfo --json failed: ${result.stderr.trim()}` });
-      }
-      this.knownNodes = parseNodes(result.stdout);
-      return this.knownNodes;
-    });
-    this.nodes = { at: this.clock.now(), list };
-    return list;
-  }
-
-  private startPolling(): void {
-    if (this.poller !== undefined) return;
-    this.poller = setInterval(() => void this.poll(), this.options.pollIntervalMs ?? 500);
-  }
-
-  /** No job left to follow: the interval goes, so nothing keeps the process alive. */
-  private stopPollingWhenIdle(): void {
-    if (this.inFlight.size > 0 || this.polling || this.poller === undefined) return;
-    clearInterval(this.poller);
-    this.poller = undefined;
-  }
-
-  private async poll(): Promise<void> {
-    if (this.polling) return;
-    if (this.inFlight.size === 0) return this.stopPollingWhenIdle();
-    this.polling = true;
-    try {
-      const ids = [...this.inFlight.keys()];
-      const states = await this.jobStates(ids);
-      // slurmctld may be restarting: keep the jobs and ask again next time.
-      if (states === undefined) return;
-      for (const id of ids) {
-        const job = states.get(id);
-        const entry = this.inFlight.get(id);
-        if (entry === undefined) continue;
-        if (job === undefined) await this.missingJob(entry);
-        else if (TERMINAL_STATES.has(job.state)) await this.finish(entry, job);
-        else if (job.state === "RUNNING" && !entry.running) {
-          this.started(entry);
-        }
-      }
-    } finally {
-      this.polling = false;
-      this.stopPollingWhenIdle();
-    }
-  }
-
-  /**
-   * The states of these jobs only (`squeue --jobs`), so a poll costs what is in flight, not what
-   * the controller remembers; undefined when Slurm did not answer. A job it no longer knows is
-   * absent from the map.
-   */
-  private async jobStates(ids: readonly string[]): Promise<Map<string, JobState> | undefined> {
-    const states = new Map<string, JobState>();
-    for (let i = 0; i < ids.length; i += SQUEUE_BATCH) {
-      const batch = ids.slice(i, i + SQUEUE_BATCH);
-      const result = await this.exec("squeue", ["--noheader", "--states=all", `--jobs=${batch.join(",")}`, `--Format=${SQUEUE_FORMAT}`]);
-      // squeue fails this way only when it knows none of the ids: all of them are gone.
-      if (result.code !== 0 && /Invalid job id/i.test(result.stderr)) continue;
-      if (result.code !== 0) return undefined;
-      for (const job of parseJobLines(result.stdout)) states.set(job.jobId, job);
-    }
-    return states;
+  /** One poll's news of a job: its start, why it waits, its end; or that Slurm no longer lists it. */
+  private async watch(entry: InFlight, sighting: Sighting<JobState>): Promise<void> {
+    if (sighting.kind === "missing") return this.missingJob(entry, sighting.gone);
+    const job = sighting.status;
+    if (TERMINAL_STATES.has(job.state)) return this.finish(entry, job);
+    if (job.state === "RUNNING") entry.progress.started(job.where);
+    // "None" until the scheduler has looked at it; then Priority, Resources, a QOS limit, ...
+    else if (job.state === "PENDING" && job.reason !== undefined && job.reason !== "None") entry.progress.waiting(job.reason);
   }
 
   /** Slurm no longer lists the job (purged, or an id it lost): the worker's answer in the outcome file still tells. */
-  private async missingJob(entry: InFlight): Promise<void> {
+  private async missingJob(entry: InFlight, gone: boolean): Promise<void> {
     const { report } = await readOutcome(entry.files.outcome, `Slurm job ${entry.jobId}`);
     if (isOutcome(report)) return this.finish(entry, { jobId: entry.jobId, state: report.kind === "result" ? "COMPLETED" : "FAILED", exitCode: undefined, signal: undefined, reason: undefined });
-    entry.missing++;
-    if (entry.missing >= 20) {
+    if (gone) {
       const error = new TaskExecutionError({ task: entry.invocation.taskName, attempt: entry.invocation.attempt, jobId: entry.jobId, message: "Slurm no longer knows the job and it left no outcome" });
-      this.finished(entry, "error", error);
-      await this.settle(entry.jobId, error);
+      await entry.progress.settle(error);
     }
   }
 
@@ -352,10 +190,9 @@ export class SlurmScheduler extends EventEmitter<AttemptEvents> implements Sched
     const outcome = await this.outcome(entry, job);
     const error = outcome.ok ? undefined : outcome.error;
     // A job that ran and ended between two polls was never seen running: it started all the same.
-    if (!(error instanceof TaskCancelledError)) this.started(entry);
-    this.finished(entry, error === undefined ? "ok" : error instanceof TaskCancelledError ? "cancelled" : "error", error, outcome.usage);
-    if (outcome.ok) return this.settle(job.jobId, undefined, outcome.value);
-    this.settle(job.jobId, outcome.error);
+    if (!(error instanceof TaskCancelledError)) entry.progress.started(job.where);
+    if (outcome.ok) return entry.progress.settle(undefined, outcome.value, outcome.usage);
+    return entry.progress.settle(outcome.error, undefined, outcome.usage);
   }
 
   /** How the job ended: the worker's result, or a typed error (failure()); with the usage the worker reported. */
@@ -389,45 +226,6 @@ export class SlurmScheduler extends EventEmitter<AttemptEvents> implements Sched
     if (job.state === "CANCELLED") return new TaskCancelledError({ task, reason: `Slurm job ${job.jobId} was cancelled` });
     return new TaskExecutionError({ ...details, task, message: `Slurm job ended ${job.state}${job.reason && job.reason !== "None" ? ` (${job.reason})` : ""}` });
   }
-
-  private started(entry: InFlight): void {
-    if (entry.running) return;
-    entry.running = true;
-    const { invocation } = entry;
-    this.emit("started", { id: entry.jobId, task: invocation.taskName, label: invocation.label, attempt: invocation.attempt, at: this.clock.now() });
-  }
-
-  private finished(entry: InFlight, end: AttemptEnd, error: unknown, usage?: MeasuredUsage): void {
-    const { invocation } = entry;
-    this.emit("finished", { id: entry.jobId, task: invocation.taskName, label: invocation.label, attempt: invocation.attempt, at: this.clock.now(), end, error, usage });
-  }
-
-  /**
-   * Settles a call once: later polls or aborts find nothing to do. The job's files are removed
-   * before the call settles, so a program that exits right after leaves none behind.
-   */
-  private async settle(jobId: string, error: unknown, value?: unknown): Promise<void> {
-    const entry = this.inFlight.get(jobId);
-    if (entry === undefined) return;
-    this.inFlight.delete(jobId);
-    // A call settled outside a poll (cancelled) must not leave the interval running.
-    this.stopPollingWhenIdle();
-    entry.unsubscribe?.();
-    await this.removeFiles(entry.files, error === undefined).catch(() => undefined);
-    if (error === undefined) entry.resolve(value);
-    else entry.reject(error);
-  }
-
-  /** Job files go once read; the logs of a failed job stay for whoever debugs it. */
-  private async removeFiles(files: JobFiles, logsToo: boolean): Promise<void> {
-    const paths = logsToo ? Object.values(files) : [files.request, files.outcome];
-    await Promise.all(paths.map((path) => rm(path, { force: true })));
-  }
-}
-
-/** The log paths as Slurm wrote them, once the job id is known. */
-function withJobId(files: JobFiles, jobId: string): JobFiles {
-  return { ...files, output: files.output.replace("%j", jobId), error: files.error.replace("%j", jobId) };
 }
 
 /** The worker's last report in its outcome file (none when the file is missing), or the protocol error reading it. */

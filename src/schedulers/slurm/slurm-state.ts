@@ -13,6 +13,8 @@ export interface JobState {
   /** The signal that ended it, when one did. */
   readonly signal: number | undefined;
   readonly reason: string | undefined;
+  /** The node it runs or ran on, once it has one. */
+  readonly where?: string | undefined;
 }
 
 export interface NodeInfo {
@@ -72,15 +74,15 @@ function decodeExit(raw: unknown): { exitCode: number | undefined; signal: numbe
  * The `squeue --Format` fields `parseJobLines` reads, `|`-separated. In 22.05 `squeue --json`
  * ignores `--jobs` and lists every job the controller remembers; the text output honours it.
  */
-export const SQUEUE_FORMAT = "JobID:|,State:|,Reason:|,exit_code:";
+export const SQUEUE_FORMAT = "JobID:|,State:|,Reason:|,exit_code:|,NodeList:";
 
-/** Lines of `squeue --noheader --Format=SQUEUE_FORMAT`: "2|FAILED|NonZeroExitCode|768". */
+/** Lines of `squeue --noheader --Format=SQUEUE_FORMAT`: "2|FAILED|NonZeroExitCode|768|node1". */
 export function parseJobLines(text: string): JobState[] {
   const jobs: JobState[] = [];
   for (const line of text.split("\n")) {
-    const [jobId, state, reason, exit] = line.trim().split("|");
+    const [jobId, state, reason, exit, nodes] = line.trim().split("|");
     if (jobId === undefined || jobId === "" || state === undefined) continue;
-    jobs.push({ jobId, state: state.trim(), ...decodeExit(exit?.trim()), reason: reason?.trim() || undefined });
+    jobs.push({ jobId, state: state.trim(), ...decodeExit(exit?.trim()), reason: reason?.trim() || undefined, where: nodes?.trim() || undefined });
   }
   return jobs;
 }

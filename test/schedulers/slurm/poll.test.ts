@@ -1,32 +1,44 @@
 /**
- * The SlurmScheduler's poll state machine against a stand-in Slurm (the `runCommand` seam): each
- * way a call settles, and that the poll interval is gone once nothing is in flight (a process
- * with a live interval never exits).
+ * The SlurmScheduler's state machine against a stand-in Slurm (the `runCommand` seam) on a
+ * ManualClock: submitted -> waiting -> running -> finished, cancel, a job Slurm no longer knows, a
+ * controller that does not answer for a while; the contract's event order in each; and that no
+ * timer is left once nothing is in flight (a process with a live timer never exits).
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { TaskCancelledError, TaskExecutionError } from "../../../src/errors.js";
-import type { ResolvedResources } from "../../../src/resources/spec.js";
-import type { Invocation } from "../../../src/contract/scheduler.js";
+import { GONE_AFTER_MS } from "../../../src/schedulers/cluster/poller.js";
 import type { CommandResult } from "../../../src/schedulers/slurm/commands.js";
 import { SlurmScheduler } from "../../../src/schedulers/slurm/slurm-scheduler.js";
 import { toWire } from "../../../src/schedulers/wire.js";
 import { WORKER_PROTOCOL } from "../../../src/schedulers/worker/protocol.js";
+import { clusterInvocation, inContractOrder, PollDriver, recordAttempts, until } from "../../helpers/attempt-events.js";
+import { deferred, flush, ManualClock } from "../../helpers/manual-clock.js";
 
 const NODES = JSON.stringify({ nodes: [{ name: "n1", cpus: 4, real_memory: 8192, temporary_disk: 1000, gres: "", partitions: ["debug"], state: "idle" }] });
+const SQUEUE_FORMAT = "--Format=JobID:|,State:|,Reason:|,exit_code:|,NodeList:";
+const INTERVAL = 500;
 
-/** A one-node Slurm in memory: sbatch queues, `state` sets what squeue reports, scancel cancels. */
+interface Job {
+  state: string;
+  reason: string;
+  node: string;
+}
+
+/** A one-node Slurm in memory: sbatch queues, `set` changes what squeue reports, scancel cancels. */
 class FakeSlurm {
   readonly squeueArgs: string[][] = [];
   readonly cancelled: string[] = [];
-  /** Job id -> state squeue reports; a job absent here is one Slurm no longer knows. */
-  readonly states = new Map<string, string>();
+  /** Job id -> what squeue reports; a job absent here is one Slurm no longer knows. */
+  readonly jobs = new Map<string, Job>();
   readonly outcomes = new Map<string, string>();
   controllerDown = false;
   /** When set, sbatch answers only once it resolves. */
   sbatchGate: Promise<void> | undefined;
+  /** When set, scancel answers only once it resolves (the job is cancelled at once all the same). */
+  scancelGate: Promise<void> | undefined;
   sbatchCalls = 0;
   private nextId = 100;
 
@@ -36,156 +48,221 @@ class FakeSlurm {
       this.sbatchCalls++;
       await this.sbatchGate;
       const id = String(this.nextId++);
-      this.states.set(id, "PENDING");
+      this.jobs.set(id, { state: "PENDING", reason: "None", node: "" });
       this.outcomes.set(id, args[args.indexOf("--outcome") + 1] as string);
       return ok(`${id}\n`);
     }
     if (command === "scancel") {
       this.cancelled.push(...args);
-      for (const id of args) this.states.set(id, "CANCELLED");
+      for (const id of args) this.set(id, "CANCELLED");
+      await this.scancelGate;
       return ok("");
     }
     if (command === "squeue") {
       this.squeueArgs.push([...args]);
       if (this.controllerDown) return { code: 1, stdout: "", stderr: "slurm_load_jobs error: Unable to contact slurm controller (connect failure)" };
       const ids = (args.find((a) => a.startsWith("--jobs="))?.slice("--jobs=".length) ?? "").split(",");
-      const known = ids.filter((id) => this.states.has(id));
+      const known = ids.filter((id) => this.jobs.has(id));
       if (known.length === 0) return { code: 1, stdout: "", stderr: "slurm_load_jobs error: Invalid job id specified" };
-      return ok(known.map((id) => `${id}|${this.states.get(id)}|None|0\n`).join(""));
+      return ok(known.map((id) => this.line(id)).join(""));
     }
     throw new Error(`unexpected command ${command}`);
   };
 
+  set(id: string, state: string, reason = "None", node = ""): void {
+    this.jobs.set(id, { state, reason, node });
+  }
+
   /** The job finishes: its worker wrote `value` as the outcome. */
   async complete(id: string, value: unknown): Promise<void> {
     await writeFile(this.outcomes.get(id) as string, JSON.stringify({ protocol: WORKER_PROTOCOL, kind: "result", value: toWire(value, "t", "result", "result") }));
-    this.states.set(id, "COMPLETED");
+    this.set(id, "COMPLETED", "None", "n1");
+  }
+
+  private line(id: string): string {
+    const job = this.jobs.get(id) as Job;
+    return `${id}|${job.state}|${job.reason}|0|${job.node}\n`;
   }
 }
 
 const ok = (stdout: string): CommandResult => ({ code: 0, stdout, stderr: "" });
 
-const resources: ResolvedResources = { cpu: 1, memoryGiB: 1, gpu: 0, source: { kind: "custom", dynamic: [], overridden: [] }, clamped: [] };
-
-function invocation(signal?: AbortSignal): Invocation<unknown> {
-  return {
-    taskName: "t",
-    resources,
-    args: [],
-    attempt: 1,
-    timeoutSeconds: undefined,
-    signal,
-    task: { module: "file:///project/tasks.js", name: "t", index: 0 },
-    execute: () => Promise.reject(new Error("runs on the cluster")),
-  };
-}
+const invocation = (signal?: AbortSignal) => clusterInvocation("file:///project/tasks.js", { signal });
 
 let dir: string;
 let slurm: FakeSlurm;
-/** Intervals set and not yet cleared. */
-let live: Set<unknown>;
+let clock: ManualClock;
+let scheduler: SlurmScheduler;
+let log: ReturnType<typeof recordAttempts>;
+let driver: PollDriver;
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), "taskfit-poll-"));
   slurm = new FakeSlurm();
-  live = new Set();
-  const set = globalThis.setInterval;
-  const clear = globalThis.clearInterval;
-  vi.spyOn(globalThis, "setInterval").mockImplementation(((...args: Parameters<typeof setInterval>) => {
-    const handle = set(...args);
-    live.add(handle);
-    return handle;
-  }) as typeof setInterval);
-  vi.spyOn(globalThis, "clearInterval").mockImplementation(((handle: Parameters<typeof clearInterval>[0]) => {
-    live.delete(handle);
-    clear(handle);
-  }) as typeof clearInterval);
+  clock = new ManualClock();
+  scheduler = new SlurmScheduler({ workDir: join(dir, "jobs"), pollIntervalMs: INTERVAL, runCommand: slurm.run, entry: "/worker.js", clock });
+  log = recordAttempts(scheduler);
+  driver = new PollDriver(clock, () => log);
 });
 
 afterEach(async () => {
-  vi.restoreAllMocks();
   await rm(dir, { recursive: true, force: true });
 });
 
-const scheduler = (pollIntervalMs: number) => new SlurmScheduler({ workDir: join(dir, "jobs"), pollIntervalMs, runCommand: slurm.run, entry: "/worker.js" });
-
-/** Resolves once the fake has seen `count` squeue calls in all. */
-const polls = (count: number) => vi.waitFor(() => expect(slurm.squeueArgs.length).toBeGreaterThanOrEqual(count), { timeout: 5000, interval: 5 });
+/** Runs a call until its job is queued; its id and the call's value or error. */
+const submit = (signal?: AbortSignal) => driver.submit(() => scheduler.run(invocation(signal)));
 
 describe("SlurmScheduler polling", () => {
-  it("settles a call from its final state, asks only about its own jobs, and stops polling", async () => {
-    const scheduler1 = scheduler(10);
-    const first = scheduler1.run(invocation());
-    const second = scheduler1.run(invocation());
-    await polls(1);
-    expect(slurm.squeueArgs[0]).toEqual(["--noheader", "--states=all", "--jobs=100,101", "--Format=JobID:|,State:|,Reason:|,exit_code:"]);
-    slurm.states.set("999", "RUNNING"); // somebody else's job: never asked about
+  it("follows jobs from submitted through waiting and running to finished, one squeue per interval for all of them", async () => {
+    const first = await submit();
+    const second = await submit();
+    expect([first.id, second.id]).toEqual(["100", "101"]);
+    expect(clock.pending).toBe(1);
+    slurm.set("100", "PENDING", "Priority");
+    await driver.poll();
+    expect(slurm.squeueArgs).toEqual([["--noheader", "--states=all", "--jobs=100,101", SQUEUE_FORMAT]]);
+    slurm.set("999", "RUNNING"); // somebody else's job: never asked about
+    await driver.poll(); // still Priority: not told again
+    slurm.set("100", "PENDING", "Resources");
+    await driver.poll();
+    expect(log.waiting("100").map((event) => event.reason)).toEqual(["Priority", "Resources"]);
+    slurm.set("100", "RUNNING", "None", "n1");
+    await driver.poll();
+    expect(log.started("100")).toEqual([{ id: "100", task: "t", label: undefined, attempt: 1, at: 4 * INTERVAL, where: "n1" }]);
     await slurm.complete("100", "one");
-    await expect(first).resolves.toBe("one");
-    const seen = slurm.squeueArgs.length;
-    await polls(seen + 1);
+    await driver.poll();
+    expect(await first.call).toBe("one");
+    await driver.poll();
     expect(slurm.squeueArgs.at(-1)).toContain("--jobs=101");
-    expect(live.size).toBe(1);
+    expect(slurm.squeueArgs).toHaveLength(6);
     await slurm.complete("101", "two");
-    await expect(second).resolves.toBe("two");
-    await vi.waitFor(() => expect(live.size).toBe(0));
+    await driver.poll();
+    expect(await second.call).toBe("two");
+    expect(clock.pending).toBe(0);
+    expect(log.names("100")).toEqual(["queued", "waiting", "waiting", "started", "finished"]);
+    // Ended between two polls: it started all the same, on the node it ran on.
+    expect(log.names("101")).toEqual(["queued", "started", "finished"]);
+    expect(log.started("101")[0]?.where).toBe("n1");
+    expect(log.finished("100")).toEqual([{ id: "100", task: "t", label: undefined, attempt: 1, at: 5 * INTERVAL, end: "ok", error: undefined }]);
+    expect(await readdir(join(dir, "jobs"))).toEqual(["taskfit-job.sh"]);
   });
 
-  it("clears the poll interval when the last call settles by cancellation (no poll runs in between)", async () => {
-    // An interval so long that no poll runs: only the cancellation can settle the call.
-    const slow = scheduler(3_600_000);
+  it("cancels with scancel, then settles: finished with end cancelled, no started, no poll, no timer left", async () => {
     const controller = new AbortController();
-    const call = slow.run(invocation(controller.signal));
-    await vi.waitFor(() => expect(slurm.states.size).toBe(1));
-    expect(live.size).toBe(1);
+    const { id, call } = await submit(controller.signal);
+    expect(clock.pending).toBe(1);
     controller.abort("stop");
-    await expect(call).rejects.toBeInstanceOf(TaskCancelledError);
-    expect(slurm.cancelled).toEqual(["100"]);
+    const error = await call;
+    expect(error).toBeInstanceOf(TaskCancelledError);
+    expect(String(error)).toMatch(/cancelled: stop/);
+    expect(slurm.cancelled).toEqual([id]);
     expect(slurm.squeueArgs).toEqual([]);
-    expect(live.size).toBe(0);
+    expect(clock.pending).toBe(0);
+    expect(log.names(id)).toEqual(["queued", "finished"]);
+    expect(log.finished(id)[0]).toMatchObject({ end: "cancelled", error });
+  });
+
+  it("finishes a running job once when the cancel and a poll both see it end", async () => {
+    const controller = new AbortController();
+    const { id, call } = await submit(controller.signal);
+    slurm.set(id, "RUNNING", "None", "n1");
+    await driver.poll();
+    const scancel = deferred();
+    slurm.scancelGate = scancel.promise;
+    controller.abort("stop");
+    await until(() => slurm.cancelled.length === 1, "scancel to run");
+    await driver.poll(); // squeue already says CANCELLED, while scancel has not returned
+    scancel.resolve();
+    expect(await call).toBeInstanceOf(TaskCancelledError);
+    await flush(); // scancel's return comes after the poll settled the call: it must not end it again
+    expect(log.names(id)).toEqual(["queued", "started", "finished"]);
+    expect(log.finished(id)[0]?.end).toBe("cancelled");
+    expect(clock.pending).toBe(0);
   });
 
   it("cancels a job whose call was aborted while sbatch was submitting it", async () => {
-    const slow = scheduler(3_600_000);
-    let submit: () => void = () => {};
-    slurm.sbatchGate = new Promise((resolve) => (submit = resolve));
+    const submitting = deferred();
+    slurm.sbatchGate = submitting.promise;
     const controller = new AbortController();
-    const call = slow.run(invocation(controller.signal));
-    await vi.waitFor(() => expect(slurm.sbatchCalls).toBe(1));
+    const call = scheduler.run(invocation(controller.signal)).catch((e: unknown) => e);
+    await until(() => slurm.sbatchCalls === 1, "sbatch to run");
     controller.abort("stop");
-    submit();
-    await expect(call).rejects.toBeInstanceOf(TaskCancelledError);
+    submitting.resolve();
+    expect(await call).toBeInstanceOf(TaskCancelledError);
     expect(slurm.cancelled).toEqual(["100"]);
-    expect(live.size).toBe(0);
+    expect(log.names("100")).toEqual(["queued", "finished"]);
+    expect(clock.pending).toBe(0);
   });
 
-  it("a job Slurm no longer knows, with no outcome, fails after 20 polls; with an outcome it settles from it", async () => {
-    const fast = scheduler(10);
-    // One after the other, so that job 100 is `lost` and 101 is `gone` however busy the machine is.
-    const lost = fast.run(invocation());
-    await vi.waitFor(() => expect(slurm.states.size).toBe(1));
-    const gone = fast.run(invocation());
-    await vi.waitFor(() => expect(slurm.states.size).toBe(2));
-    await slurm.complete("101", "from the file");
-    slurm.states.clear(); // purged: squeue fails with "Invalid job id"
-    await expect(gone).resolves.toBe("from the file");
-    const error = await lost.catch((e: unknown) => e);
+  it(`settles a job Slurm no longer knows from its outcome file; without one, fails it once it has been gone ${GONE_AFTER_MS} ms`, async () => {
+    const lost = await submit();
+    const purged = await submit();
+    await slurm.complete(purged.id, "from the file");
+    slurm.jobs.clear(); // purged: squeue fails with "Invalid job id"
+    await driver.poll();
+    expect(await purged.call).toBe("from the file");
+    const missingSince = clock.now();
+    while (clock.now() - missingSince < GONE_AFTER_MS - INTERVAL) await driver.poll();
+    expect(driver.unsettled).toBe(1);
+    expect(log.names(lost.id)).toEqual(["queued"]);
+    await driver.poll();
+    const error = await lost.call;
     expect(error).toBeInstanceOf(TaskExecutionError);
-    expect(String(error)).toMatch(/no longer knows the job/);
-    expect(slurm.squeueArgs.length).toBeGreaterThanOrEqual(20);
-    await vi.waitFor(() => expect(live.size).toBe(0));
+    expect(String(error)).toMatch(/Slurm no longer knows the job and it left no outcome/);
+    expect(log.names(lost.id)).toEqual(["queued", "finished"]);
+    expect(log.finished(lost.id)[0]).toMatchObject({ end: "error", at: missingSince + GONE_AFTER_MS });
+    expect(clock.pending).toBe(0);
   });
 
-  it("keeps the jobs while slurmctld does not answer (restarting) and settles them once it does", async () => {
-    const fast = scheduler(10);
-    const call = fast.run(invocation());
-    await vi.waitFor(() => expect(slurm.states.size).toBe(1));
+  it("keeps the jobs while slurmctld does not answer (restarting), however long, and settles them once it does", async () => {
+    const { id, call } = await submit();
+    slurm.set(id, "RUNNING", "None", "n1");
+    await driver.poll();
     slurm.controllerDown = true;
-    slurm.states.clear(); // while down, nothing is known; a lost answer must not count as a missing job
-    await polls(30); // more than the 20 misses that fail a missing job
-    await slurm.complete("100", 42);
+    slurm.jobs.clear(); // while down nothing is known; an unanswered poll must not count as a missing job
+    const downSince = clock.now();
+    while (clock.now() - downSince < 6 * GONE_AFTER_MS) await driver.poll();
+    expect(driver.unsettled).toBe(1);
+    expect(clock.pending).toBe(1);
+    await slurm.complete(id, 42);
     slurm.controllerDown = false;
-    await expect(call).resolves.toBe(42);
-    await vi.waitFor(() => expect(live.size).toBe(0));
+    await driver.poll();
+    expect(await call).toBe(42);
+    expect(log.names(id)).toEqual(["queued", "started", "finished"]);
+    expect(clock.pending).toBe(0);
+  });
+
+  it("reports a job Slurm ended CANCELLED (scancel by someone else) as cancelled, never started", async () => {
+    const { id, call } = await submit();
+    slurm.set(id, "CANCELLED");
+    await driver.poll();
+    const error = await call;
+    expect(error).toBeInstanceOf(TaskCancelledError);
+    expect(String(error)).toMatch(/Slurm job 100 was cancelled/);
+    expect(log.names(id)).toEqual(["queued", "finished"]);
+    expect(log.finished(id)[0]?.end).toBe("cancelled");
+  });
+
+  it("keeps the contract's event order across a fan-out", async () => {
+    const controller = new AbortController();
+    const jobs = [await submit(), await submit(controller.signal), await submit(), await submit()];
+    const [a, b, c, d] = jobs.map((job) => job.id) as [string, string, string, string];
+    slurm.set(a, "PENDING", "Priority");
+    slurm.set(c, "RUNNING", "None", "n1");
+    await driver.poll();
+    controller.abort("enough");
+    await until(() => slurm.cancelled.length === 1, "scancel to run");
+    slurm.set(a, "RUNNING", "None", "n1");
+    slurm.set(d, "FAILED");
+    await driver.poll();
+    await slurm.complete(a, 1);
+    await slurm.complete(c, 3);
+    await driver.poll();
+    await Promise.all(jobs.map((job) => job.call));
+    expect(log.ids()).toEqual([a, b, c, d]);
+    for (const id of log.ids()) expect({ id, order: inContractOrder(log.names(id)) }).toEqual({ id, order: true });
+    expect(log.finished(b)[0]?.end).toBe("cancelled");
+    expect(log.finished(d)[0]?.error).toBeInstanceOf(TaskExecutionError);
+    expect(clock.pending).toBe(0);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { customTask, planCall, PRESETS, type ResolvedResources, SlurmScheduler, smallGpuTask, v100x8Task } from "../../../src/index.js";
-import { jobName, sbatchOptions, timeLimitMinutes } from "../../../src/schedulers/slurm/sbatch.js";
+import { minutesUp } from "../../../src/resources/rounding.js";
+import { jobName, sbatchOptions } from "../../../src/schedulers/slurm/sbatch.js";
 import { parseGres, parseJobLines, parseNodes } from "../../../src/schedulers/slurm/slurm-state.js";
 
 const files = { output: "/w/j.out", error: "/w/j.err", chdir: "/w", extraArgs: [] as string[] };
@@ -33,10 +34,10 @@ describe("sbatch options", () => {
   });
 
   it("turns the timeout into whole minutes, rounded up", () => {
-    expect(timeLimitMinutes(1)).toBe(1);
-    expect(timeLimitMinutes(60)).toBe(1);
-    expect(timeLimitMinutes(61)).toBe(2);
-    expect(timeLimitMinutes(7200)).toBe(120);
+    expect(minutesUp(1)).toBe(1);
+    expect(minutesUp(60)).toBe(1);
+    expect(minutesUp(61)).toBe(2);
+    expect(minutesUp(7200)).toBe(120);
     expect(sbatchOptions(resources({}), { ...options, timeoutSeconds: 90 })).toContain("--time=2");
   });
 
