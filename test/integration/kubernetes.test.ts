@@ -30,6 +30,7 @@ import {
   TaskExecutionError,
   TaskTimeoutError,
   UnschedulableError,
+  type FinishedEvent,
 } from "../../src/index.js";
 import { fragile } from "../fixtures/fragile-tasks.js";
 import { echo, fails, gpuInfo, holdsMemory, needsBigNode, sleeps } from "../fixtures/slurm-tasks.js";
@@ -187,7 +188,13 @@ describe("KubernetesScheduler on a real node (kubelet, containerd, runc)", () =>
     expect(error).toBeInstanceOf(OutOfMemoryError);
     expect((error as Error).message).toMatch(/was OOMKilled \(exit code 137\)/);
     const grows = holdsMemory.with({ scheduler: k8s, retries: { count: 1, escalate: { memory: 4 } } });
+    const peaks: Array<number | undefined> = [];
+    const onFinished = (event: FinishedEvent) => peaks.push(event.usage && event.usage.peakMemoryGiB * 1024);
+    k8s.on("finished", onFinished);
     expect(await grows(600)).toMatchObject({ held: 600, attempt: 2, memoryGiB: 1 });
+    k8s.off("finished", onFinished);
+    // The pod's worker measured its process tree and sent it back with the outcome: the 600 MiB it held.
+    expect(peaks.at(-1)).toBeGreaterThanOrEqual(600);
     k8s.off("queued", onSubmitted);
     expect(memories).toEqual(["256Mi", "256Mi", "1024Mi"]);
   }, 240_000);

@@ -18,6 +18,7 @@ import {
   TaskFile,
   TaskTimeoutError,
   UnschedulableError,
+  type FinishedEvent,
 } from "../../src/index.js";
 import { fragile } from "../fixtures/fragile-tasks.js";
 import { reportsOutOfMemory } from "../fixtures/isolated-tasks.js";
@@ -101,8 +102,15 @@ describe("SlurmScheduler on a real cluster", () => {
   it("maps a job killed for exceeding --mem to OutOfMemoryError, and escalation then succeeds", async () => {
     const once = holdsMemory.with({ scheduler: slurm, retries: 0 });
     await expect(once(700)).rejects.toBeInstanceOf(OutOfMemoryError);
+    const ended: Array<{ end: string; peakMiB: number | undefined }> = [];
+    const onFinished = (event: FinishedEvent) => ended.push({ end: event.end, peakMiB: event.usage && event.usage.peakMemoryGiB * 1024 });
+    slurm.on("finished", onFinished);
     const result = await holdsMemory.with({ scheduler: slurm })(700);
+    slurm.off("finished", onFinished);
     expect(result).toMatchObject({ held: 700, memPerNode: "1024", attempt: 2 });
+    // The job's worker measured its process tree on the node: the 700 MiB it held, and its Node.
+    expect(ended.map((e) => e.end)).toEqual(["error", "ok"]);
+    expect(ended[1]?.peakMiB).toBeGreaterThanOrEqual(700);
   });
 
   it("maps a job past its --time to TaskTimeoutError, also when the task reacts to the abort and throws", async () => {
