@@ -9,9 +9,14 @@ import { escapeHtml, formatNumber } from "./svg.js";
 import { NOT_MEASURED_NOTE } from "./used.js";
 
 const WIDTH = 960;
-const LABEL = 220;
-const BAR = 300;
+const LABEL = 130;
+const BAR = 230;
+/** Room right of a bar for its figures. */
+const FIGURES = 200;
 const ROW = 26;
+
+/** A size as a person reads it on a bar: whole MiB under a GiB, else GiB to two places. */
+const size = (gib: number) => (gib < 1 ? `${Math.round(gib * 1024)} MiB` : `${Number(gib.toFixed(2))} GiB`);
 
 /** Two bars, memory then CPU, from LABEL; each scaled to its own request. */
 function row(t: TaskSummary, y: number, colour: string): string {
@@ -28,14 +33,16 @@ function row(t: TaskSummary, y: number, colour: string): string {
       `<text class="tick" x="${x + BAR + 6}" y="${y + ROW - 12}">${escapeHtml(label)}</text>`
     );
   };
-  const memoryLabel = `${formatGiB(used.peakMemoryGiB)} of ${formatGiB(requestedGiB)} (${Math.round(used.memoryShare * 100)}%)`;
-  const cpuLabel = `${formatNumber(usedCores)} of ${formatNumber(requestedCores)} cores (${Math.round(used.cpuEfficiency * 100)}%)`;
-  const title = `${callName(t.task, t.label)}: peak memory ${memoryLabel}; CPU ${cpuLabel} busy on average; ${used.measured} of ${t.attempts} attempts measured`;
+  const memoryLabel = `${size(used.peakMemoryGiB)} of ${size(requestedGiB)} (${Math.round(used.memoryShare * 100)}%)`;
+  const cpuLabel = `${Math.round(used.cpuEfficiency * 100)}% of ${formatNumber(requestedCores)} core${requestedCores === 1 ? "" : "s"}`;
+  const memoryTitle = `${formatGiB(used.peakMemoryGiB)} of ${formatGiB(requestedGiB)} (${Math.round(used.memoryShare * 100)}%)`;
+  const cpuTitle = `${formatNumber(usedCores)} of ${formatNumber(requestedCores)} cores (${Math.round(used.cpuEfficiency * 100)}%)`;
+  const title = `${callName(t.task, t.label)}: peak memory ${memoryTitle}; CPU ${cpuTitle} busy on average; ${used.measured} of ${t.attempts} attempts measured`;
   return (
     `<g class="used-row" data-task="${escapeHtml(t.task)}"><title>${escapeHtml(title)}</title>` +
     `<text class="tick" x="0" y="${y + ROW - 12}">${escapeHtml(callName(t.task, t.label))}</text>` +
     bar(LABEL, used.memoryShare, memoryLabel, "memory") +
-    bar(LABEL + BAR + 150, used.cpuEfficiency, cpuLabel, "cpu") +
+    bar(LABEL + BAR + FIGURES, used.cpuEfficiency, cpuLabel, "cpu") +
     "</g>"
   );
 }
@@ -45,8 +52,8 @@ export function usedAgainstRequested(summary: readonly TaskSummary[], colours: R
   if (measured.length === 0) return `<p class="sub not-measured">${escapeHtml(NOT_MEASURED_NOTE)}.</p>`;
   const height = 22 + measured.length * ROW;
   const heads =
-    `<text class="axis-label" x="${LABEL}" y="14">peak memory of the request</text>` +
-    `<text class="axis-label" x="${LABEL + BAR + 150}" y="14">cores busy of the request (CPU time / cores x wall)</text>`;
+    `<text class="axis-label" x="${LABEL}" y="14">peak memory / memory requested</text>` +
+    `<text class="axis-label" x="${LABEL + BAR + FIGURES}" y="14">CPU busy / cores requested</text>`;
   const rows = measured.map((t, i) => row(t, 22 + i * ROW, colours.get(t.task) ?? "#4a86d8")).join("");
   return `<svg class="used-chart" viewBox="0 0 ${WIDTH} ${height}" width="${WIDTH}" height="${height}" role="img" aria-label="used against requested, per task">${heads}${rows}</svg>`;
 }

@@ -21,7 +21,7 @@ let run: { result: unknown; attempts: { ok: number }; peak: { cpu: number; memor
 beforeAll(async () => {
   execFileSync("npx", ["tsup", "--silent"], { stdio: "ignore" });
   const report = join(await mkdtemp(join(tmpdir(), "taskfit-report-")), "run.html");
-  const out = spawnSync(process.execPath, ["dist/cli.js", "run", "examples/cohort.ts", "--args", "[8]", "--cpu", "4", "--memory", "8Gi", "--gpus", "0", "--oversize", "clamp", "--json", "--report", report], { encoding: "utf8" });
+  const out = spawnSync(process.execPath, ["dist/cli.js", "run", "examples/cohort.ts", "--args", "[8]", "--cpu", "4", "--memory", "8Gi", "--gpus", "0", "--oversize", "clamp", "--isolation", "process", "--json", "--report", report], { encoding: "utf8" });
   expect(out.status, out.stderr).toBe(0);
   run = JSON.parse(out.stdout);
   browser = await launchChromium();
@@ -73,6 +73,23 @@ describe("the run report in Chromium", () => {
     expect(timeline?.width).toBeLessThanOrEqual(1040);
     // Hovering a bar names the task and its request.
     expect(await bars.first().locator("title").textContent()).toMatch(/^trim \(attempt 1, ok\): 0.25 cpu, 0.25 GiB; waited/);
+  });
+
+  it("draws what each task used inside what it requested, from its workers' measurements", async () => {
+    const rows = page.locator("svg.used-chart g.used-row");
+    expect(await rows.evaluateAll((gs) => gs.map((g) => g.getAttribute("data-task")))).toEqual(["trim", "align", "callVariants", "merge"]);
+    for (const kind of ["memory", "cpu"]) {
+      const pairs = await page.locator(`svg.used-chart rect.used-part[data-kind=${kind}]`).evaluateAll((rects) =>
+        rects.map((used) => [used.getBoundingClientRect().width, (used.previousElementSibling as typeof used).getBoundingClientRect().width]),
+      );
+      expect(pairs).toHaveLength(4);
+      // Every attempt ran a Node worker: something was used, and never drawn past the request.
+      for (const [used, requested] of pairs) {
+        expect(used).toBeGreaterThan(0);
+        expect(used).toBeLessThanOrEqual((requested as number) + 0.5);
+      }
+    }
+    expect(await rows.first().locator("title").textContent()).toMatch(/^trim: peak memory [\d.]+ [MG]iB of 256 MiB \(\d+%\); CPU [\d.]+ of 0.25 cores/);
   });
 
   it("lists each task in the summary table and loads nothing but the file itself", async () => {

@@ -26,8 +26,8 @@ describe("renderReport", () => {
     // Only the measured task has a row: peak 3 of 4 GiB (75%); 2 CPU-seconds of 2 cores x 2 s = 50%.
     expect(html.match(/<g class="used-row" data-task="(\w+)"/g)).toEqual(['<g class="used-row" data-task="align"']);
     expect(html).toContain("<title>align: peak memory 3 GiB of 4 GiB (75%); CPU 1 of 2 cores (50%) busy on average; 2 of 2 attempts measured</title>");
-    expect(html).toMatch(/<rect class="used-part" data-kind="memory" x="\d+" y="\d+" width="225.0"/);
-    expect(html).toMatch(/<rect class="used-part" data-kind="cpu" x="\d+" y="\d+" width="150.0"/);
+    expect(html).toMatch(/<rect class="used-part" data-kind="memory" x="\d+" y="\d+" width="172.5"/);
+    expect(html).toMatch(/<rect class="used-part" data-kind="cpu" x="\d+" y="\d+" width="115.0"/);
     expect(html).toContain("used: peak 3 GiB of 4 GiB, 1 of 2 cores busy on average, 1 s");
     expect(html).not.toContain("no measured usage");
   });
