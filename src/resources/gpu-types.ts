@@ -49,7 +49,7 @@ export function registerGpuType(name: string, info: GpuTypeInfo): void {
     const key = issue?.code === "unrecognized_keys" ? issue.keys[0] : issue?.path.map(String).join(".");
     throw new ResourceSpecError({
       field: `registerGpuType("${name}").${key ?? ""}`,
-      value: typeof key === "string" && info !== null && typeof info === "object" ? (info as unknown as Record<string, unknown>)[key] : info,
+      value: typeof key === "string" && info !== null && typeof info === "object" ? Reflect.get(info, key) : info,
       expected: "{ memoryGiB: VRAM per GPU in GiB (> 0), cudaCores?: a whole number, model?: the driver's model name }",
     });
   }

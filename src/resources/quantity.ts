@@ -60,7 +60,7 @@ export function parseGiB(value: unknown): Parsed {
     gib = value;
   } else if (typeof value === "string") {
     const match = BYTE_STRING.exec(value.trim());
-    const unit = match ? BYTE_UNITS[match[2] as string] : undefined;
+    const unit = match ? BYTE_UNITS[match[2] ?? ""] : undefined;
     if (!match || unit === undefined) return fail(BYTES_EXPECTED);
     gib = (Number(match[1]) * unit) / GIB;
   } else {
@@ -78,7 +78,8 @@ export function parseGpu(value: unknown): Parsed {
   return ok(value);
 }
 
-const DURATION_UNITS: Readonly<Record<string, number>> = { d: 86400, h: 3600, m: 60, s: 1 };
+/** Seconds per day, hour, minute and second: the order of DURATION_STRING's groups. */
+const DURATION_UNITS: readonly number[] = [86400, 3600, 60, 1];
 const DURATION_STRING = /^(?:(\d+(?:\.\d+)?)d)?\s*(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m)?\s*(?:(\d+(?:\.\d+)?)s)?$/;
 const DURATION_EXPECTED = 'a positive number of seconds, or a duration string such as "90s", "30m", "2h" or "1h30m"';
 
@@ -90,10 +91,7 @@ export function parseDurationSeconds(value: unknown): Parsed {
   } else if (typeof value === "string") {
     const match = DURATION_STRING.exec(value.trim());
     if (!match || value.trim() === "") return fail(DURATION_EXPECTED);
-    seconds = ["d", "h", "m", "s"].reduce(
-      (sum, unit, i) => sum + Number(match[i + 1] ?? 0) * (DURATION_UNITS[unit] as number),
-      0,
-    );
+    seconds = DURATION_UNITS.reduce((sum, unitSeconds, i) => sum + Number(match[i + 1] ?? 0) * unitSeconds, 0);
   } else {
     return fail(DURATION_EXPECTED);
   }

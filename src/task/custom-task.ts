@@ -38,15 +38,15 @@ export function customTask(...args: unknown[]): TaskDecorator<unknown> {
     });
   }
   const spec = specOf(args);
-  const name = (spec as { name?: unknown }).name;
+  const name = "name" in spec ? spec.name : undefined;
   const apply = (...application: unknown[]): unknown =>
     applyTaskDecorator("customTask", typeof name === "string" ? name : undefined, (task) => compileCustom(spec, task), application, apply);
   return apply as TaskDecorator<unknown>;
 }
 
-function specOf(args: readonly unknown[]): unknown {
+function specOf(args: readonly unknown[]): object {
   const [first, memory, options] = args;
-  if (args.length === 1 && typeof first === "object" && first !== null && !Array.isArray(first)) return first;
+  if (args.length === 1 && isOptionsObject(first)) return first;
   if (args.length < 2) {
     throw new ResourceSpecError({
       field: "memory",
@@ -54,14 +54,18 @@ function specOf(args: readonly unknown[]): unknown {
       expected: "customTask(cpu, memory, options?) or customTask({ cpu, memory, ... }); memory is required",
     });
   }
-  if (options !== undefined && (typeof options !== "object" || options === null || Array.isArray(options))) {
+  if (options !== undefined && !isOptionsObject(options)) {
     throw new ResourceSpecError({ field: "options", value: options, expected: "the third argument of customTask to be an options object" });
   }
-  const rest = (options ?? {}) as Record<string, unknown>;
+  const rest = options ?? {};
   for (const key of ["cpu", "memory"]) {
     if (key in rest) {
-      throw new ResourceSpecError({ field: key, value: rest[key], expected: `\`${key}\` once: it is already the ${key === "cpu" ? "first" : "second"} argument` });
+      throw new ResourceSpecError({ field: key, value: Reflect.get(rest, key), expected: `\`${key}\` once: it is already the ${key === "cpu" ? "first" : "second"} argument` });
     }
   }
   return { ...rest, cpu: first, memory };
+}
+
+function isOptionsObject(value: unknown): value is object {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
