@@ -8,6 +8,7 @@ import { z } from "zod";
 import { ResourceSpecError } from "../errors.js";
 import { globalSlot } from "../global-slot.js";
 import { GPU_CATALOGUE, type GpuType } from "./presets.js";
+import { fail, type Parsed } from "./quantity.js";
 
 /** What a GPU type name looks like: lower-case letters, digits and `-`, starting with a letter or digit. */
 export const GPU_TYPE_PATTERN = /^[a-z0-9][a-z0-9-]*$/;
@@ -34,6 +35,11 @@ export function isGpuTypeName(value: unknown): value is GpuType {
 
 export function expectedGpuType(): string {
   return 'a GPU type name: lower-case letters, digits and "-" (e.g. "a10g", "h100", "rtx-4090")';
+}
+
+/** A GPU type name as written, checked and kept as it is (never lower-cased). */
+export function parseGpuType(value: unknown): Parsed<GpuType> {
+  return isGpuTypeName(value) ? { ok: true, value } : fail(expectedGpuType());
 }
 
 /**

@@ -1,13 +1,33 @@
 /**
- * Parsing of CPU, byte and duration quantities. Pure functions: each returns the parsed number or
- * a short description of what was expected, which the caller turns into the right error class
- * (a spec error for static values, a resolution error for function results).
+ * CPU, byte and duration quantities: the zod schemas of what a user may write (a number or a
+ * string), and their parsing. The parsers are pure functions: each returns the parsed number or a
+ * short description of what was expected, which the caller turns into the right error class (a
+ * spec error for static values, a resolution error for function results).
  */
+import { z } from "zod";
 
-export type Parsed = { readonly ok: true; readonly value: number } | { readonly ok: false; readonly expected: string };
+/** unit: cores. A number (fractions down to 0.001) or a string: "2", "0.5", "500m". */
+export const CpuQuantitySchema = z.union([z.number(), z.string()]);
+/** unit: cores. A number (fractions down to 0.001) or a string: "2", "0.5", "500m". */
+export type CpuQuantity = z.infer<typeof CpuQuantitySchema>;
+/** unit: GiB when a number; a string needs a unit: "512Mi", "8Gi", "16GB", "1.5TiB". */
+export const ByteQuantitySchema = z.union([z.number(), z.string()]);
+/** unit: GiB when a number; a string needs a unit: "512Mi", "8Gi", "16GB", "1.5TiB". */
+export type ByteQuantity = z.infer<typeof ByteQuantitySchema>;
+/** unit: seconds when a number; or a string such as "90s", "30m", "2h", "1h30m". */
+export const DurationSchema = z.union([z.number(), z.string()]);
+/** unit: seconds when a number; or a string such as "90s", "30m", "2h", "1h30m". */
+export type Duration = z.infer<typeof DurationSchema>;
+
+/** A parsed value (a number unless said otherwise), or what was expected instead. */
+export type Parsed<T = number> = { readonly ok: true; readonly value: T } | ParseFailure;
+export interface ParseFailure {
+  readonly ok: false;
+  readonly expected: string;
+}
 
 const ok = (value: number): Parsed => ({ ok: true, value });
-const fail = (expected: string): Parsed => ({ ok: false, expected });
+export const fail = (expected: string): ParseFailure => ({ ok: false, expected });
 
 /** The smallest CPU request, as Kubernetes allows: one millicore. */
 export const MIN_CPU = 0.001;

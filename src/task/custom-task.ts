@@ -6,12 +6,14 @@
  */
 import { ResourceSpecError } from "../errors.js";
 import { compileCustom } from "../resources/compile.js";
-import type { ByteQuantity, CpuQuantity, CustomTaskSpec, Dynamic } from "../resources/spec.js";
+import type { RequiredResourceKey } from "../resources/fields.js";
+import type { ByteQuantity, CpuQuantity } from "../resources/quantity.js";
+import type { CustomTaskSpec, Dynamic } from "../resources/spec.js";
 import { applyTaskDecorator, isApplication } from "./decorate.js";
 import type { TaskDecorator } from "./types.js";
 
-/** The options after `cpu` and `memory` in the positional form. */
-export type PositionalOptions = Omit<CustomTaskSpec, "cpu" | "memory">;
+/** The options after `cpu` and `memory` (the keys a spec requires) in the positional form. */
+export type PositionalOptions = Omit<CustomTaskSpec, RequiredResourceKey>;
 
 /**
  * Rejects keys a spec type does not know (a typo such as `storag` must not compile), naming the
@@ -21,6 +23,10 @@ export type NoExtraKeys<S, Known, Keys extends string> = {
   // An object type, not a string: a literal type here would reduce the whole spec to `never`.
   readonly [K in Exclude<keyof S, keyof Known>]: { readonly [M in `taskfit: not a key of this spec; the keys are ${Keys}`]: never };
 };
+/**
+ * The keys after `cpu` and `memory`, as the unknown-key message lists them: the table's optional
+ * keys in its order, then the task options (fields.test-d.ts checks it against the table).
+ */
 export type OptionKeys = "storage, storage_gib, storageGib, gpu, gpuType, name, timeout, retries, overLimit";
 
 export function customTask<const S extends CustomTaskSpec>(spec: S & NoInfer<NoExtraKeys<S, CustomTaskSpec, `cpu, memory, ${OptionKeys}`>>): TaskDecorator<S>;
