@@ -24,19 +24,15 @@ export {
 } from "./errors.js";
 export { PRESETS, PRESET_NAMES, GPU_CATALOGUE, GPU_TYPES, type Preset, type PresetName, type GpuType, type KnownGpuType } from "./resources/presets.js";
 export { registerGpuType, gpuTypeInfo, gpuTypeOfModel, type GpuTypeInfo } from "./resources/gpu-types.js";
-export { LIMITS, OverLimitPolicy, type Limits, type LimitedField, type ClampRecord } from "./resources/limits.js";
+export { LIMITS, OverLimitPolicy, type Limits, type ClampRecord } from "./resources/limits.js";
 export {
   RETRYABLE_CODES,
   DEFAULT_RETRY_ON,
-  type ByteQuantity,
-  type CpuQuantity,
   type CustomTaskSpec,
-  type Duration,
   type Dynamic,
   type Escalation,
   type MaybePromise,
   type ResolvedResources,
-  type ResourceField,
   type ResourceFields,
   type ResourceFn,
   type ResourceSource,
@@ -44,7 +40,15 @@ export {
   type RetryableCode,
   type TaskOptions,
 } from "./resources/spec.js";
-export { formatGiB } from "./resources/quantity.js";
+export { formatGiB, type ByteQuantity, type CpuQuantity, type Duration } from "./resources/quantity.js";
+export type {
+  LimitedField,
+  RequiredResourceKey,
+  ResourceField,
+  ResourceFieldTable,
+  ResourceInput,
+  ResourceKey,
+} from "./resources/fields.js";
 export type { ResolveOptions } from "./resources/resolve.js";
 export {
   smallTask,

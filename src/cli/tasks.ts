@@ -4,7 +4,7 @@
  */
 import type { DynamicField } from "../resources/compile.js";
 import { formatGiB } from "../resources/quantity.js";
-import type { ResourceField } from "../resources/spec.js";
+import type { ResourceField } from "../resources/fields.js";
 import type { TaskDefinition } from "../task/metadata.js";
 import { parameterNames } from "../task/parameter-names.js";
 import { exportedTasks, importModule } from "./load-task.js";

@@ -7,18 +7,30 @@
 import type { z } from "zod";
 import { ResourceSpecError } from "../errors.js";
 import { checkLabelSpec, type LabelSpec } from "./label.js";
-import { applyLimit, type ClampRecord, type LimitedField, type OverLimitPolicy, warnClamped } from "./limits.js";
-import { expectedGpuType, isGpuTypeName } from "./gpu-types.js";
+import {
+  expectedOfKey,
+  type NumericField,
+  RESOURCE_FIELDS,
+  RESOURCE_KEYS,
+  RESOURCE_MAIN_KEYS,
+  type ResourceField,
+  type ResourceInput,
+  type ResourceKey,
+  RULE_OF_FIELD,
+} from "./fields.js";
+import { applyLimit, type ClampRecord, type OverLimitPolicy, warnClamped } from "./limits.js";
 import { PRESETS, type GpuType, type PresetName } from "./presets.js";
-import { type Parsed, parseCpu, parseDurationSeconds, parseGiB, parseGpu } from "./quantity.js";
+import { resolvedResources } from "./resolved.js";
+import { type Duration, parseDurationSeconds } from "./quantity.js";
 import {
   CustomTaskSpecSchema,
   type Escalation,
+  type LabelSchema,
   OverridesSchema,
   PresetOptionsSchema,
   type ResolvedResources,
-  type ResourceField,
   type ResourceFn,
+  type ResourceSource,
   DEFAULT_RETRY_ON,
   RETRYABLE_CODES,
   type RetryableCode,
@@ -29,17 +41,12 @@ import {
 export interface DynamicField {
   readonly field: ResourceField;
   /** The key the user wrote (`storage_gib`, `memory`, ...), for messages. */
-  readonly key: string;
+  readonly key: ResourceKey;
   readonly fn: ResourceFn<unknown>;
 }
 
-export interface StaticValues {
-  cpu?: number;
-  memoryGiB?: number;
-  storageGiB?: number;
-  gpu?: number;
-  gpuType?: GpuType;
-}
+/** The static value of each field once parsed: numbers, and a GPU type name. */
+export type StaticValues = { -readonly [F in ResourceField]?: F extends NumericField ? number : GpuType };
 
 export interface CompiledSpec {
   readonly kind: "preset" | "custom";
@@ -58,35 +65,36 @@ export interface CompiledSpec {
   readonly fixed: ResolvedResources | undefined;
 }
 
-/** Which user keys feed which field, and how each is parsed. */
-const FIELD_OF_KEY: Readonly<Record<string, { field: ResourceField; parse: (v: unknown) => Parsed }>> = {
-  cpu: { field: "cpu", parse: parseCpu },
-  memory: { field: "memoryGiB", parse: parseGiB },
-  storage: { field: "storageGiB", parse: parseGiB },
-  storage_gib: { field: "storageGiB", parse: parseGiB },
-  storageGib: { field: "storageGiB", parse: parseGiB },
-  gpu: { field: "gpu", parse: parseGpu },
-};
-export const STORAGE_KEYS = ["storage", "storage_gib", "storageGib"] as const;
+/** The resource keys of a validated spec or override: a value or a function each. */
+type ResourceValues = { readonly [K in ResourceKey]?: ResourceInput<K> | ResourceFn<unknown> };
 
-const EXPECTED_OF_KEY: Readonly<Record<string, string>> = {
-  cpu: 'a CPU count (number or "500m"-style string) or a function of the task\'s arguments',
-  memory: 'a memory size (GiB number or "8Gi"-style string) or a function of the task\'s arguments',
-  storage: 'a storage size (GiB number or "100Gi"-style string) or a function of the task\'s arguments',
-  gpu: "a whole number of GPUs or a function of the task's arguments",
-  gpuType: `${expectedGpuType()} or a function of the task's arguments`,
+/** The task options of validated preset options, a spec or an override. */
+interface TaskOptionValues {
+  readonly timeout?: Duration | undefined;
+  readonly retries?: RetryPolicy | undefined;
+  readonly overLimit?: OverLimitPolicy | undefined;
+  readonly label?: z.output<typeof LabelSchema> | undefined;
+}
+
+/** What a value of the wrong kind for an option key is told it should have been. */
+const EXPECTED_OF_OPTION: Readonly<Record<string, string>> = {
   name: "a non-empty string",
   timeout: 'a number of seconds or a duration string such as "2h"',
   retries: "a whole number from 0 up, or { count, on?: [codes], escalate?: { memory?, cpu?, storage? } } with factors from 1 up",
   overLimit: '"error" or "clamp"',
 };
 
+function expectedOf(key: string): string | undefined {
+  const resource = RESOURCE_KEYS.find((k) => k.key === key);
+  return resource !== undefined ? expectedOfKey(resource.rule) : EXPECTED_OF_OPTION[key];
+}
+
 /**
- * Storage of 0 means "no scratch request" (no `--tmp`, no `ephemeral-storage`): Latch's own
- * `sum(1.5 * size) // 1024**3` is 0 for inputs under ~683 MiB. CPU and memory of 0 stay errors.
+ * 0 of a field whose rule says so (storage) means "no request" (no `--tmp`, no `ephemeral-storage`):
+ * Latch's own `sum(1.5 * size) // 1024**3` is 0 for inputs under ~683 MiB. CPU and memory of 0 stay errors.
  */
-export function isNoStorage(value: unknown): boolean {
-  return value === 0;
+function isNoRequest(field: ResourceField, value: unknown): boolean {
+  return value === 0 && RULE_OF_FIELD[field].zeroMeansNone;
 }
 
 const EXPECTED_RETRY_ON = `a non-empty array of failure codes among ${RETRYABLE_CODES.map((c) => `"${c}"`).join(", ")} (to never retry, set \`count: 0\`)`;
@@ -96,15 +104,14 @@ function invalidRetryOn(retries: unknown): { field: string; value: unknown } | u
   if (typeof retries !== "object" || retries === null || !("on" in retries) || retries.on === undefined) return undefined;
   const { on } = retries;
   if (!Array.isArray(on) || on.length === 0) return { field: "retries.on", value: on };
-  const at = on.findIndex((code) => !(RETRYABLE_CODES as readonly unknown[]).includes(code));
+  const at = on.findIndex((code) => !RETRYABLE_CODES.some((known) => known === code));
   return at < 0 ? undefined : { field: `retries.on.${at}`, value: on[at] };
 }
 
-
-function specErrorFromZod(error: z.ZodError, input: Record<string, unknown>, task: string, schemaKeys: readonly string[]): ResourceSpecError {
+function specErrorFromZod(error: z.ZodError, input: Readonly<Record<string, unknown>>, task: string, schemaKeys: readonly string[]): ResourceSpecError {
   const issue = error.issues[0];
   if (issue?.code === "unrecognized_keys") {
-    const key = issue.keys[0] as string;
+    const key = issue.keys[0];
     return new ResourceSpecError({
       task,
       field: key,
@@ -117,31 +124,38 @@ function specErrorFromZod(error: z.ZodError, input: Record<string, unknown>, tas
   const field = path.map(String).join(".");
   const badOn = key === "retries" ? invalidRetryOn(input.retries) : undefined;
   if (badOn !== undefined) return new ResourceSpecError({ task, field: badOn.field, value: badOn.value, expected: EXPECTED_RETRY_ON });
-  const expected = EXPECTED_OF_KEY[key.startsWith("storage") ? "storage" : key] ?? issue?.message ?? "a valid value";
+  const expected = expectedOf(key) ?? issue?.message ?? "a valid value";
   return new ResourceSpecError({ task, field: field || undefined, value: input[key], expected });
 }
 
-function checkObject(input: unknown, task: string, what: string): Record<string, unknown> {
-  if (typeof input !== "object" || input === null || Array.isArray(input)) {
-    throw new ResourceSpecError({ task, value: input, expected: what });
-  }
-  return input as Record<string, unknown>;
+function isObject(input: unknown): input is Readonly<Record<string, unknown>> {
+  return typeof input === "object" && input !== null && !Array.isArray(input);
 }
 
-function validate(schema: z.ZodObject, input: unknown, task: string, what: string): Record<string, unknown> {
-  const object = checkObject(input, task, what);
-  const result = schema.safeParse(object);
-  if (!result.success) throw specErrorFromZod(result.error, object, task, Object.keys(schema.shape));
-  const storage = STORAGE_KEYS.filter((k) => object[k] !== undefined);
-  if (storage.length > 1) {
-    throw new ResourceSpecError({
-      task,
-      field: storage[1],
-      value: storage.join(" and "),
-      expected: "one of `storage`, `storage_gib`, `storageGib` (they are aliases)",
-    });
+/** Checks `input` against `schema`; returns zod's parsed data, or throws the `ResourceSpecError` that says what is wrong. */
+function validate<S extends z.ZodObject>(schema: S, input: unknown, task: string, what: string): z.output<S> {
+  if (!isObject(input)) throw new ResourceSpecError({ task, value: input, expected: what });
+  const result = schema.safeParse(input);
+  if (!result.success) throw specErrorFromZod(result.error, input, task, Object.keys(schema.shape));
+  return result.data;
+}
+
+/** A field's key and its aliases are one setting: a spec gives at most one of them. */
+function checkAliases(input: ResourceValues, task: string): void {
+  for (const mainKey of RESOURCE_MAIN_KEYS) {
+    const { aliases } = RESOURCE_FIELDS[mainKey];
+    if (aliases.length === 0) continue;
+    const keys = [mainKey, ...aliases];
+    const given = keys.filter((k) => input[k] !== undefined);
+    if (given.length > 1) {
+      throw new ResourceSpecError({
+        task,
+        field: given[1],
+        value: given.join(" and "),
+        expected: `one of ${keys.map((k) => `\`${k}\``).join(", ")} (they are aliases)`,
+      });
+    }
   }
-  return object;
 }
 
 function compileRetries(retries: RetryPolicy | undefined, task: string): CompiledSpec["retries"] {
@@ -155,11 +169,9 @@ function compileRetries(retries: RetryPolicy | undefined, task: string): Compile
   return { count: retries.count, escalate: retries.escalate, on };
 }
 
-const LIMITED: ReadonlySet<ResourceField> = new Set(["cpu", "memoryGiB", "storageGiB", "gpu"]);
-
 /** Folds resource keys of `input` into `values` / `functions`; limit-checks what it sets. */
 function addResources(
-  input: Record<string, unknown>,
+  input: ResourceValues,
   task: string,
   policy: OverLimitPolicy,
   values: StaticValues,
@@ -167,33 +179,33 @@ function addResources(
   clamped: ClampRecord[],
 ): ResourceField[] {
   const set: ResourceField[] = [];
-  for (const key of [...Object.keys(FIELD_OF_KEY), "gpuType"]) {
+  for (const { key, rule } of RESOURCE_KEYS) {
     const raw = input[key];
     if (raw === undefined) continue;
-    const field = key === "gpuType" ? "gpuType" : (FIELD_OF_KEY[key] as { field: ResourceField }).field;
+    const { field } = rule;
     set.push(field);
     const at = functions.findIndex((f) => f.field === field);
     if (at >= 0) functions.splice(at, 1);
     if (typeof raw === "function") {
       delete values[field];
-      functions.push({ field, key, fn: raw as ResourceFn<unknown> });
+      functions.push({ field, key, fn: raw });
       continue;
     }
-    if (field === "gpuType") {
-      if (!isGpuTypeName(raw)) throw new ResourceSpecError({ task, field: key, value: raw, expected: expectedGpuType() });
-      values.gpuType = raw;
+    if (isNoRequest(field, raw)) {
+      // 0 is "no scratch request", the same from a resource function: the scheduler's default applies.
+      delete values[field];
       continue;
     }
-    if (field === "storageGiB" && isNoStorage(raw)) {
-      // 0 is "no scratch request", as from a resource function: the scheduler's default applies.
-      delete values.storageGiB;
-      continue;
+    // Narrowed by its limit, a rule's parser and field agree in type: a number under a limit, or a GPU type name.
+    if (rule.limit === undefined) {
+      const parsed = rule.parse(raw);
+      if (!parsed.ok) throw new ResourceSpecError({ task, field: key, value: raw, expected: parsed.expected });
+      values[rule.field] = parsed.value;
+    } else {
+      const parsed = rule.parse(raw);
+      if (!parsed.ok) throw new ResourceSpecError({ task, field: key, value: raw, expected: parsed.expected });
+      values[rule.field] = applyLimit(rule.field, key, parsed.value, policy, task, clamped);
     }
-    const parsed = (FIELD_OF_KEY[key] as { parse: (v: unknown) => Parsed }).parse(raw);
-    if (!parsed.ok) throw new ResourceSpecError({ task, field: key, value: raw, expected: parsed.expected });
-    values[field] = LIMITED.has(field)
-      ? applyLimit(field as LimitedField, key, parsed.value, policy, task, clamped)
-      : parsed.value;
   }
   return set;
 }
@@ -215,23 +227,12 @@ function finish(spec: Omit<CompiledSpec, "fixed">, task: string): CompiledSpec {
 }
 
 function fixedResolution(spec: Omit<CompiledSpec, "fixed">): ResolvedResources {
-  const { values } = spec;
-  const source =
-    spec.kind === "preset"
-      ? { kind: "preset" as const, preset: spec.preset as PresetName, overridden: spec.overridden }
-      : { kind: "custom" as const, dynamic: [], overridden: spec.overridden };
-  return Object.freeze({
-    cpu: values.cpu as number,
-    memoryGiB: values.memoryGiB as number,
-    ...(values.storageGiB !== undefined && { storageGiB: values.storageGiB }),
-    gpu: values.gpu ?? 0,
-    ...(values.gpuType !== undefined && { gpuType: values.gpuType }),
-    source: Object.freeze(source),
-    clamped: spec.clamped,
-  });
+  const { preset, overridden } = spec;
+  const source: ResourceSource = spec.kind === "preset" && preset !== undefined ? { kind: "preset", preset, overridden } : { kind: "custom", dynamic: [], overridden };
+  return Object.freeze(resolvedResources(spec.values, Object.freeze(source), spec.clamped));
 }
 
-function taskOptions(input: Record<string, unknown>, task: string) {
+function taskOptions(input: TaskOptionValues, task: string) {
   let timeoutSeconds: number | undefined;
   if (input.timeout !== undefined) {
     const parsed = parseDurationSeconds(input.timeout);
@@ -240,8 +241,8 @@ function taskOptions(input: Record<string, unknown>, task: string) {
   }
   return {
     timeoutSeconds,
-    retries: compileRetries(input.retries as RetryPolicy | undefined, task),
-    overLimit: (input.overLimit as OverLimitPolicy | undefined) ?? "error",
+    retries: compileRetries(input.retries, task),
+    overLimit: input.overLimit ?? "error",
     label: checkLabelSpec(input.label, task),
   };
 }
@@ -261,6 +262,7 @@ export function compilePreset(preset: PresetName, options: unknown, task: string
 /** A custom spec: `customTask({ cpu, memory, ... })`. */
 export function compileCustom(spec: unknown, task: string): CompiledSpec {
   const input = validate(CustomTaskSpecSchema, spec, task, "a custom task spec object, e.g. { cpu: 4, memory: 16 }");
+  checkAliases(input, task);
   const options = taskOptions(input, task);
   const values: StaticValues = { gpu: 0 };
   const functions: DynamicField[] = [];
@@ -272,6 +274,7 @@ export function compileCustom(spec: unknown, task: string): CompiledSpec {
 /** `task.with({...})`: a new spec with the given fields replaced; override values are limit-checked. */
 export function applyOverrides(base: CompiledSpec, overrides: unknown, task: string): CompiledSpec {
   const input = validate(OverridesSchema, overrides, task, "overrides as an object, e.g. { cpu: 8, memory: \"32Gi\" }");
+  checkAliases(input, task);
   const options = taskOptions(input, task);
   const overLimit = input.overLimit !== undefined ? options.overLimit : base.overLimit;
   const values: StaticValues = { ...base.values };

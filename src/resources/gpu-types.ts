@@ -8,6 +8,7 @@ import { z } from "zod";
 import { ResourceSpecError } from "../errors.js";
 import { globalSlot } from "../global-slot.js";
 import { GPU_CATALOGUE, type GpuType } from "./presets.js";
+import { fail, type Parsed } from "./quantity.js";
 
 /** What a GPU type name looks like: lower-case letters, digits and `-`, starting with a letter or digit. */
 export const GPU_TYPE_PATTERN = /^[a-z0-9][a-z0-9-]*$/;
@@ -36,6 +37,11 @@ export function expectedGpuType(): string {
   return 'a GPU type name: lower-case letters, digits and "-" (e.g. "a10g", "h100", "rtx-4090")';
 }
 
+/** A GPU type name as written, checked and kept as it is (never lower-cased). */
+export function parseGpuType(value: unknown): Parsed<GpuType> {
+  return isGpuTypeName(value) ? { ok: true, value } : fail(expectedGpuType());
+}
+
 /**
  * Adds a GPU type to the catalogue, e.g. `registerGpuType("h100", { memoryGiB: 80 })`, so that
  * schedulers know its VRAM. Registering the same type again with the same figures is harmless (a
@@ -49,7 +55,7 @@ export function registerGpuType(name: string, info: GpuTypeInfo): void {
     const key = issue?.code === "unrecognized_keys" ? issue.keys[0] : issue?.path.map(String).join(".");
     throw new ResourceSpecError({
       field: `registerGpuType("${name}").${key ?? ""}`,
-      value: typeof key === "string" && info !== null && typeof info === "object" ? (info as unknown as Record<string, unknown>)[key] : info,
+      value: typeof key === "string" && info !== null && typeof info === "object" ? Reflect.get(info, key) : info,
       expected: "{ memoryGiB: VRAM per GPU in GiB (> 0), cudaCores?: a whole number, model?: the driver's model name }",
     });
   }

@@ -6,7 +6,8 @@
 import { ResourceResolutionError, ResourceSpecError } from "../errors.js";
 import type { ResourceFn } from "../resources/spec.js";
 
-export type LabelSpec = string | ResourceFn<string> | undefined;
+/** A label, or a function of the arguments whose result is checked at each call. */
+export type LabelSpec = string | ResourceFn<unknown> | undefined;
 
 export const LABEL_MAX_CHARS = 128;
 const EXPECTED = `a label: a string of 1 to ${LABEL_MAX_CHARS} characters, no line breaks or other control characters`;
@@ -19,8 +20,8 @@ function isLabel(value: unknown): value is string {
 }
 
 /** A label written in a task's options or `.with()`: a function is kept for each call. */
-export function checkLabelSpec(value: unknown, task: string): LabelSpec {
-  if (value === undefined || typeof value === "function") return value as LabelSpec;
+export function checkLabelSpec(value: LabelSpec, task: string): LabelSpec {
+  if (value === undefined || typeof value === "function") return value;
   if (!isLabel(value)) throw new ResourceSpecError({ task, field: "label", value, expected: `${EXPECTED}, or a function of the task's arguments returning one` });
   return value;
 }

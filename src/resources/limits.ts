@@ -1,17 +1,17 @@
 import { ResourceLimitError } from "../errors.js";
+import { type LimitedField, RULE_OF_FIELD } from "./fields.js";
 
-/** The maximums for custom tasks (seed 000). The maximum itself is allowed. Presets are exempt. */
-export const LIMITS = Object.freeze({
-  /** unit: cores */
-  cpu: 126,
-  /** unit: GiB */
-  memoryGiB: 975,
-  /** unit: GiB */
-  storageGiB: 4949,
-  /** unit: GPUs */
-  gpu: 8,
-});
-export type Limits = typeof LIMITS;
+/** The maximums for custom tasks, by field: cores, GiB, GiB, GPUs (seed 000). */
+export type Limits = { readonly [F in LimitedField]: number };
+
+/**
+ * The maximums for custom tasks (seed 000), from the table of fields. The maximum itself is
+ * allowed. Presets are exempt.
+ */
+// Built from the table's entries with a limit, so its type is stated: every limited field, by construction.
+export const LIMITS: Limits = Object.freeze(
+  Object.fromEntries(Object.values(RULE_OF_FIELD).flatMap(({ field, limit }) => (limit === undefined ? [] : [[field, limit.max]]))) as Limits,
+);
 
 /** What happens to a custom value over a limit. */
 export const OverLimitPolicy = {
@@ -21,8 +21,6 @@ export const OverLimitPolicy = {
   Clamp: "clamp",
 } as const;
 export type OverLimitPolicy = (typeof OverLimitPolicy)[keyof typeof OverLimitPolicy];
-
-export type LimitedField = keyof Limits;
 
 /** A value that a clamp policy lowered. */
 export interface ClampRecord {
@@ -36,12 +34,7 @@ export interface ClampRecord {
   readonly by?: "oversize";
 }
 
-const UNITS: Readonly<Record<LimitedField, string>> = {
-  cpu: "cores",
-  memoryGiB: "GiB",
-  storageGiB: "GiB",
-  gpu: "GPUs",
-};
+const unitOf = (field: LimitedField): string => RULE_OF_FIELD[field].limit.unit;
 
 /**
  * Returns the value, or the limit when the value is over it and the policy is clamp (pushing a
@@ -61,7 +54,7 @@ export function applyLimit(
     clamped.push({ field, key, requested: value, limit });
     return limit;
   }
-  throw new ResourceLimitError({ task, field: key, resource: field, value, limit, unit: UNITS[field] });
+  throw new ResourceLimitError({ task, field: key, resource: field, value, limit, unit: unitOf(field) });
 }
 
 const warned = new Set<string>();
@@ -73,7 +66,7 @@ export function warnClamped(task: string, records: readonly ClampRecord[]): void
     if (warned.has(key)) continue;
     warned.add(key);
     process.emitWarning(
-      `taskfit: task \`${task}\` asked for ${record.requested} ${UNITS[record.field]} of \`${record.key}\`; clamped to the limit ${record.limit}`,
+      `taskfit: task \`${task}\` asked for ${record.requested} ${unitOf(record.field)} of \`${record.key}\`; clamped to the limit ${record.limit}`,
       { code: "TASKFIT_CLAMPED" },
     );
   }

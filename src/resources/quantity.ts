@@ -1,15 +1,35 @@
 /**
- * Parsing of CPU, byte and duration quantities. Pure functions: each returns the parsed number or
- * a short description of what was expected, which the caller turns into the right error class
- * (a spec error for static values, a resolution error for function results).
+ * CPU, byte and duration quantities: the zod schemas of what a user may write (a number or a
+ * string), and their parsing. The parsers are pure functions: each returns the parsed number or a
+ * short description of what was expected, which the caller turns into the right error class (a
+ * spec error for static values, a resolution error for function results).
  */
+import { z } from "zod";
 
 import { roundUpTo } from "./rounding.js";
 
-export type Parsed = { readonly ok: true; readonly value: number } | { readonly ok: false; readonly expected: string };
+/** unit: cores. A number (fractions down to 0.001) or a string: "2", "0.5", "500m". */
+export const CpuQuantitySchema = z.union([z.number(), z.string()]);
+/** unit: cores. A number (fractions down to 0.001) or a string: "2", "0.5", "500m". */
+export type CpuQuantity = z.infer<typeof CpuQuantitySchema>;
+/** unit: GiB when a number; a string needs a unit: "512Mi", "8Gi", "16GB", "1.5TiB". */
+export const ByteQuantitySchema = z.union([z.number(), z.string()]);
+/** unit: GiB when a number; a string needs a unit: "512Mi", "8Gi", "16GB", "1.5TiB". */
+export type ByteQuantity = z.infer<typeof ByteQuantitySchema>;
+/** unit: seconds when a number; or a string such as "90s", "30m", "2h", "1h30m". */
+export const DurationSchema = z.union([z.number(), z.string()]);
+/** unit: seconds when a number; or a string such as "90s", "30m", "2h", "1h30m". */
+export type Duration = z.infer<typeof DurationSchema>;
+
+/** A parsed value (a number unless said otherwise), or what was expected instead. */
+export type Parsed<T = number> = { readonly ok: true; readonly value: T } | ParseFailure;
+export interface ParseFailure {
+  readonly ok: false;
+  readonly expected: string;
+}
 
 const ok = (value: number): Parsed => ({ ok: true, value });
-const fail = (expected: string): Parsed => ({ ok: false, expected });
+export const fail = (expected: string): ParseFailure => ({ ok: false, expected });
 
 /** The smallest CPU request, as Kubernetes allows: one millicore. */
 export const MIN_CPU = 0.001;
@@ -49,7 +69,7 @@ export function parseGiB(value: unknown): Parsed {
     gib = value;
   } else if (typeof value === "string") {
     const match = BYTE_STRING.exec(value.trim());
-    const unit = match ? BYTE_UNITS[match[2] as string] : undefined;
+    const unit = match ? BYTE_UNITS[match[2] ?? ""] : undefined;
     if (!match || unit === undefined) return fail(BYTES_EXPECTED);
     gib = (Number(match[1]) * unit) / GIB;
   } else {
@@ -67,7 +87,8 @@ export function parseGpu(value: unknown): Parsed {
   return ok(value);
 }
 
-const DURATION_UNITS: Readonly<Record<string, number>> = { d: 86400, h: 3600, m: 60, s: 1 };
+/** Seconds per day, hour, minute and second: the order of DURATION_STRING's groups. */
+const DURATION_UNITS: readonly number[] = [86400, 3600, 60, 1];
 const DURATION_STRING = /^(?:(\d+(?:\.\d+)?)d)?\s*(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m)?\s*(?:(\d+(?:\.\d+)?)s)?$/;
 const DURATION_EXPECTED = 'a positive number of seconds, or a duration string such as "90s", "30m", "2h" or "1h30m"';
 
@@ -79,10 +100,7 @@ export function parseDurationSeconds(value: unknown): Parsed {
   } else if (typeof value === "string") {
     const match = DURATION_STRING.exec(value.trim());
     if (!match || value.trim() === "") return fail(DURATION_EXPECTED);
-    seconds = ["d", "h", "m", "s"].reduce(
-      (sum, unit, i) => sum + Number(match[i + 1] ?? 0) * (DURATION_UNITS[unit] as number),
-      0,
-    );
+    seconds = DURATION_UNITS.reduce((sum, unitSeconds, i) => sum + Number(match[i + 1] ?? 0) * unitSeconds, 0);
   } else {
     return fail(DURATION_EXPECTED);
   }

@@ -1,35 +1,23 @@
 /**
  * Resolution: a compiled spec plus the call's arguments gives `ResolvedResources`. The static path
  * returns the resolution compiled at decoration time; the dynamic path calls each resource function
- * with exactly the task's arguments and validates only what the functions returned.
+ * with exactly the task's arguments and validates only what the functions returned, by the rules
+ * of the table of fields.
  */
 import { ResourceResolutionError } from "../errors.js";
 import type { CompiledSpec, DynamicField } from "./compile.js";
-import { isNoStorage } from "./compile.js";
-import { expectedGpuType, isGpuTypeName } from "./gpu-types.js";
-import { applyLimit, type ClampRecord, LIMITS, type OverLimitPolicy, warnClamped } from "./limits.js";
-import type { GpuType } from "./presets.js";
-import { parseCpu, parseGiB, parseGpu, type Parsed } from "./quantity.js";
-import type { ResolvedResources, ResourceField } from "./spec.js";
+import { RULE_OF_FIELD } from "./fields.js";
+import { applyLimit, type ClampRecord, type OverLimitPolicy, warnClamped } from "./limits.js";
+import { resolvedResources, writableCopy } from "./resolved.js";
+import type { ResolvedResources } from "./spec.js";
 
 export interface ResolveOptions {
   /** What a function-computed value over `LIMITS` does. @default the task's `overLimit` */
   readonly overLimit?: OverLimitPolicy;
 }
 
-const PARSERS: Readonly<Record<Exclude<ResourceField, "gpuType">, (v: unknown) => Parsed>> = {
-  cpu: parseCpu,
-  memoryGiB: parseGiB,
-  storageGiB: parseGiB,
-  gpu: parseGpu,
-};
-
 function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    (typeof value === "object" || typeof value === "function") &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === "function"
-  );
+  return (typeof value === "object" || typeof value === "function") && value !== null && "then" in value && typeof value.then === "function";
 }
 
 /**
@@ -46,15 +34,15 @@ export function resolveCompiled(
   const { functions } = spec;
   const results: unknown[] = new Array(functions.length);
   let async = false;
-  for (let i = 0; i < functions.length; i++) {
-    const dynamic = functions[i] as DynamicField;
+  let i = 0;
+  for (const dynamic of functions) {
     let value: unknown;
     try {
       // Called as a plain function: `this` is undefined, as for any callback.
       value = Reflect.apply(dynamic.fn, undefined, args);
     } catch (cause) {
       // Promises already made by earlier functions are abandoned: keep their rejections handled.
-      for (let j = 0; j < i; j++) if (results[j] instanceof Promise) (results[j] as Promise<unknown>).catch(() => {});
+      for (const made of results.slice(0, i)) if (made instanceof Promise) made.catch(() => {});
       throw new ResourceResolutionError({ task, field: dynamic.key, cause, fn: dynamic.fn, args });
     }
     if (isThenable(value)) {
@@ -63,7 +51,7 @@ export function resolveCompiled(
         throw new ResourceResolutionError({ task, field: dynamic.key, cause, fn: dynamic.fn, args });
       });
     }
-    results[i] = value;
+    results[i++] = value;
   }
   const policy = options?.overLimit ?? spec.overLimit;
   if (!async) return finish(spec, task, args, results, policy);
@@ -71,37 +59,39 @@ export function resolveCompiled(
 }
 
 function finish(spec: CompiledSpec, task: string, args: readonly unknown[], results: readonly unknown[], policy: OverLimitPolicy): ResolvedResources {
-  // Plain locals, not a spread of the static values: this runs on every call of a dynamic task.
-  let { cpu, memoryGiB, storageGiB, gpu, gpuType } = spec.values;
+  const values = writableCopy(spec.values);
   let clamped: ClampRecord[] | undefined;
-  for (let i = 0; i < spec.functions.length; i++) {
-    const { field, key, fn } = spec.functions[i] as DynamicField;
-    const raw = results[i];
-    if (field === "gpuType") {
-      if (!isGpuTypeName(raw)) {
-        throw new ResourceResolutionError({ task, field: key, value: raw, expected: expectedGpuType(), fn, args });
-      }
-      gpuType = raw;
+  let i = 0;
+  for (const dynamic of spec.functions) {
+    const raw = results[i++];
+    const rule = RULE_OF_FIELD[dynamic.field];
+    if (raw === 0 && rule.zeroMeansNone) {
+      // 0 is "no request" (storage): the scheduler's default applies.
+      values[rule.field] = undefined;
       continue;
     }
-    if (field === "storageGiB" && isNoStorage(raw)) {
-      storageGiB = undefined;
+    // Narrowed by its limit, a rule's parser and field agree in type: a number under a limit, or a GPU type name.
+    if (rule.limit === undefined) {
+      const parsed = rule.parse(raw);
+      if (!parsed.ok) throw invalid(dynamic, task, args, raw, parsed.expected);
+      values[rule.field] = parsed.value;
       continue;
     }
-    const parsed = PARSERS[field](raw);
-    if (!parsed.ok) throw new ResourceResolutionError({ task, field: key, value: raw, expected: parsed.expected, fn, args });
+    const parsed = rule.parse(raw);
+    if (!parsed.ok) throw invalid(dynamic, task, args, raw, parsed.expected);
     let value = parsed.value;
-    if (value > LIMITS[field]) {
+    if (value > rule.limit.max) {
       clamped ??= [...spec.clamped];
-      value = applyLimit(field, key, value, policy, task, clamped);
+      value = applyLimit(rule.field, dynamic.key, value, policy, task, clamped);
     }
-    if (field === "cpu") cpu = value;
-    else if (field === "memoryGiB") memoryGiB = value;
-    else if (field === "storageGiB") storageGiB = value;
-    else gpu = value;
+    values[rule.field] = value;
   }
   if (clamped !== undefined) warnClamped(task, clamped.slice(spec.clamped.length));
-  return resolved(cpu as number, memoryGiB as number, storageGiB, gpu ?? 0, gpuType, sourceOf(spec), clamped ?? spec.clamped);
+  return resolvedResources(values, sourceOf(spec), clamped ?? spec.clamped);
+}
+
+function invalid({ key, fn }: DynamicField, task: string, args: readonly unknown[], value: unknown, expected: string): ResourceResolutionError {
+  return new ResourceResolutionError({ task, field: key, value, expected, fn, args });
 }
 
 // One source per spec, shared by its resolutions (frozen): the fields computed never change.
@@ -111,28 +101,9 @@ function sourceOf(spec: CompiledSpec): ResolvedResources["source"] {
   let source = sources.get(spec);
   if (source === undefined) {
     const dynamic = Object.freeze(spec.functions.map((f) => f.field));
-    source = Object.freeze(
-      spec.kind === "preset"
-        ? { kind: "preset" as const, preset: spec.preset as NonNullable<CompiledSpec["preset"]>, overridden: spec.overridden }
-        : { kind: "custom" as const, dynamic, overridden: spec.overridden },
-    );
+    const { preset, overridden } = spec;
+    source = Object.freeze(spec.kind === "preset" && preset !== undefined ? { kind: "preset", preset, overridden } : { kind: "custom", dynamic, overridden });
     sources.set(spec, source);
   }
   return source;
-}
-
-/** The resolution, fields in one order (JSON output keeps it) and absent ones left out. */
-function resolved(
-  cpu: number,
-  memoryGiB: number,
-  storageGiB: number | undefined,
-  gpu: number,
-  gpuType: GpuType | undefined,
-  source: ResolvedResources["source"],
-  clamped: readonly ClampRecord[],
-): ResolvedResources {
-  // A function may decide on no GPU; a GPU type then describes nothing and is left out.
-  const typed = gpuType !== undefined && gpu > 0;
-  if (storageGiB === undefined) return typed ? { cpu, memoryGiB, gpu, gpuType, source, clamped } : { cpu, memoryGiB, gpu, source, clamped };
-  return typed ? { cpu, memoryGiB, storageGiB, gpu, gpuType, source, clamped } : { cpu, memoryGiB, storageGiB, gpu, source, clamped };
 }

@@ -1,38 +1,42 @@
 /**
  * The shapes a user writes (`customTask({...})`, preset options, `.with({...})` overrides) and the
- * zod schemas that check them. Quantities themselves are parsed by quantity.ts; zod checks the
- * structure: known keys, value kinds, the retry policy.
+ * zod schemas that check them. The resource keys of both come from the table in fields.ts;
+ * quantities themselves are parsed by quantity.ts; zod checks the structure: known keys, value
+ * kinds, the retry policy.
  */
 import { z } from "zod";
 import type { GpuType, PresetName } from "./presets.js";
 import type { ClampRecord, OverLimitPolicy } from "./limits.js";
+import {
+  RESOURCE_FIELDS,
+  RESOURCE_KEYS,
+  type MainKeyOf,
+  type RequiredResourceKey,
+  type ResourceField,
+  type ResourceFieldTable,
+  type ResourceInput,
+  type ResourceKey,
+} from "./fields.js";
+import { type Duration, DurationSchema } from "./quantity.js";
 
 export type MaybePromise<T> = T | PromiseLike<T>;
 
-/** A resource function: called with exactly the task's arguments, sync or async. */
-// `any[]` here is deliberate: which parameters are allowed is checked where the spec meets the
-// task (see `SpecFits` in task/types.ts), not when the spec is written.
+/** A resource function: called with exactly the task's arguments `A`, sync or async. */
+// `any[]` by default is deliberate: which parameters are allowed is checked where the spec meets
+// the task (see `SpecFits` in task/types.ts), not when the spec is written.
 // biome-ignore lint: any is the point
-export type ResourceFn<V> = (...args: any[]) => MaybePromise<V>;
+export type ResourceFn<V, A extends readonly unknown[] = any[]> = (...args: A) => MaybePromise<V>;
 
-/** A value, or a function of the task's arguments returning one. */
-export type Dynamic<V> = V | ResourceFn<V>;
-
-/** unit: cores. A number (fractions down to 0.001) or a string: "2", "0.5", "500m". */
-export type CpuQuantity = number | string;
-/** unit: GiB when a number; a string needs a unit: "512Mi", "8Gi", "16GB", "1.5TiB". */
-export type ByteQuantity = number | string;
-/** unit: seconds when a number; or a string such as "90s", "30m", "2h", "1h30m". */
-export type Duration = number | string;
+/** A value, or a function of the task's arguments `A` returning one. */
+// biome-ignore lint: any is the point (see ResourceFn)
+export type Dynamic<V, A extends readonly unknown[] = any[]> = V | ResourceFn<V, A>;
 
 const resourceFnSchema = z.custom<ResourceFn<unknown>>((v) => typeof v === "function", {
   message: "a function",
 });
 const dynamic = <T extends z.ZodType>(schema: T) => z.union([schema, resourceFnSchema]);
-
-export const CpuQuantitySchema = z.union([z.number(), z.string()]);
-export const ByteQuantitySchema = z.union([z.number(), z.string()]);
-export const DurationSchema = z.union([z.number(), z.string()]);
+type ValueSchema<K extends ResourceKey> = (typeof RESOURCE_FIELDS)[MainKeyOf<K>]["value"];
+type DynamicSchema<K extends ResourceKey> = ValueSchema<K> extends infer S extends z.ZodType ? ReturnType<typeof dynamic<S>> : never;
 
 /** Multipliers applied per retry after an out-of-memory failure, e.g. `{ memory: 2 }`. */
 export const EscalationSchema = z.strictObject({
@@ -81,39 +85,26 @@ export const TaskOptionsShape = {
   overLimit: OverLimitPolicySchema.optional(),
 };
 
-const resourceShape = {
-  cpu: dynamic(CpuQuantitySchema),
-  memory: dynamic(ByteQuantitySchema),
-  storage: dynamic(ByteQuantitySchema).optional(),
-  storage_gib: dynamic(ByteQuantitySchema).optional(),
-  storageGib: dynamic(ByteQuantitySchema).optional(),
-  gpu: dynamic(z.number()).optional(),
-  gpuType: dynamic(z.string()).optional(),
+/** One schema per resource key (aliases included): its value or a function; optional unless `customTask` requires it. */
+type ResourceShape = {
+  readonly [K in ResourceKey]: K extends RequiredResourceKey ? DynamicSchema<K> : z.ZodOptional<DynamicSchema<K>>;
 };
+// Built from the table, so typed by hand: each key gets its own field's schema, by construction.
+const resourceShape = Object.fromEntries(
+  RESOURCE_KEYS.map(({ key, rule }): [string, z.ZodType] => [key, rule.required ? dynamic(rule.value) : dynamic(rule.value).optional()]),
+) as ResourceShape;
 
 export const PresetOptionsSchema = z.strictObject(TaskOptionsShape);
 export const CustomTaskSpecSchema = z.strictObject({ ...resourceShape, ...TaskOptionsShape });
-export const PositionalOptionsSchema = z.strictObject({
-  ...TaskOptionsShape,
-  storage: resourceShape.storage,
-  storage_gib: resourceShape.storage_gib,
-  storageGib: resourceShape.storageGib,
-  gpu: resourceShape.gpu,
-  gpuType: resourceShape.gpuType,
-});
-export const OverridesSchema = z.strictObject({
-  cpu: resourceShape.cpu.optional(),
-  memory: resourceShape.memory.optional(),
-  storage: resourceShape.storage,
-  storage_gib: resourceShape.storage_gib,
-  storageGib: resourceShape.storageGib,
-  gpu: resourceShape.gpu,
-  gpuType: resourceShape.gpuType,
-  timeout: TaskOptionsShape.timeout,
-  label: TaskOptionsShape.label,
-  retries: TaskOptionsShape.retries,
-  overLimit: TaskOptionsShape.overLimit,
-});
+export const OverridesSchema = z
+  .strictObject({
+    ...resourceShape,
+    timeout: TaskOptionsShape.timeout,
+    label: TaskOptionsShape.label,
+    retries: TaskOptionsShape.retries,
+    overLimit: TaskOptionsShape.overLimit,
+  })
+  .partial();
 
 /** Options for a preset: `smallTask({ retries: 2 })`. */
 export interface TaskOptions {
@@ -132,28 +123,22 @@ export interface TaskOptions {
   readonly overLimit?: OverLimitPolicy;
 }
 
-/** The resource fields a custom spec or an override may set. */
-export interface ResourceFields {
-  readonly cpu?: Dynamic<CpuQuantity>;
-  readonly memory?: Dynamic<ByteQuantity>;
-  /** Ephemeral storage. Aliases: `storage_gib`, `storageGib` (give one of the three). */
-  readonly storage?: Dynamic<ByteQuantity>;
-  readonly storage_gib?: Dynamic<ByteQuantity>;
-  readonly storageGib?: Dynamic<ByteQuantity>;
-  /** unit: GPUs (whole). @default 0 */
-  readonly gpu?: Dynamic<number>;
-  /** One of the GPU catalogue's names; any type when absent. */
-  readonly gpuType?: Dynamic<GpuType>;
-}
+/**
+ * The resource keys a custom spec or an override may set, each a value or a function of the task's
+ * arguments `A`. Mapped over the table's keys, so each key shows its entry's documentation.
+ */
+// biome-ignore lint: any is the point (see ResourceFn)
+export type ResourceFields<A extends readonly unknown[] = any[]> = {
+  readonly [K in keyof ResourceFieldTable]?: Dynamic<ResourceInput<K>, A>;
+} & {
+  readonly [K in Exclude<ResourceKey, keyof ResourceFieldTable>]?: Dynamic<ResourceInput<K>, A>;
+};
 
 /** `customTask({ cpu, memory, ... })`. */
-export interface CustomTaskSpec extends ResourceFields, TaskOptions {
-  readonly cpu: Dynamic<CpuQuantity>;
-  readonly memory: Dynamic<ByteQuantity>;
-}
-
-/** The fields a resolution produces; the names of `ResolvedResources` without `source`. */
-export type ResourceField = "cpu" | "memoryGiB" | "storageGiB" | "gpu" | "gpuType";
+export interface CustomTaskSpec
+  extends Omit<ResourceFields, RequiredResourceKey>,
+    Required<Pick<ResourceFields, RequiredResourceKey>>,
+    TaskOptions {}
 
 export type ResourceSource =
   | {

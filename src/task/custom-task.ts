@@ -6,12 +6,14 @@
  */
 import { ResourceSpecError } from "../errors.js";
 import { compileCustom } from "../resources/compile.js";
-import type { ByteQuantity, CpuQuantity, CustomTaskSpec, Dynamic } from "../resources/spec.js";
+import type { RequiredResourceKey } from "../resources/fields.js";
+import type { ByteQuantity, CpuQuantity } from "../resources/quantity.js";
+import type { CustomTaskSpec, Dynamic } from "../resources/spec.js";
 import { applyTaskDecorator, isApplication } from "./decorate.js";
 import type { TaskDecorator } from "./types.js";
 
-/** The options after `cpu` and `memory` in the positional form. */
-export type PositionalOptions = Omit<CustomTaskSpec, "cpu" | "memory">;
+/** The options after `cpu` and `memory` (the keys a spec requires) in the positional form. */
+export type PositionalOptions = Omit<CustomTaskSpec, RequiredResourceKey>;
 
 /**
  * Rejects keys a spec type does not know (a typo such as `storag` must not compile), naming the
@@ -21,6 +23,10 @@ export type NoExtraKeys<S, Known, Keys extends string> = {
   // An object type, not a string: a literal type here would reduce the whole spec to `never`.
   readonly [K in Exclude<keyof S, keyof Known>]: { readonly [M in `taskfit: not a key of this spec; the keys are ${Keys}`]: never };
 };
+/**
+ * The keys after `cpu` and `memory`, as the unknown-key message lists them: the table's optional
+ * keys in its order, then the task options (fields.test-d.ts checks it against the table).
+ */
 export type OptionKeys = "storage, storage_gib, storageGib, gpu, gpuType, name, timeout, retries, overLimit";
 
 export function customTask<const S extends CustomTaskSpec>(spec: S & NoInfer<NoExtraKeys<S, CustomTaskSpec, `cpu, memory, ${OptionKeys}`>>): TaskDecorator<S>;
@@ -38,15 +44,15 @@ export function customTask(...args: unknown[]): TaskDecorator<unknown> {
     });
   }
   const spec = specOf(args);
-  const name = (spec as { name?: unknown }).name;
+  const name = "name" in spec ? spec.name : undefined;
   const apply = (...application: unknown[]): unknown =>
     applyTaskDecorator("customTask", typeof name === "string" ? name : undefined, (task) => compileCustom(spec, task), application, apply);
   return apply as TaskDecorator<unknown>;
 }
 
-function specOf(args: readonly unknown[]): unknown {
+function specOf(args: readonly unknown[]): object {
   const [first, memory, options] = args;
-  if (args.length === 1 && typeof first === "object" && first !== null && !Array.isArray(first)) return first;
+  if (args.length === 1 && isOptionsObject(first)) return first;
   if (args.length < 2) {
     throw new ResourceSpecError({
       field: "memory",
@@ -54,14 +60,18 @@ function specOf(args: readonly unknown[]): unknown {
       expected: "customTask(cpu, memory, options?) or customTask({ cpu, memory, ... }); memory is required",
     });
   }
-  if (options !== undefined && (typeof options !== "object" || options === null || Array.isArray(options))) {
+  if (options !== undefined && !isOptionsObject(options)) {
     throw new ResourceSpecError({ field: "options", value: options, expected: "the third argument of customTask to be an options object" });
   }
-  const rest = (options ?? {}) as Record<string, unknown>;
+  const rest = options ?? {};
   for (const key of ["cpu", "memory"]) {
     if (key in rest) {
-      throw new ResourceSpecError({ field: key, value: rest[key], expected: `\`${key}\` once: it is already the ${key === "cpu" ? "first" : "second"} argument` });
+      throw new ResourceSpecError({ field: key, value: Reflect.get(rest, key), expected: `\`${key}\` once: it is already the ${key === "cpu" ? "first" : "second"} argument` });
     }
   }
   return { ...rest, cpu: first, memory };
+}
+
+function isOptionsObject(value: unknown): value is object {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

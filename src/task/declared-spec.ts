@@ -6,7 +6,8 @@
 import type { CompiledSpec, DynamicField } from "../resources/compile.js";
 import type { ClampRecord, OverLimitPolicy } from "../resources/limits.js";
 import type { GpuType, PresetName } from "../resources/presets.js";
-import type { Escalation, ResourceField, RetryableCode } from "../resources/spec.js";
+import type { ResourceField } from "../resources/fields.js";
+import type { Escalation, RetryableCode } from "../resources/spec.js";
 import { parameterNames } from "./parameter-names.js";
 
 /** A value computed by a function of the task's arguments at each call. */

@@ -22,8 +22,9 @@ export type PresetDecorator = TaskDecorator & {
 };
 
 function presetDecorator(preset: PresetName): PresetDecorator {
-  const withOptions = (options: TaskOptions | undefined) => {
-    const name = options?.name;
+  // Options as given: checked by compilePreset when the decorator is applied; the name is needed before.
+  const withOptions = (options: unknown) => {
+    const name = typeof options === "object" && options !== null && "name" in options ? options.name : undefined;
     if (name !== undefined && (typeof name !== "string" || name.length === 0)) {
       throw new ResourceSpecError({ field: "name", value: name, expected: "a task name as a non-empty string" });
     }
@@ -34,7 +35,7 @@ function presetDecorator(preset: PresetName): PresetDecorator {
   const decorator = (...args: unknown[]): unknown =>
     isApplication(args)
       ? applyTaskDecorator(preset, undefined, (task) => compilePreset(preset, undefined, task), args, decorator)
-      : withOptions(args[0] as TaskOptions | undefined);
+      : withOptions(args[0]);
   Object.defineProperty(decorator, "preset", { value: preset, enumerable: true });
   Object.defineProperty(decorator, "name", { value: preset });
   return decorator as unknown as PresetDecorator;

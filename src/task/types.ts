@@ -4,31 +4,20 @@
  * type the task's argument is assignable to.
  */
 import type { OverLimitPolicy } from "../resources/limits.js";
-import type { GpuType } from "../resources/presets.js";
+import type { Duration } from "../resources/quantity.js";
 import type { ResolveOptions } from "../resources/resolve.js";
-import type {
-  ByteQuantity,
-  CpuQuantity,
-  Duration,
-  MaybePromise,
-  ResolvedResources,
-  RetryPolicy,
-} from "../resources/spec.js";
+import type { MaybePromise, ResolvedResources, ResourceFields, RetryPolicy } from "../resources/spec.js";
 import type { Scheduler } from "../contract/scheduler.js";
 import type { TaskSpec } from "./declared-spec.js";
 
 // biome-ignore lint: any is needed to accept every function
 export type AnyFunction = (...args: any[]) => any;
 
-/** Per-call overrides: `task.with({ cpu: 8, scheduler, signal })`. Functions get the task's arguments. */
-export interface CallOverrides<A extends readonly unknown[] = readonly unknown[]> {
-  readonly cpu?: CpuQuantity | ((...args: A) => MaybePromise<CpuQuantity>);
-  readonly memory?: ByteQuantity | ((...args: A) => MaybePromise<ByteQuantity>);
-  readonly storage?: ByteQuantity | ((...args: A) => MaybePromise<ByteQuantity>);
-  readonly storage_gib?: ByteQuantity | ((...args: A) => MaybePromise<ByteQuantity>);
-  readonly storageGib?: ByteQuantity | ((...args: A) => MaybePromise<ByteQuantity>);
-  readonly gpu?: number | ((...args: A) => MaybePromise<number>);
-  readonly gpuType?: GpuType | ((...args: A) => MaybePromise<GpuType>);
+/**
+ * Per-call overrides: `task.with({ cpu: 8, scheduler, signal })`. The resource keys are the table's
+ * (resources/fields.ts); their functions get the task's arguments.
+ */
+export interface CallOverrides<A extends readonly unknown[] = readonly unknown[]> extends ResourceFields<A> {
   readonly timeout?: Duration;
   /** This call's label (or a function of its arguments): shown with the task's name everywhere and in job names. */
   readonly label?: string | ((...args: A) => MaybePromise<string>);

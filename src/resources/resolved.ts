@@ -1,0 +1,31 @@
+/**
+ * The shape of a resolution, in one place: a `ResolvedResources` put together from a spec's static
+ * values or a call's resolved ones, and the copy of static values a dynamic resolution fills in.
+ * Both are written field by field, as literals: they run on every call of a dynamic task.
+ */
+import type { StaticValues } from "./compile.js";
+import type { ResourceField } from "./fields.js";
+import type { ClampRecord } from "./limits.js";
+import type { ResolvedResources } from "./spec.js";
+
+/** Every field named, set or not, so that the copy below cannot leave one out. */
+type EveryValue = { [F in ResourceField]: StaticValues[F] };
+
+/** A copy to fill in. A literal: V8 has no fast path for spreading the frozen values of a spec. */
+export function writableCopy(values: Readonly<StaticValues>): StaticValues {
+  const copy: EveryValue = { cpu: values.cpu, memoryGiB: values.memoryGiB, storageGiB: values.storageGiB, gpu: values.gpu, gpuType: values.gpuType };
+  return copy;
+}
+
+/** The resolution: fields in one order (JSON output keeps it), absent ones left out. */
+export function resolvedResources(values: Readonly<StaticValues>, source: ResolvedResources["source"], clamped: readonly ClampRecord[]): ResolvedResources {
+  const { storageGiB, gpu = 0, gpuType } = values;
+  // Always set here: compilation requires cpu and memory, as values or as functions resolution has called by now.
+  const cpu = values.cpu as number;
+  const memoryGiB = values.memoryGiB as number;
+  // A function may decide on no GPU; a GPU type then describes nothing and is left out.
+  const typed = gpuType !== undefined && gpu > 0;
+  // Four literals rather than conditional spreads: this runs on every call of a dynamic task.
+  if (storageGiB === undefined) return typed ? { cpu, memoryGiB, gpu, gpuType, source, clamped } : { cpu, memoryGiB, gpu, source, clamped };
+  return typed ? { cpu, memoryGiB, storageGiB, gpu, gpuType, source, clamped } : { cpu, memoryGiB, storageGiB, gpu, source, clamped };
+}
