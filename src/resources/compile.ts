@@ -17,6 +17,7 @@ import {
   type ResourceInput,
   type ResourceKey,
   RULE_OF_FIELD,
+  type StaticValues,
 } from "./fields.js";
 import { applyLimit, type ClampRecord, type OverLimitPolicy, warnClamped } from "./limits.js";
 import { PRESETS, type GpuType, type PresetName } from "./presets.js";
@@ -45,8 +46,7 @@ export interface DynamicField {
   readonly fn: ResourceFn<unknown>;
 }
 
-/** The static value of each field once parsed: numbers, and a GPU type name. */
-export type StaticValues = { -readonly [F in ResourceField]?: F extends NumericField ? number : GpuType };
+export type { StaticValues };
 
 export interface CompiledSpec {
   readonly kind: "preset" | "custom";

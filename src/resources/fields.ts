@@ -9,7 +9,9 @@ import { z } from "zod";
 import { expectedGpuType, parseGpuType } from "./gpu-types.js";
 import type { GpuType } from "./presets.js";
 import { ByteQuantitySchema, CpuQuantitySchema, type Parsed, parseCpu, parseGiB, parseGpu } from "./quantity.js";
-import type { ResolvedResources } from "./spec.js";
+
+/** The fields of `ResolvedResources` a table entry may set (spec.ts checks each is one of its keys). */
+export type TableField = "cpu" | "memoryGiB" | "storageGiB" | "gpu" | "gpuType";
 
 // zod checks only that a type is a string: its spelling is parseGpuType's, with its own message.
 const GpuTypeSchema = z.custom<GpuType>((value) => typeof value === "string");
@@ -17,7 +19,7 @@ const GpuTypeSchema = z.custom<GpuType>((value) => typeof value === "string");
 /** What every entry of the table says. */
 export interface FieldRule {
   /** The field of `ResolvedResources` the key sets. */
-  readonly field: Exclude<keyof ResolvedResources, "source" | "clamped">;
+  readonly field: TableField;
   /** Other keys for the same field; a spec gives at most one of the key and its aliases. */
   readonly aliases: readonly string[];
   /** Required in `customTask({...})`; these are the positional arguments of `customTask(cpu, memory)`. */
@@ -166,3 +168,6 @@ export const RULE_OF_FIELD = Object.freeze(
 export function expectedOfKey(rule: FieldRule): string {
   return `${rule.expected} or a function of the task's arguments`;
 }
+
+/** The static value of each field once parsed: numbers, and a GPU type name. */
+export type StaticValues = { -readonly [F in ResourceField]?: F extends NumericField ? number : GpuType };

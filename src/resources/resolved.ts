@@ -3,8 +3,7 @@
  * values or a call's resolved ones, and the copy of static values a dynamic resolution fills in.
  * Both are written field by field, as literals: they run on every call of a dynamic task.
  */
-import type { StaticValues } from "./compile.js";
-import type { ResourceField } from "./fields.js";
+import type { ResourceField, StaticValues } from "./fields.js";
 import type { ClampRecord } from "./limits.js";
 import type { ResolvedResources } from "./spec.js";
 

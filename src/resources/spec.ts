@@ -170,3 +170,4 @@ export interface ResolvedResources {
   /** Values lowered to a limit under `overLimit: "clamp"`, or to the local machine under `oversize: "clamp"`; empty otherwise. */
   readonly clamped: readonly ClampRecord[];
 }
+

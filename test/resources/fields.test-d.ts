@@ -17,7 +17,7 @@ import type {
   ResourceField,
   ResourceFn,
 } from "../../src/index.js";
-import type { LimitedField, RequiredResourceKey, ResourceInput, ResourceKey, ResourceKeysInOrder, ResourceMainKey } from "../../src/resources/fields.js";
+import type { LimitedField, RequiredResourceKey, ResourceInput, ResourceKey, ResourceKeysInOrder, ResourceMainKey, TableField } from "../../src/resources/fields.js";
 import type { CustomTaskSpecSchema, OverridesSchema } from "../../src/resources/spec.js";
 import { customTask } from "../../src/index.js";
 
@@ -49,6 +49,7 @@ describe("the table's keys, fields and limits", () => {
 
   it("name every field of a resolution, and only those", () => {
     expectTypeOf<ResourceField>().toEqualTypeOf<Exclude<keyof ResolvedResources, "source" | "clamped">>();
+    expectTypeOf<TableField>().toEqualTypeOf<Exclude<keyof ResolvedResources, "source" | "clamped">>();
   });
 
   it("make Limits: one number per limited field", () => {
