@@ -5,18 +5,22 @@ const EPSILON = 1e-9;
 
 const clean = (x: number) => Number(x.toPrecision(12));
 
+/** `value` up to a multiple of `step`, written cleanly, and never below `value` (the tolerance and the cleaning can round down: one step more then). */
+function upTo(value: number, step: number): number {
+  const rounded = clean(Math.ceil(value / step - EPSILON) * step);
+  return rounded >= value ? rounded : clean(rounded + step);
+}
+
 /** unit: GiB. Up to an eighth of the power of two below it (2.25, 5.5, 12, 13), at least 1/32 GiB (32 MiB). */
 export function roundUpGiB(gib: number): number {
   if (gib <= 0) return 1 / 32;
-  const step = Math.max(1 / 32, 2 ** Math.floor(Math.log2(gib)) / 8);
-  return clean(Math.ceil(gib / step - EPSILON) * step);
+  return upTo(gib, Math.max(1 / 32, 2 ** Math.floor(Math.log2(gib)) / 8));
 }
 
 /** Up to three significant digits: 1.8312 -> 1.84, 0.04211 -> 0.0422, -0.1234 -> -0.123. */
 export function roundUpCoefficient(value: number): number {
   if (value === 0 || !Number.isFinite(value)) return value;
-  const unit = 10 ** (Math.floor(Math.log10(Math.abs(value))) - 2);
-  return clean(Math.ceil(value / unit - EPSILON) * unit);
+  return upTo(value, 10 ** (Math.floor(Math.log10(Math.abs(value))) - 2));
 }
 
 /**
