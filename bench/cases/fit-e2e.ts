@@ -88,7 +88,7 @@ export const allocate = customTask({
   return holdMemory(files, jitter);
 });
 
-export default function workload(manifest: string): Promise<number> {
+export default function workload(manifest: string): Promise<{ calls: number; failed: number }> {
   return runWorkload(allocate, manifest);
 }
 `;
@@ -123,7 +123,8 @@ export async function roundTrip(params: { seed: number; count: number; maxFileMi
     };
     const [task] = fitted.tasks;
     if (task === undefined || task.spec.length === 0) throw new Error(`taskfit fit suggested no spec: ${JSON.stringify(fitted)}`);
-    const module = join(dir, "fitted.ts");
+    // .mts: an ES module wherever it is written (a .ts outside a "type": "module" package would be CommonJS).
+    const module = join(dir, "fitted.mts");
     await writeFile(module, fittedModule(task.spec));
     const after = await recordedRun(module, manifestPath, join(dir, "fitted"));
     return { seed: params.seed, calls: calls.length, before, after, fit: task.memory.function?.fit ?? null, spec: task.spec };

@@ -36,17 +36,21 @@ export async function holdMemory(files: TaskFile[], jitter: number): Promise<{ h
   return { heldGiB: (held.length + 1) * CHUNK_GIB, cores: FIT_TRUTH.cores };
 }
 
-/** One call of the task per line of the manifest the benchmark wrote: `{ files: [paths], jitter }`. */
-export async function runWorkload(task: (files: TaskFile[], jitter: number) => Promise<unknown>, manifest: string): Promise<number> {
+/**
+ * One call of the task per entry of the manifest the benchmark wrote (`{ files: [paths], jitter }`),
+ * every one run to its end: a call that runs out of memory is counted (the history has it), not
+ * a reason to cancel the others.
+ */
+export async function runWorkload(task: (files: TaskFile[], jitter: number) => Promise<unknown>, manifest: string): Promise<{ calls: number; failed: number }> {
   const calls = JSON.parse(await readFile(manifest, "utf8")) as { files: string[]; jitter: number }[];
-  await Promise.all(calls.map((call) => task(call.files.map((path) => new TaskFile(path)), call.jitter)));
-  return calls.length;
+  const settled = await Promise.allSettled(calls.map((call) => task(call.files.map((path) => new TaskFile(path)), call.jitter)));
+  return { calls: calls.length, failed: settled.filter((s) => s.status === "rejected").length };
 }
 
 export const allocate = customTask({ cpu: STATIC_SPEC.cpu, memory: STATIC_SPEC.memoryGiB })(async function allocate(files: TaskFile[], jitter: number) {
   return holdMemory(files, jitter);
 });
 
-export default function workload(manifest: string): Promise<number> {
+export default function workload(manifest: string): Promise<{ calls: number; failed: number }> {
   return runWorkload(allocate, manifest);
 }

@@ -127,6 +127,7 @@ const run = program
   .option("--args <json>", "the arguments as a JSON array")
   .option("--file <path>", FILE_HELP, collect, [])
   .option("--report <file>", "write a self-contained HTML report: a timeline of the run against capacity")
+  .option("--record <dir>", "append one line per attempt (request, measured use, arguments' sizes) to DIR/history.jsonl, for `taskfit fit DIR`")
   .option("--json", "print one JSON document: the result, the per-task summary, peak use and utilisation")
   .option("--no-progress", "no live progress on stderr");
 for (const option of schedulerOptions()) run.addOption(option);

@@ -88,6 +88,10 @@ export class RecordingScheduler implements Scheduler {
     return this.inner.name;
   }
 
+  get clock(): Scheduler["clock"] {
+    return this.inner.clock;
+  }
+
   get taskLimit(): Scheduler["taskLimit"] {
     return this.inner.taskLimit;
   }

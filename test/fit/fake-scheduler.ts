@@ -8,7 +8,7 @@ import { EventEmitter } from "node:events";
 import type { AttemptEventName, AttemptEvents, Capacity, Invocation, MeasuredUsage, Plan, PlannedCall, Scheduler } from "../../src/contract/scheduler.js";
 import { TaskCancelledError } from "../../src/errors.js";
 import type { ResolvedResources } from "../../src/resources/spec.js";
-import { customTask } from "../../src/index.js";
+import { customTask, ManualClock } from "../../src/index.js";
 import { getDefinition } from "../../src/task/metadata.js";
 import type { TaskFile } from "../../src/task/file.js";
 
@@ -23,6 +23,7 @@ interface Running {
 export class FakeScheduler implements Scheduler {
   readonly name = "fake";
   readonly taskLimit = undefined;
+  readonly clock = new ManualClock();
   readonly running = new Map<string, Running>();
   private readonly events = new EventEmitter();
   private next = 1;
@@ -67,7 +68,7 @@ export class FakeScheduler implements Scheduler {
   }
 
   plan(call: PlannedCall): Promise<Plan> {
-    return Promise.resolve({ text: call.taskName, data: null });
+    return Promise.resolve({ text: call.taskName, data: null, notes: [] });
   }
 
   capacity(): Promise<Capacity> {
