@@ -163,7 +163,7 @@ program
   .addHelpText(
     "after",
     examples(
-      "taskfit run examples/cohort.ts --args '[16]' --isolation process --record .taskfit/history",
+      "taskfit run examples/cohort.ts --args '[4]' --isolation process --oversize clamp --record .taskfit/history --no-progress",
       "taskfit fit .taskfit/history",
       "taskfit fit .taskfit/history --task align --headroom 1.5 --quantile 0.95",
       "taskfit fit .taskfit/history --json",

@@ -48,7 +48,7 @@ describe("taskfit fit", () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/Usage: taskfit fit \[options\] <dir>/);
     expect(help.stdout).toMatch(/--headroom <factor>[^]*?\(default 1\.2\)/);
-    expect(help.stdout).toMatch(/Examples:\n {2}taskfit run .* --record \.taskfit\/history\n {2}taskfit fit \.taskfit\/history\n/);
+    expect(help.stdout).toMatch(/Examples:\n {2}taskfit run .* --record \.taskfit\/history .*\n {2}taskfit fit \.taskfit\/history\n/);
     const bad = taskfit("fit", dir, "--quantile", "2");
     expect([bad.code, bad.stderr.trim().split("\n").length]).toEqual([1, 1]);
     expect(bad.stderr).toMatch(/^taskfit: INVALID_CONFIGURATION: Expected a quantile in \(0, 1\], such as 0\.99, got `"2"` \(string\) \(field `--quantile`\)/);
