@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MeasuredUsage } from "../../src/contract/scheduler.js";
-import { ConfigurationError, OutOfMemoryError, TaskCancelledError, TaskFile } from "../../src/index.js";
+import { ConfigurationError, customTask, LocalScheduler, OutOfMemoryError, TaskCancelledError, TaskFile } from "../../src/index.js";
 import { HistoryWriter } from "../../src/fit/history-writer.js";
 import { HistoryLine } from "../../src/fit/history-line.js";
 import { readHistory } from "../../src/fit/read-history.js";
@@ -156,6 +156,26 @@ describe("HistoryWriter: one line per attempt, joined to its own call", () => {
     fake.end(fake.idOf(args), {});
     await call;
     expect(seen).toEqual(["job-1"]);
+  });
+
+  it("records a real LocalScheduler's attempts, retries included, each with its own request", async () => {
+    const history = await HistoryWriter.open(join(dir, "local"), { run: "local", inProcess: true });
+    const local = new LocalScheduler({ capacity: { cpu: 2, memoryGiB: 8, storageGiB: 10, gpus: 0 } });
+    const scheduler = history.record(local);
+    let calls = 0;
+    const sort = customTask({ cpu: 1, memory: (files: TaskFile[]) => files.length, retries: { count: 1, escalate: { memory: 2 } } })(async function sort(files: TaskFile[], label: string) {
+      calls++;
+      if (calls === 1) throw new OutOfMemoryError({ task: "sort", memoryGiB: files.length });
+      return `${label}: ${files.length}`;
+    });
+    expect(await sort.with({ scheduler })([small, large], "s1")).toBe("s1: 2");
+    const recorded = await lines(history);
+    expect(recorded.map((l) => [l.attempt, l.request.memoryGiB, l.outcome.end, l.outcome.code, l.unmeasured])).toEqual([
+      [1, 2, "error", "OUT_OF_MEMORY", NOT_MEASURED.inProcess],
+      [2, 4, "ok", null, NOT_MEASURED.inProcess],
+    ]);
+    expect(recorded[1]).toMatchObject({ task: { name: "sort" }, parameters: ["files", "label"], features: { "args[0].totalBytes": 6000, "args[0].count": 2, "args[1].length": 2 } });
+    expect(recorded[1]?.runSeconds).toBeGreaterThanOrEqual(0);
   });
 
   it("appends: a second run adds its lines after the first's", async () => {
