@@ -75,7 +75,7 @@ export function syntheticHistory(seed: number, count: number, truth: FitTruth = 
       label: null,
       attempt: 1,
       parameters: ["files", "jitter"],
-      spec: { preset: null, cpu: STATIC_SPEC.cpu, memory: STATIC_SPEC.memoryGiB, storage: null, gpu: 0, gpuType: null, timeoutSeconds: null, retries: 0 },
+      spec: { preset: null, cpu: STATIC_SPEC.cpu, memoryGiB: STATIC_SPEC.memoryGiB, storageGiB: null, gpu: 0, gpuType: null, timeoutSeconds: null, retries: { count: 0, on: [], escalate: null }, overLimit: "error", label: null, clamped: [] },
       request: { cpu: STATIC_SPEC.cpu, memoryGiB: STATIC_SPEC.memoryGiB, storageGiB: null, gpu: 0, gpuType: null, source: { kind: "custom", dynamic: [], overridden: [] }, clamped: [] },
       usage: { peakMemoryGiB: peak, cpuSeconds: truth.cores * runSeconds * 0.98, wallSeconds: runSeconds, peakScratchGiB: null, method: "synthetic" },
       unmeasured: null,

@@ -3,7 +3,8 @@ import type { AttemptEnd, MeasuredUsage, PlannedCall } from "../contract/schedul
 import type { ResolvedResources } from "../resources/spec.js";
 import type { TaskDefinition } from "../task/metadata.js";
 import type { ArgumentFeatures } from "./argument-features.js";
-import { declaredSpec, taskParameters } from "./declared-spec.js";
+import { declaredSpec } from "../task/declared-spec.js";
+import { parameterNames } from "../task/parameter-names.js";
 import { HISTORY_VERSION, type HistoryLine, type RecordedOutcome } from "./history-line.js";
 
 export interface AttemptFacts {
@@ -35,6 +36,11 @@ function outcome(end: AttemptEnd, error: unknown): RecordedOutcome {
   return { end, code: typeof code === "string" ? code : null, message: message === null ? null : (message.split("\n")[0] as string) };
 }
 
+/** The task function's parameter names, null where one cannot be read (destructured); null when none can. */
+function taskParameters(definition: TaskDefinition): (string | null)[] | null {
+  return parameterNames(definition.fn)?.map((name) => name ?? null) ?? null;
+}
+
 const seconds = (from: number | undefined, to: number | undefined) => (from === undefined || to === undefined ? null : Math.max(0, to - from) / 1000);
 
 export function attemptLine(facts: AttemptFacts): HistoryLine {
@@ -47,7 +53,7 @@ export function attemptLine(facts: AttemptFacts): HistoryLine {
     label: call.label ?? null,
     attempt: call.attempt,
     parameters: definition === undefined ? null : taskParameters(definition),
-    spec: definition === undefined ? null : declaredSpec(definition),
+    spec: definition === undefined ? null : { ...declaredSpec(definition.spec) },
     request: {
       cpu: resources.cpu,
       memoryGiB: resources.memoryGiB,

@@ -16,34 +16,6 @@ export const HISTORY_VERSION = 1;
 /** The history's file name inside the `--record` directory. */
 export const HISTORY_FILE = "history.jsonl";
 
-/** A spec field as declared: a value (GiB for memory and storage, cores for cpu), or a function described by its source. */
-export const DeclaredField = z.union([
-  z.number(),
-  z.string(),
-  z.null(),
-  z.strictObject({
-    /** The function's source text, as `Function.prototype.toString` gives it. */
-    function: z.string(),
-    /** Its parameter names (null for a destructured one); null when they cannot be read. */
-    parameters: z.array(z.string().nullable()).nullable(),
-  }),
-]);
-export type DeclaredField = z.infer<typeof DeclaredField>;
-
-/** What the task declares, as plain data. */
-export const DeclaredSpec = z.strictObject({
-  /** The preset's name, or null for a custom task. */
-  preset: z.string().nullable(),
-  cpu: DeclaredField,
-  memory: DeclaredField,
-  storage: DeclaredField,
-  gpu: DeclaredField,
-  gpuType: DeclaredField,
-  timeoutSeconds: z.number().nullable(),
-  retries: z.number().int().min(0),
-});
-export type DeclaredSpec = z.infer<typeof DeclaredSpec>;
-
 /** What the attempt asked for: its `ResolvedResources`, as data. */
 export const RecordedRequest = z.strictObject({
   cpu: z.number(),
@@ -103,8 +75,12 @@ export const HistoryLine = z.strictObject({
   attempt: z.number().int().min(1),
   /** The task function's parameter names (null where one cannot be read); null when none can. */
   parameters: z.array(z.string().nullable()).nullable(),
-  /** null when the task's definition was not found in the recording process. */
-  spec: DeclaredSpec.nullable(),
+  /**
+   * What the task declares: its `task.spec` (`TaskSpec`: a preset or values, a function as
+   * `{ function, parameters }`, timeout, retries), kept as that JSON; null when the recording
+   * process did not have the task's definition.
+   */
+  spec: z.record(z.string(), z.unknown()).nullable(),
   request: RecordedRequest,
   /** null when the attempt was not measured: see `unmeasured`. */
   usage: RecordedUsage.nullable(),

@@ -74,7 +74,7 @@ export function totalGiB(files: TaskFile | readonly TaskFile[]): number {
   let bytes = 0;
   for (const file of list) {
     if (typeof (file as { size?: unknown } | null)?.size !== "function") {
-      throw new ResourceSpecError({ field: "totalGiB", value: file, expected: "a TaskFile or an array of TaskFiles" });
+      throw new ConfigurationError({ field: "totalGiB", value: file, expected: "a TaskFile or an array of TaskFiles" });
     }
     bytes += file.size();
   }

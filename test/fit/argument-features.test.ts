@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ResourceSpecError, TaskFile, totalGiB } from "../../src/index.js";
+import { ConfigurationError, TaskFile, totalGiB } from "../../src/index.js";
 import { argumentFeatures } from "../../src/fit/argument-features.js";
 
 let dir: string;
@@ -78,8 +78,8 @@ describe("totalGiB", () => {
     expect(totalGiB([])).toBe(0);
   });
 
-  it("refuses what is not a TaskFile, with a ResourceSpecError", () => {
-    expect(() => totalGiB(["reads.fq"] as unknown as TaskFile[])).toThrow(ResourceSpecError);
+  it("refuses what is not a TaskFile, with a ConfigurationError", () => {
+    expect(() => totalGiB(["reads.fq"] as unknown as TaskFile[])).toThrow(ConfigurationError);
     expect(() => totalGiB(["reads.fq"] as unknown as TaskFile[])).toThrow(/Expected a TaskFile or an array of TaskFiles/);
   });
 });

@@ -8,7 +8,8 @@ import { EventEmitter } from "node:events";
 import type { AttemptEventName, AttemptEvents, Capacity, Invocation, MeasuredUsage, Plan, PlannedCall, Scheduler } from "../../src/contract/scheduler.js";
 import { TaskCancelledError } from "../../src/errors.js";
 import type { ResolvedResources } from "../../src/resources/spec.js";
-import { customTask, ManualClock } from "../../src/index.js";
+import { customTask } from "../../src/index.js";
+import { ManualClock } from "../../src/testing.js";
 import { getDefinition } from "../../src/task/metadata.js";
 import type { TaskFile } from "../../src/task/file.js";
 

@@ -74,8 +74,7 @@ describe("HistoryWriter: one line per attempt, joined to its own call", () => {
         featureErrors: [],
       });
       expect(one?.task.module).toMatch(/^file:.*fake-scheduler\.ts$/);
-      expect(one?.spec).toMatchObject({ preset: null, cpu: 2, memory: { parameters: ["files"] }, storage: null, gpu: 0, retries: 1 });
-      expect((one?.spec?.memory as { function: string }).function).toContain("files.length");
+      expect(one?.spec).toMatchObject({ preset: null, cpu: 2, memoryGiB: { function: "memory", parameters: ["files"] }, storageGiB: null, gpu: 0, retries: { count: 1 } });
       expect(two).toMatchObject({ usage: { peakMemoryGiB: 0.5 }, features: { "args[0].totalBytes": 1000, "args[1]": 4 }, waitSeconds: 3, runSeconds: 6 });
     });
   }
