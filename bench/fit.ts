@@ -22,7 +22,7 @@ export async function benchFit(): Promise<void> {
     [
       ...trips.map(
         (t) =>
-          `   seed ${t.seed}: fitted ${t.fit === null ? "no function" : `${t.fit.intercept.toFixed(3)} + ${t.fit.slope.toFixed(3)} x GiB (R² ${t.fit.r2.toFixed(2)})`}; spec ${t.spec.join(" ")}; makespan ${(t.before.makespanMs / 1000).toFixed(1)} s -> ${(t.after.makespanMs / 1000).toFixed(1)} s; OOM ${t.before.outOfMemory} -> ${t.after.outOfMemory}`,
+          `   seed ${t.seed}: fitted ${t.fit === null ? "no function" : `${t.fit.intercept.toFixed(3)} + ${t.fit.slope.toFixed(3)} x GiB (R² ${t.fit.r2.toFixed(2)})`}; spec { ${t.spec.map((line) => line.replace(/,$/, "")).join(", ")} }; makespan ${(t.before.makespanMs / 1000).toFixed(1)} s -> ${(t.after.makespanMs / 1000).toFixed(1)} s; OOM ${t.before.outOfMemory} -> ${t.after.outOfMemory}`,
       ),
       ratioLine("reserved memory x time, fitted / static", reserved, 0.5, `${sum((t) => t.after.reservedGiBSeconds).toFixed(0)} vs ${sum((t) => t.before.reservedGiBSeconds).toFixed(0)} GiB·s`),
       ratioLine("makespan on the same capacity, fitted / static", makespan, 0.99, `${(sum((t) => t.after.makespanMs) / 1000).toFixed(1)} s vs ${(sum((t) => t.before.makespanMs) / 1000).toFixed(1)} s`),
