@@ -62,7 +62,9 @@ export const NOT_MEASURED = {
 } as const;
 
 export class RecordingScheduler implements Scheduler {
-  private readonly unbound = new Set<Entry>();
+  /** Calls whose `queued` event has not come yet, by their own resources object and by task, label and attempt (a run may queue a million). */
+  private readonly unboundByResources = new Map<ResolvedResources, Entry>();
+  private readonly unboundByKey = new Map<string, Set<Entry>>();
   private readonly byId = new Map<string, Entry>();
   /** The call being handed to the inner scheduler right now (synchronously). */
   private handing: Entry | undefined;
@@ -130,13 +132,13 @@ export class RecordingScheduler implements Scheduler {
       ambiguous: false,
       written: false,
     };
-    this.unbound.add(entry);
+    this.awaitQueued(entry);
     this.handing = entry;
     let running: Promise<R>;
     try {
       running = this.inner.run(passed);
     } catch (error) {
-      this.unbound.delete(entry);
+      this.unbind(entry);
       throw error;
     } finally {
       this.handing = undefined;
@@ -163,18 +165,34 @@ export class RecordingScheduler implements Scheduler {
     this.pending.add(tracked);
   }
 
+  /** Puts `entry` among the calls waiting for their `queued` event. */
+  private awaitQueued(entry: Entry): void {
+    this.unboundByResources.set(entry.resources, entry);
+    const sameKey = this.unboundByKey.get(entry.key);
+    if (sameKey === undefined) this.unboundByKey.set(entry.key, new Set([entry]));
+    else sameKey.add(entry);
+  }
+
+  /** Takes `entry` out of the calls waiting for their `queued` event. */
+  private unbind(entry: Entry): void {
+    this.unboundByResources.delete(entry.resources);
+    const sameKey = this.unboundByKey.get(entry.key);
+    sameKey?.delete(entry);
+    if (sameKey?.size === 0) this.unboundByKey.delete(entry.key);
+  }
+
   private queued(event: QueuedEvent): void {
     const key = keyOf(event.task, event.label, event.attempt);
     let entry: Entry | undefined;
-    if (this.handing !== undefined && this.handing.key === key && this.unbound.has(this.handing)) entry = this.handing;
-    entry ??= [...this.unbound].find((e) => e.resources === event.resources);
+    if (this.handing !== undefined && this.handing.key === key && this.unboundByResources.has(this.handing.resources)) entry = this.handing;
+    entry ??= this.unboundByResources.get(event.resources);
     if (entry === undefined) {
-      const candidates = [...this.unbound].filter((e) => e.key === key);
-      if (candidates.length === 1) entry = candidates[0];
+      const candidates = this.unboundByKey.get(key) ?? new Set<Entry>();
+      if (candidates.size === 1) [entry] = candidates;
       else for (const candidate of candidates) candidate.ambiguous = true;
     }
     if (entry === undefined) return;
-    this.unbound.delete(entry);
+    this.unbind(entry);
     entry.queued = event;
     this.byId.set(event.id, entry);
   }
@@ -212,7 +230,7 @@ export class RecordingScheduler implements Scheduler {
 
   private write(entry: Entry, end: AttemptEnd, error: unknown): void {
     entry.written = true;
-    this.unbound.delete(entry);
+    this.unbind(entry);
     if (entry.queued !== undefined) this.byId.delete(entry.queued.id);
     const { queued, finished } = entry;
     const facts = {
