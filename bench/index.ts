@@ -5,6 +5,7 @@
  */
 import { benchCli } from "./cli.js";
 import { benchDispatch } from "./dispatch.js";
+import { benchFit } from "./fit.js";
 import { benchMeasure } from "./measure.js";
 import { benchPacking } from "./packing.js";
 import { benchReport } from "./report.js";
@@ -19,6 +20,7 @@ const benches: Record<string, () => Promise<void>> = {
   report: benchReport,
   measure: benchMeasure,
   slurm: benchSlurm,
+  fit: benchFit,
 };
 const only = process.argv.slice(2);
 const unknown = only.filter((name) => !(name in benches));

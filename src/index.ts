@@ -73,7 +73,7 @@ export { customTask, type NoExtraKeys, type OptionKeys, type PositionalOptions }
 export { resolveResources, asTask, planCall } from "./task/task.js";
 export { isMain } from "./task/is-main.js";
 export { taskGroup, type TaskGroup, type TaskGroupOptions } from "./task/group.js";
-export { TaskFile, reviveTaskFiles, type TaskFileJSON } from "./task/file.js";
+export { TaskFile, reviveTaskFiles, totalGiB, type TaskFileJSON } from "./task/file.js";
 export type { DeclaredFunction, TaskSpec } from "./task/declared-spec.js";
 export { TASK_METADATA_KEY, type TaskMetadata } from "./task/metadata.js";
 export type {

@@ -1,5 +1,5 @@
 /**
- * The `taskfit` command's program: presets, tasks, resolve, plan, run. Every command exits 0 on
+ * The `taskfit` command's program: presets, tasks, resolve, plan, run, fit. Every command exits 0 on
  * success and 1 with one line `taskfit: CODE: message` on error; data commands take --json.
  * main.ts loads it for every command but `--version`; the heavier parts load when a command runs.
  */
@@ -8,6 +8,8 @@ import { ConfigurationError, ErrorCode, TaskfitError } from "../errors.js";
 import { PRESETS } from "../resources/presets.js";
 import type { RunFlags } from "./run.js";
 import { planOptions, type SchedulerFlags, schedulerOptions } from "./scheduler-flags.js";
+import type { FitFlags } from "./fit.js";
+import { DEFAULT_FIT_OPTIONS } from "../fit/fit-options.js";
 import { table as makeTable } from "./table.js";
 import { taskfitVersion } from "./version.js";
 
@@ -125,6 +127,7 @@ const run = program
   .option("--args <json>", "the arguments as a JSON array")
   .option("--file <path>", FILE_HELP, collect, [])
   .option("--report <file>", "write a self-contained HTML report: a timeline of the run against capacity")
+  .option("--record <dir>", "append one line per attempt (request, measured use, arguments' sizes) to DIR/history.jsonl, for `taskfit fit DIR`")
   .option("--json", "print one JSON document: the result, the per-task summary, peak use and utilisation")
   .option("--no-progress", "no live progress on stderr");
 for (const option of schedulerOptions()) run.addOption(option);
@@ -145,6 +148,30 @@ ${examples(
     const [{ schedulerSettings }, { runCommand }] = await Promise.all([import("./scheduler-options.js"), import("./run.js")]);
     const settings = schedulerSettings(options, (key) => command.getOptionValueSource(key) === "cli");
     process.exitCode = await runCommand(module, name, { ...options, settings });
+  });
+
+program
+  .command("fit")
+  .description("what each task used against what it asked for, from a history recorded with `taskfit run --record DIR`, and a better-fitting spec")
+  .argument("<dir>", "the directory given to --record (or its history.jsonl)")
+  .option("--task <name>", "only this task")
+  .option("--headroom <factor>", `memory suggestions are the need times this, from 1 up (default ${DEFAULT_FIT_OPTIONS.headroom})`)
+  .option("--quantile <q>", `the quantile of the peaks a constant starts from, in (0, 1] (default ${DEFAULT_FIT_OPTIONS.quantile})`)
+  .option("--min-attempts <n>", `successful measured attempts needed before a function of an argument is suggested (default ${DEFAULT_FIT_OPTIONS.minAttempts})`)
+  .option("--min-r2 <r2>", `how much of the peaks' spread an argument must explain to be suggested, in [0, 1] (default ${DEFAULT_FIT_OPTIONS.minR2})`)
+  .option("--json", "print JSON")
+  .addHelpText(
+    "after",
+    examples(
+      "taskfit run examples/cohort.ts --args '[4]' --isolation process --oversize clamp --record .taskfit/history --no-progress",
+      "taskfit fit .taskfit/history",
+      "taskfit fit .taskfit/history --task align --headroom 1.5 --quantile 0.95",
+      "taskfit fit .taskfit/history --json",
+    ),
+  )
+  .action(async (dir: string, options: FitFlags) => {
+    const { fitCommand } = await import("./fit.js");
+    print(await fitCommand(dir, options));
   });
 
 function collect(value: string, previous: string[]): string[] {

@@ -18,6 +18,7 @@ import { formatDuration, formatNumber, formatRange } from "../reporting/svg.js";
 import { measureRun, type ResourceTotals, type RunMeasure } from "../reporting/usage.js";
 import { setDefaultScheduler } from "../contract/default-scheduler.js";
 import { withAbortSignal } from "../contract/with-abort-signal.js";
+import { HistoryWriter } from "../fit/history-writer.js";
 import { taskGroup } from "../task/group.js";
 import type { AnyFunction } from "../task/types.js";
 import { taskArguments } from "./args.js";
@@ -35,6 +36,8 @@ export interface RunFlags extends SchedulerFlags {
   readonly file: string[];
   readonly json?: boolean;
   readonly report?: string;
+  /** Append one line per attempt to DIR/history.jsonl, for `taskfit fit`. */
+  readonly record?: string;
   /** false with --no-progress */
   readonly progress: boolean;
   /** The scheduler options merged over the profile's. */
@@ -130,6 +133,8 @@ export async function runCommand(module: string, name: string | undefined, flags
   const reportPath = flags.report === undefined ? undefined : await writablePath(flags.report);
   const offered = await targetCapacity(scheduler);
   const capacity = totals(offered);
+  const inProcess = flags.settings.scheduler === "local" && (flags.settings.isolation ?? "none") === "none";
+  const history = flags.record === undefined ? undefined : await HistoryWriter.open(flags.record, { inProcess });
   // Ctrl-C, or SIGINT/SIGTERM sent to this process alone (kill, timeout, a batch system), cancels
   // what is queued or running: Slurm jobs are scancel'ed, Kubernetes Jobs deleted, local tasks
   // aborted and their process groups stopped. A second signal exits at once.
@@ -142,7 +147,7 @@ export async function runCommand(module: string, name: string | undefined, flags
     interrupt.abort(new Error(`interrupted (${name})`));
   };
   process.on("SIGINT", onSignal).on("SIGTERM", onSignal);
-  const cancellable = withAbortSignal(scheduler, interrupt.signal);
+  const cancellable = withAbortSignal(history?.record(scheduler) ?? scheduler, interrupt.signal);
   setDefaultScheduler(cancellable);
   const recorder = new RunRecorder(scheduler);
   const startedAt = new Date();
@@ -175,6 +180,11 @@ export async function runCommand(module: string, name: string | undefined, flags
   }
   progress?.stop();
   recorder.close();
+  let historyError: unknown;
+  // Like the report: a history that cannot be written must not cost the run's result.
+  await history?.close().catch((error: unknown) => {
+    historyError = error;
+  });
 
   const title = `taskfit run ${module}${name === undefined ? "" : ` ${name}`}`;
   const where = describeScheduler(flags.settings, capacity);
@@ -194,7 +204,7 @@ export async function runCommand(module: string, name: string | undefined, flags
     const error = failure === undefined ? undefined : { ...describeFailure(failure), message: failure instanceof Error ? failure.message : String(failure) };
     const shown = printable(result);
     const value = shown.json || result === undefined ? { result } : { resultText: shown.text };
-    const out = { ok: failure === undefined, ...value, error, scheduler: where, capacity, capacitySources: capacitySources(offered), ...run, attempts: recorder.counts(), tasks: recorder.summary(), report };
+    const out = { ok: failure === undefined, ...value, error, scheduler: where, capacity, capacitySources: capacitySources(offered), ...run, attempts: recorder.counts(), tasks: recorder.summary(), report, history: history?.file };
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
   } else {
     if (failure === undefined && result !== undefined) process.stdout.write(`${printable(result).text}\n`);
@@ -203,9 +213,10 @@ export async function runCommand(module: string, name: string | undefined, flags
     if (report !== undefined) process.stderr.write(`report: ${flags.report ?? report}\n`);
   }
   if (reportError !== undefined) process.stderr.write(`taskfit: the report was not written to ${reportPath}: ${errorLine(reportError)}\n`);
+  if (historyError !== undefined) process.stderr.write(`taskfit: the history was not fully written to ${history?.file}: ${errorLine(historyError)}\n`);
   // The code and first line, then what a person acts on: attempt, job, exit code, the log's path and stderr's last lines.
   if (failure !== undefined) process.stderr.write(`taskfit: ${failureLines(describeFailure(failure)).join("\n")}\n`);
   // 128 + the signal's number, as shells report a command stopped by it (130 for Ctrl-C).
   if (failure !== undefined) return interruptedBy === undefined ? 1 : exitCodeFor(interruptedBy);
-  return reportError === undefined ? 0 : 1;
+  return reportError === undefined && historyError === undefined ? 0 : 1;
 }

@@ -60,3 +60,23 @@ export class TaskFile {
 export function reviveTaskFiles(_key: string, value: unknown): unknown {
   return TaskFile.isJSON(value) ? TaskFile.fromJSON(value) : value;
 }
+
+const GIB = 1024 ** 3;
+
+/**
+ * The total size of a file or files in GiB: what a memory or storage function of input files is
+ * written in (`memory: (files: TaskFile[]) => 0.5 + 1.8 * totalGiB(files)`, as `taskfit fit` prints).
+ * Reads the sizes now (synchronously); throws the fs error for a missing file.
+ */
+export function totalGiB(files: TaskFile | readonly TaskFile[]): number {
+  // Not `instanceof TaskFile`: a file made by another copy of taskfit (ESM and CJS builds) counts too.
+  const list: readonly TaskFile[] = Array.isArray(files) ? files : [files as TaskFile];
+  let bytes = 0;
+  for (const file of list) {
+    if (typeof (file as { size?: unknown } | null)?.size !== "function") {
+      throw new ConfigurationError({ field: "totalGiB", value: file, expected: "a TaskFile or an array of TaskFiles" });
+    }
+    bytes += file.size();
+  }
+  return bytes / GIB;
+}

@@ -99,7 +99,7 @@ describe("version", () => {
 
 describe("help", () => {
   it("shows examples for each command", () => {
-    for (const command of ["presets", "resolve", "plan", "run"]) {
+    for (const command of ["presets", "resolve", "plan", "run", "fit"]) {
       const out = cli(command, "--help");
       expect(out.code).toBe(0);
       expect(out.stdout).toContain("Examples:");
@@ -532,7 +532,7 @@ describe("every command line in the README and in each --help, run as written", 
     return blocks.flatMap((block) => block.split("\n")).filter((line) => line.startsWith("npx taskfit "));
   };
   const helpLines = () =>
-    ["presets", "tasks", "resolve", "plan", "run"].flatMap((command) => {
+    ["presets", "tasks", "resolve", "plan", "run", "fit"].flatMap((command) => {
       const help = cli(command, "--help").stdout;
       return help.slice(help.indexOf("Examples:")).split("\n").slice(1).map((line) => line.trim()).filter((line) => line.startsWith("taskfit "));
     });
