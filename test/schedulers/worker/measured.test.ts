@@ -27,7 +27,7 @@ async function attempt(task: unknown, args: unknown[], memoryGiB?: number) {
 
 describe("a worker's measured usage (process isolation, Linux /proc)", () => {
   it("counts the memory of a tool the task started: a 200 MiB `node -e` child", async () => {
-    const outcome = await attempt(allocatesInChild, [200, 2000]);
+    const outcome = await attempt(allocatesInChild, [200, 3000]);
     expect(outcome).toMatchObject({ ok: true, value: "done" });
     // The worker alone holds about 100 MiB: only the child's 200 MiB takes the tree past 200 MiB.
     expect((outcome.usage?.peakMemoryGiB ?? 0) * GIB).toBeGreaterThanOrEqual(200 * MIB);
@@ -42,7 +42,7 @@ describe("a worker's measured usage (process isolation, Linux /proc)", () => {
   }, 60_000);
 
   it("keeps what a worker killed by SIGKILL had reached: out of memory, with its last running report", async () => {
-    const outcome = await attempt(killedAfterAllocating, [150, 1500], 0.25);
+    const outcome = await attempt(killedAfterAllocating, [150, 3000], 0.25);
     expect(outcome.ok).toBe(false);
     expect(!outcome.ok && outcome.error).toBeInstanceOf(OutOfMemoryError);
     expect((outcome.usage?.peakMemoryGiB ?? 0) * GIB).toBeGreaterThanOrEqual(150 * MIB);

@@ -46,6 +46,8 @@ export interface UsageSamplerOptions {
 const GIB = 1024 ** 3;
 /** A sample may cost at most this share of the time to the next one: a slow /proc (every process read) stretches the interval. */
 const MAX_COST_SHARE = 0.01;
+/** ... but to no more than this many times the interval: a peak is still seen within a few seconds. */
+const MAX_STRETCH = 10;
 /** unit: ms; the scratch directory is walked at most this often (a walk costs per file). */
 const SCRATCH_MIN_GAP_MS = 1000;
 /** A running report goes out when the peak memory grew by this factor since the last one ... */
@@ -102,10 +104,15 @@ export class UsageSampler {
 
   private tick(): void {
     if (this.finished) return;
-    const began = this.now();
+    const began = performance.now();
+    const cpu = process.cpuUsage();
     this.sample();
-    const cost = this.now() - began;
-    this.timer = setTimeout(() => this.tick(), Math.max(this.intervalMs, cost / MAX_COST_SHARE));
+    // The sample's cost: wall time overstates it on a loaded machine, the process's CPU time when
+    // other threads run; the lesser of the two is closer to it.
+    const used = process.cpuUsage(cpu);
+    const cost = Math.min(performance.now() - began, (used.user + used.system) / 1000);
+    const interval = Math.min(this.intervalMs * MAX_STRETCH, Math.max(this.intervalMs, cost / MAX_COST_SHARE));
+    this.timer = setTimeout(() => this.tick(), interval);
     this.timer.unref();
   }
 
@@ -125,9 +132,10 @@ export class UsageSampler {
     }
     const { scratchDir } = this.options;
     if (scratchDir !== undefined && at >= this.nextScratchAt) {
+      const began = performance.now();
       const bytes = directoryBytes(scratchDir);
       this.peakScratchBytes = Math.max(this.peakScratchBytes ?? 0, bytes);
-      this.nextScratchAt = at + Math.max(SCRATCH_MIN_GAP_MS, (this.now() - at) / MAX_COST_SHARE);
+      this.nextScratchAt = at + Math.max(SCRATCH_MIN_GAP_MS, (performance.now() - began) / MAX_COST_SHARE);
     }
     const { onReport } = this.options;
     if (onReport !== undefined && !this.finished) {
