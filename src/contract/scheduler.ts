@@ -37,7 +37,7 @@ export interface PlannedCall {
   /**
    * The instance a decorated method was called on (the class, for a static method); undefined for
    * a wrapped function. An adapter that runs the task in another process sends its own enumerable
-   * fields (worker-request.ts).
+   * fields (worker/request.ts).
    */
   readonly self?: unknown;
 }

@@ -19,7 +19,7 @@ export interface FailureSummary {
   readonly jobId?: string | undefined;
   /** A log file's path, or the command that shows the log. */
   readonly log?: string | undefined;
-  /** At most `STDERR_TAIL_CHARS` (see worker-protocol.ts), as the error carries it. */
+  /** At most `STDERR_TAIL_CHARS` (see worker/failure.ts), as the error carries it. */
   readonly stderrTail?: string | undefined;
 }
 

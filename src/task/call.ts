@@ -32,9 +32,10 @@ export interface CallContext {
 /** Whether the policy retries this failure: a taskfit error whose `code` it names (by default execution errors, OOM, timeouts). */
 /**
  * Failures a worker meets before the task runs (its module does not define the task, or cannot be
- * imported; a result JSON would lose): another attempt fails the same way, so none is made.
+ * imported; a result JSON would lose; it speaks another protocol): another attempt fails the same
+ * way, so none is made.
  */
-const SETUP_FAILURES: ReadonlySet<unknown> = new Set([ErrorCode.TaskNotFound, ErrorCode.NotSerializable]);
+const SETUP_FAILURES: ReadonlySet<unknown> = new Set([ErrorCode.TaskNotFound, ErrorCode.NotSerializable, ErrorCode.WorkerProtocol]);
 
 function isRetryable(error: unknown, on: readonly string[]): boolean {
   if (!(error instanceof TaskfitError) || !on.includes(error.code)) return false;

@@ -8,7 +8,9 @@ import {
   smallTask,
   SubmissionError,
   TaskExecutionError,
+  TaskNotFoundError,
   TaskTimeoutError,
+  WorkerProtocolError,
 } from "../../src/index.js";
 import { InProcessScheduler } from "../support/in-process-scheduler.js";
 
@@ -36,6 +38,16 @@ describe("retries.on: which failures are retried", () => {
     await expect(t.with({ scheduler: fake.scheduler })()).resolves.toBe("ok");
     expect(fake.attempts).toHaveLength(4);
     expect(t.spec.retries.on).toEqual(["TASK_EXECUTION_FAILED", "OUT_OF_MEMORY", "TASK_TIMEOUT"]);
+  });
+
+  it("does not re-run a worker that failed before the task ran: task not found, not serializable, another protocol", async () => {
+    for (const cause of [new TaskNotFoundError({ task: "t", module: "file:///m.js", found: [] }), new WorkerProtocolError({ what: "report", expected: 1, received: 2, from: "a pod" })]) {
+      const setup = (i: Invocation) => new TaskExecutionError({ task: i.taskName, attempt: i.attempt, message: cause.message, cause });
+      const fake = failing([setup, setup]);
+      const t = smallTask({ retries: 3 })(async () => "never");
+      await expect(t.with({ scheduler: fake.scheduler })()).rejects.toBeInstanceOf(TaskExecutionError);
+      expect(fake.attempts).toHaveLength(1);
+    }
   });
 
   it('on: ["OUT_OF_MEMORY", "TASK_TIMEOUT"] does not re-run a corrupt input (an execution error)', async () => {
