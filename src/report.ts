@@ -13,3 +13,4 @@ export {
 export { renderReport, type RunReportInput } from "./reporting/html-report.js";
 export { peakUsage, usageOverTime, utilisation, type ResourceTotals, type UsagePoint } from "./reporting/usage.js";
 export { describeFailure, failureLines, type FailureSummary } from "./reporting/failure.js";
+export { usedSummary, type UsedSummary } from "./reporting/used.js";

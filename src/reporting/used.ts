@@ -18,13 +18,8 @@ export interface UsedSummary {
   readonly meanWallSeconds: number;
 }
 
-interface Measured {
-  readonly resources: ResolvedResources;
-  readonly usage: MeasuredUsage | undefined;
-}
-
-/** Undefined when none of the attempts was measured. */
-export function usedSummary(records: readonly Measured[]): UsedSummary | undefined {
+/** Undefined when none of the attempts was measured (an attempt record, or anything with its request and usage). */
+export function usedSummary(records: ReadonlyArray<{ readonly resources: ResolvedResources; readonly usage: MeasuredUsage | undefined }>): UsedSummary | undefined {
   let measured = 0;
   let peak = 0;
   let share = 0;
