@@ -121,6 +121,22 @@ describe("taskfit run", { timeout: 60_000 }, () => {
     expect(out.stderr).toMatch(/peak use: cpu 1 of 2 cores, busy \d+% of the time; memory 256 MiB of 4 GiB/);
   });
 
+  it("shows what each task used against its request when its attempts were measured (process isolation), and says when none was", () => {
+    const measured = cli("run", FIXTURE, "square", "--args", "[7]", "--isolation", "process", ...LOCAL);
+    expect(measured.code).toBe(0);
+    expect(measured.stderr).toMatch(/│ peak memory \(of request\) │ cpu efficiency │/);
+    expect(measured.stderr).toMatch(/│ square +│ 1 +│ 0 +│ 0 +│ 1 +│ 256 MiB +│ [\d.]+ MiB \(\d+%\) +│ \d+% +│/);
+    expect(measured.stderr).not.toContain("no measured usage");
+    const json = JSON.parse(cli("run", FIXTURE, "square", "--args", "[7]", "--isolation", "process", "--json", ...LOCAL).stdout);
+    expect(json.tasks[0].used).toMatchObject({ measured: 1 });
+    // A Node worker holds tens of MiB at least, and it did some work.
+    expect(json.tasks[0].used.peakMemoryGiB).toBeGreaterThan(0.01);
+    expect(json.tasks[0].used.cpuEfficiency).toBeGreaterThan(0);
+    const inProcess = cli("run", FIXTURE, "square", "--args", "[7]", ...LOCAL);
+    expect(inProcess.stderr).toContain("no measured usage: tasks run in this process (isolation none) are not measured");
+    expect(JSON.parse(cli("run", FIXTURE, "square", "--args", "[7]", "--json", ...LOCAL).stdout).tasks[0].used).toBeUndefined();
+  });
+
   it("names the report as the user wrote it, not by this machine's absolute path", async () => {
     const dir = await mkdtemp(join(tmpdir(), "taskfit-report-name-"));
     const run = spawnSync(process.execPath, [resolve("dist/cli.js"), "run", resolve(FIXTURE), "--args", "[2]", "--report", "run.html", ...LOCAL], { cwd: dir, encoding: "utf8" });
