@@ -8,7 +8,7 @@ import { ResourceResolutionError } from "../errors.js";
 import type { CompiledSpec, DynamicField } from "./compile.js";
 import { RULE_OF_FIELD } from "./fields.js";
 import { applyLimit, type ClampRecord, type OverLimitPolicy, warnClamped } from "./limits.js";
-import { resolvedResources, writableCopy } from "./resolved.js";
+import { resolvedResources, setNumber, writableCopy } from "./resolved.js";
 import type { ResolvedResources } from "./spec.js";
 
 export interface ResolveOptions {
@@ -84,7 +84,7 @@ function finish(spec: CompiledSpec, task: string, args: readonly unknown[], resu
       clamped ??= [...spec.clamped];
       value = applyLimit(rule.field, dynamic.key, value, policy, task, clamped);
     }
-    values[rule.field] = value;
+    setNumber(values, rule.field, value);
   }
   if (clamped !== undefined) warnClamped(task, clamped.slice(spec.clamped.length));
   return resolvedResources(values, sourceOf(spec), clamped ?? spec.clamped);

@@ -1,9 +1,10 @@
 /**
  * The shape of a resolution, in one place: a `ResolvedResources` put together from a spec's static
- * values or a call's resolved ones, and the copy of static values a dynamic resolution fills in.
- * Both are written field by field, as literals: they run on every call of a dynamic task.
+ * values or a call's resolved ones, the copy of static values a dynamic resolution fills in, and
+ * how it sets a field. Written field by field (literals, named stores) because they run on every
+ * call of a dynamic task; a field added to the table is a compile error here until it is added.
  */
-import type { ResourceField, StaticValues } from "./fields.js";
+import type { LimitedField, ResourceField, StaticValues } from "./fields.js";
 import type { ClampRecord } from "./limits.js";
 import type { ResolvedResources } from "./spec.js";
 
@@ -14,6 +15,26 @@ type EveryValue = { [F in ResourceField]: StaticValues[F] };
 export function writableCopy(values: Readonly<StaticValues>): StaticValues {
   const copy: EveryValue = { cpu: values.cpu, memoryGiB: values.memoryGiB, storageGiB: values.storageGiB, gpu: values.gpu, gpuType: values.gpuType };
   return copy;
+}
+
+/** Sets a number field: named stores rather than `values[field]`, which V8 makes a slower keyed store. */
+export function setNumber(values: StaticValues, field: LimitedField, value: number): void {
+  switch (field) {
+    case "cpu":
+      values.cpu = value;
+      return;
+    case "memoryGiB":
+      values.memoryGiB = value;
+      return;
+    case "storageGiB":
+      values.storageGiB = value;
+      return;
+    case "gpu":
+      values.gpu = value;
+      return;
+    default:
+      field satisfies never;
+  }
 }
 
 /** The resolution: fields in one order (JSON output keeps it), absent ones left out. */
