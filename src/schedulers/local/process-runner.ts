@@ -81,7 +81,22 @@ export class ProcessRunner {
       child.on("error", (cause) => {
         resolve({ ok: false, error: new TaskExecutionError({ task: taskName, label: invocation.label, attempt, message: `could not start the worker: ${cause.message}`, cause }) });
       });
+      // Decided once the worker has exited *and* its IPC channel has closed: 'exit' can come before
+      // the last messages on the channel are read, and the answer would be taken for missing.
+      let exited: { readonly exitCode: number | null; readonly exitSignal: NodeJS.Signals | null } | undefined;
+      let disconnected = !child.connected;
+      const decideOnceDone = () => {
+        if (exited !== undefined && disconnected) decide(exited.exitCode, exited.exitSignal);
+      };
+      child.once("disconnect", () => {
+        disconnected = true;
+        decideOnceDone();
+      });
       child.on("exit", (exitCode, exitSignal) => {
+        exited = { exitCode, exitSignal };
+        decideOnceDone();
+      });
+      const decide = (exitCode: number | null, exitSignal: NodeJS.Signals | null) => {
         const tail = stderrTail(stderr);
         const details = { task: taskName, label: invocation.label, attempt, memoryGiB: resources.memoryGiB, stderrTail: tail };
         const ended = exitSignal ?? `exit code ${exitCode}`;
@@ -96,7 +111,7 @@ export class ProcessRunner {
             return new TaskExecutionError({ ...details, exitCode: exitCode ?? undefined, message: `the worker process ended with ${ended} before answering` });
           }),
         );
-      });
+      };
       child.send(request);
     });
   }
