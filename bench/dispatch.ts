@@ -2,23 +2,27 @@
  * Dispatch of no-op tasks, each contender in its own process: the semaphore floor, p-queue,
  * taskfit's library path and the `taskfit run` wiring; heap per queued call; many request shapes.
  */
-import { attempt, inChild, ratioLine, scaled, section } from "./harness.js";
+import { attempt, inChild, interleaved, median, medianRatio, ratioLine, scaled, section } from "./harness.js";
 
 type Ms = { ms: number };
 type Memory = { bytesPerCall: number; heapMiB?: number; ms?: number };
 
 export async function benchDispatch(): Promise<void> {
-  const params = { count: scaled(100_000, 1000), concurrency: 8, rounds: 5 };
-  const floor = await inChild<Ms>("baselines", "semaphoreDispatch", params);
-  const pqueue = await inChild<Ms>("baselines", "pqueueDispatch", params);
-  const library = await inChild<Ms>("dispatch", "libraryDispatch", params);
-  const run = await inChild<Ms>("dispatch", "runDispatch", params);
-  const us = (r: Ms) => `${((r.ms * 1000) / params.count).toFixed(2)} us/task`;
-  section(`Dispatch, ${params.count.toLocaleString("en")} no-op tasks at concurrency ${params.concurrency}, each contender in its own process (median of ${params.rounds})`, [
-    ratioLine("library path / p-queue", library.ms / pqueue.ms, 1.2, `taskfit ${us(library)}, p-queue ${us(pqueue)}`),
-    ratioLine("library path / semaphore floor", library.ms / floor.ms, 2, `floor ${us(floor)}`),
-    ratioLine("`taskfit run` wiring (RunRecorder + withAbortSignal) / library path", run.ms / library.ms, 1.5, `run wiring ${us(run)}`),
-    `   for reference, p-queue / semaphore floor: ${(pqueue.ms / floor.ms).toFixed(2)}`,
+  const rounds = 5;
+  // Each child warms up, then times one batch; the rounds interleave the contenders.
+  const params = { count: scaled(100_000, 1000), concurrency: 8, rounds: 1 };
+  const ms = await interleaved(rounds, {
+    floor: () => inChild<Ms>("baselines", "semaphoreDispatch", params).then((r) => r.ms),
+    pqueue: () => inChild<Ms>("baselines", "pqueueDispatch", params).then((r) => r.ms),
+    library: () => inChild<Ms>("dispatch", "libraryDispatch", params).then((r) => r.ms),
+    run: () => inChild<Ms>("dispatch", "runDispatch", params).then((r) => r.ms),
+  });
+  const us = (runs: readonly number[]) => `${((median(runs) * 1000) / params.count).toFixed(2)} us/task`;
+  section(`Dispatch, ${params.count.toLocaleString("en")} no-op tasks at concurrency ${params.concurrency}, each contender in its own process, ${rounds} rounds taken in turn (median of the round-by-round ratios)`, [
+    ratioLine("library path / p-queue", medianRatio(ms.library, ms.pqueue), 1.2, `taskfit ${us(ms.library)}, p-queue ${us(ms.pqueue)}`),
+    ratioLine("library path / semaphore floor", medianRatio(ms.library, ms.floor), 2, `floor ${us(ms.floor)}`),
+    ratioLine("`taskfit run` wiring (RunRecorder + withAbortSignal) / library path", medianRatio(ms.run, ms.library), 1.5, `run wiring ${us(ms.run)}`),
+    `   for reference, p-queue / semaphore floor: ${medianRatio(ms.pqueue, ms.floor).toFixed(2)}`,
   ]);
 
   const queued = { count: scaled(200_000, 1000) };

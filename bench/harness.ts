@@ -42,6 +42,25 @@ export function inChild<T>(module: string, name: string, params: unknown, option
   });
 }
 
+/**
+ * Runs each contender's child once per round, the contenders in turn, `rounds` times: a busy
+ * moment on the shared machine then hits every contender of that round alike, and the ratio of
+ * two contenders is taken round by round (`medianRatio`), not from medians far apart in time.
+ */
+export async function interleaved<K extends string, T>(rounds: number, contenders: Record<K, () => Promise<T>>): Promise<Record<K, T[]>> {
+  const keys = Object.keys(contenders) as K[];
+  const results = Object.fromEntries(keys.map((key) => [key, [] as T[]])) as Record<K, T[]>;
+  for (let round = 0; round < rounds; round++) {
+    for (const key of keys) results[key].push(await contenders[key]());
+  }
+  return results;
+}
+
+/** The median over rounds of `a[i] / b[i]`. */
+export function medianRatio(a: readonly number[], b: readonly number[]): number {
+  return median(a.map((value, i) => value / (b[i] as number)));
+}
+
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] as number;

@@ -14,10 +14,15 @@ export interface DispatchParams {
 /** The floor: at most `limit` at once, nothing else (no priorities, no events, no resources). */
 export function semaphore(limit: number): <T>(work: () => Promise<T>) => Promise<T> {
   let active = 0;
-  const waiting: Array<() => void> = [];
+  // A queue with a head index: Array#shift copies the array, O(n) per call on a long queue.
+  const waiting: Array<(() => void) | undefined> = [];
+  let head = 0;
   const next = () => {
     active--;
-    waiting.shift()?.();
+    const wake = waiting[head];
+    if (wake === undefined) return;
+    waiting[head++] = undefined;
+    wake();
   };
   return async (work) => {
     if (active >= limit) await new Promise<void>((resolve) => waiting.push(resolve));

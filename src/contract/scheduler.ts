@@ -188,10 +188,49 @@ export interface Scheduler {
 /**
  * The same invocation with some fields replaced, as a layer over it: a spread would drop methods
  * such as `execute` of a class instance. So an adapter reads an invocation's fields by name and
- * never spreads one.
+ * never spreads one. A class reading through to the base (not `Object.create` with property
+ * descriptors): `taskfit run` layers every queued call, and this keeps the layer three fields.
  */
+class LayeredInvocation<R> implements Invocation<R> {
+  constructor(
+    private readonly base: Invocation<R>,
+    readonly resources: ResolvedResources,
+    readonly signal: AbortSignal | undefined,
+  ) {}
+
+  get taskName(): string {
+    return this.base.taskName;
+  }
+
+  get label(): string | undefined {
+    return this.base.label;
+  }
+
+  get args(): readonly unknown[] {
+    return this.base.args;
+  }
+
+  get attempt(): number {
+    return this.base.attempt;
+  }
+
+  get timeoutSeconds(): number | undefined {
+    return this.base.timeoutSeconds;
+  }
+
+  get task(): TaskRef {
+    return this.base.task;
+  }
+
+  get self(): unknown {
+    return this.base.self;
+  }
+
+  execute(): Promise<R> {
+    return this.base.execute();
+  }
+}
+
 export function layered<R>(invocation: Invocation<R>, fields: Partial<Pick<Invocation<R>, "resources" | "signal">>): Invocation<R> {
-  const properties: PropertyDescriptorMap = {};
-  for (const [key, value] of Object.entries(fields)) properties[key] = { value, enumerable: true };
-  return Object.create(invocation, properties) as Invocation<R>;
+  return new LayeredInvocation(invocation, fields.resources ?? invocation.resources, "signal" in fields ? fields.signal : invocation.signal);
 }

@@ -23,7 +23,18 @@ export interface SignalledScheduler extends Scheduler {
 }
 
 class Signalled implements SignalledScheduler {
-  private readonly inFlight = new Set<Promise<unknown>>();
+  /** Calls made through it not settled yet; `idle()` waits for the count to reach 0. */
+  private inFlight = 0;
+  private wakeIdle: (() => void) | undefined;
+  private idleNow: Promise<void> | undefined;
+  // One pair of callbacks for every call: no closures per call on the dispatch path of `taskfit run`.
+  private readonly settled = () => {
+    if (--this.inFlight > 0 || this.wakeIdle === undefined) return;
+    const wake = this.wakeIdle;
+    this.wakeIdle = undefined;
+    this.idleNow = undefined;
+    wake();
+  };
 
   constructor(
     private readonly scheduler: Scheduler,
@@ -45,11 +56,8 @@ class Signalled implements SignalledScheduler {
   run<R>(invocation: Invocation<R>): Promise<R> {
     const joined = invocation.signal === undefined ? this.signal : AbortSignal.any([invocation.signal, this.signal]);
     const call = this.scheduler.run(layered(invocation, { signal: joined }));
-    const settled: Promise<unknown> = call.then(
-      () => this.inFlight.delete(settled),
-      () => this.inFlight.delete(settled),
-    );
-    this.inFlight.add(settled);
+    this.inFlight++;
+    call.then(this.settled, this.settled);
     return call;
   }
 
@@ -71,8 +79,10 @@ class Signalled implements SignalledScheduler {
     return this;
   }
 
-  async idle(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.all(this.inFlight);
+  idle(): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    this.idleNow ??= new Promise<void>((resolve) => (this.wakeIdle = resolve));
+    return this.idleNow;
   }
 }
 

@@ -42,56 +42,91 @@ function isRetryable(error: unknown, on: readonly string[]): boolean {
   return !SETUP_FAILURES.has((error.cause as { code?: unknown } | undefined)?.code);
 }
 
-/** One attempt as a scheduler sees it. A class, not a literal with a closure: calls queue by the thousand. */
+/**
+ * One attempt as a scheduler sees it. A class, not a literal with a closure: calls queue by the
+ * thousand. What every call of the task shares is read from its context, not copied per call.
+ */
 class CallAttempt implements Invocation<unknown> {
   constructor(
-    readonly taskName: string,
-    readonly task: TaskRef,
+    private readonly context: CallContext,
     readonly resources: ResolvedResources,
     readonly args: readonly unknown[],
     readonly attempt: number,
-    readonly timeoutSeconds: number | undefined,
-    readonly signal: AbortSignal | undefined,
     readonly label: string | undefined,
-    private readonly fn: AnyFunction,
     private readonly thisArg: unknown,
-    private readonly method: boolean,
   ) {}
+
+  get taskName(): string {
+    return this.context.name;
+  }
+
+  get task(): TaskRef {
+    return this.context.ref;
+  }
+
+  get timeoutSeconds(): number | undefined {
+    return this.context.spec.timeoutSeconds;
+  }
+
+  get signal(): AbortSignal | undefined {
+    return this.context.signal;
+  }
 
   /** The instance (or class, for a static method) a method task was called on. */
   get self(): unknown {
-    return this.method ? this.thisArg : undefined;
+    return this.context.method ? this.thisArg : undefined;
   }
 
   execute(): Promise<unknown> {
     try {
-      return Promise.resolve(this.fn.apply(this.thisArg, this.args as unknown[]));
+      return Promise.resolve(this.context.fn.apply(this.thisArg, this.args as unknown[]));
     } catch (error) {
       return Promise.reject(error);
     }
   }
 }
 
-export async function callTask(context: CallContext, thisArg: unknown, args: unknown[]): Promise<unknown> {
-  const { name, spec, fn, signal } = context;
-  if (isWorkerProcess()) {
-    // Never a second level of workers (worker-guard.ts): inline inside the running task, else not at all.
-    if (currentTask() === undefined) return callOutsideTask(name);
-    return fn.apply(thisArg, args);
+/**
+ * Not an async function: the common call (a static or synchronous spec, no label, no retries)
+ * returns the scheduler's own promise, with no async frame kept alive per queued call.
+ */
+export function callTask(context: CallContext, thisArg: unknown, args: unknown[]): Promise<unknown> {
+  const { name, spec, signal } = context;
+  if (isWorkerProcess()) return callInWorker(context, thisArg, args);
+  if (signal?.aborted) return Promise.reject(new TaskCancelledError({ task: name, reason: signal.reason }));
+  try {
+    const scheduler = context.scheduler ?? getDefaultScheduler();
+    const resolution = resolveCompiled(spec, name, args);
+    if (resolution instanceof Promise || spec.label !== undefined || spec.retries.count > 0) {
+      return callWithRetries(context, scheduler, resolution, thisArg, args);
+    }
+    return Promise.resolve(scheduler.run(new CallAttempt(context, resolution, args, 1, undefined, thisArg)));
+  } catch (error) {
+    return Promise.reject(error);
   }
-  if (signal?.aborted) throw new TaskCancelledError({ task: name, reason: signal.reason });
-  const scheduler = context.scheduler ?? getDefaultScheduler();
-  const resolution = resolveCompiled(spec, name, args);
-  // A static spec resolves synchronously: no extra tick on the hot path.
-  let resources = resolution instanceof Promise ? await resolution : resolution;
+}
+
+async function callInWorker(context: CallContext, thisArg: unknown, args: unknown[]): Promise<unknown> {
+  // Never a second level of workers (worker-guard.ts): inline inside the running task, else not at all.
+  if (currentTask() === undefined) return callOutsideTask(context.name);
+  return context.fn.apply(thisArg, args);
+}
+
+async function callWithRetries(
+  context: CallContext,
+  scheduler: Scheduler,
+  resolution: ResolvedResources | Promise<ResolvedResources>,
+  thisArg: unknown,
+  args: unknown[],
+): Promise<unknown> {
+  const { name, spec, signal } = context;
+  let resources = await resolution;
   const labelled = spec.label === undefined ? undefined : resolveLabel(spec.label, name, args);
   const label = labelled instanceof Promise ? await labelled : labelled;
   const { count, escalate, on } = spec.retries;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await scheduler.run(
-        new CallAttempt(name, context.ref, resources, args, attempt, spec.timeoutSeconds, signal, label, fn, thisArg, context.method),
-      );
+      return await scheduler.run(new CallAttempt(context, resources, args, attempt, label, thisArg));
     } catch (error) {
       if (attempt > count || !isRetryable(error, on) || signal?.aborted) throw error;
       if (error instanceof OutOfMemoryError && escalate !== undefined) {

@@ -6,7 +6,7 @@
 import { OutOfMemoryError, TaskCancelledError, TaskExecutionError, TaskTimeoutError } from "../../errors.js";
 import type { Clock } from "../../contract/clock.js";
 import { type RunningTask, runAsTask } from "../../contract/running-task.js";
-import { onAbort } from "../../contract/abort.js";
+import { type AbortListener, listenForAbort, stopListening } from "../../contract/abort.js";
 import type { Invocation } from "../../contract/scheduler.js";
 
 /**
@@ -62,16 +62,15 @@ function messageOf(error: unknown): string {
 
 const execute = (invocation: Invocation<unknown>) => invocation.execute();
 
-function runHere(invocation: Invocation<unknown>, control: AttemptControl): Promise<unknown> {
-  return runAsTask(control, execute, invocation).catch((cause: unknown) => {
-    // A task may report running out of memory itself (a tool it ran was OOM-killed): kept as
-    // is, so that `retries.escalate` acts on it.
-    if (cause instanceof OutOfMemoryError) throw cause;
-    // Already this attempt's execution error (a `run` of a tool that failed): wrapping it again
-    // would say "Task x failed on attempt 1: Task x failed on attempt 1: ...".
-    if (cause instanceof TaskExecutionError && cause.task === invocation.taskName && cause.attempt === invocation.attempt) throw cause;
-    throw new TaskExecutionError({ task: invocation.taskName, label: invocation.label, attempt: invocation.attempt, message: messageOf(cause), cause });
-  });
+/** What a failure of the function in this process becomes. */
+function hereFailure(invocation: Invocation<unknown>, cause: unknown): unknown {
+  // A task may report running out of memory itself (a tool it ran was OOM-killed): kept as
+  // is, so that `retries.escalate` acts on it.
+  if (cause instanceof OutOfMemoryError) return cause;
+  // Already this attempt's execution error (a `run` of a tool that failed): wrapping it again
+  // would say "Task x failed on attempt 1: Task x failed on attempt 1: ...".
+  if (cause instanceof TaskExecutionError && cause.task === invocation.taskName && cause.attempt === invocation.attempt) return cause;
+  return new TaskExecutionError({ task: invocation.taskName, label: invocation.label, attempt: invocation.attempt, message: messageOf(cause), cause });
 }
 
 /** The remote run as a promise, even when it throws before starting (e.g. an argument JSON cannot carry). */
@@ -83,6 +82,53 @@ function runThere(remote: RemoteRun, invocation: Invocation<unknown>, gpus: read
   }
 }
 
+/** The attempt's work: its raw promise, and how a rejection of it reads. */
+function work(invocation: Invocation<unknown>, gpus: readonly number[], control: AttemptControl, remote: RemoteRun | undefined): Promise<unknown> {
+  return remote !== undefined ? runThere(remote, invocation, gpus, control) : runAsTask(control, execute, invocation);
+}
+
+/** Told once how an attempt ended. */
+export interface AttemptOutcome {
+  succeeded(value: unknown): void;
+  failed(error: unknown): void;
+}
+
+/**
+ * Where the caller's signal reaches a running attempt when the caller already listens to it (a
+ * queued call stays subscribed while it runs): one subscription per call instead of two.
+ */
+export interface SignalRelay {
+  running: AbortListener | undefined;
+}
+
+/**
+ * Starts an attempt and tells `outcome` how it ended: no promise of its own, so the scheduler's
+ * queued call can take the outcome itself (one object per call on the dispatch path).
+ */
+export function startAttempt(
+  invocation: Invocation<unknown>,
+  gpus: readonly number[],
+  clock: Clock,
+  scheduler: object,
+  remote: RemoteRun | undefined,
+  outcome: AttemptOutcome,
+  relay: SignalRelay | undefined,
+): void {
+  const { signal, timeoutSeconds } = invocation;
+  const control = new AttemptControl(invocation, gpus, scheduler);
+  if (signal?.aborted) return outcome.failed(new TaskCancelledError({ task: invocation.taskName, reason: signal.reason }));
+  // Nothing can stop it early: no race to set up (the common case, and a hot path).
+  if (signal === undefined && timeoutSeconds === undefined) {
+    work(invocation, gpus, control, remote).then(
+      (value) => outcome.succeeded(value),
+      (error: unknown) => outcome.failed(remote !== undefined ? error : hereFailure(invocation, error)),
+    );
+    return;
+  }
+  new AttemptRace(invocation, gpus, clock, control, remote, outcome, relay);
+}
+
+/** An attempt as a promise: a task called from inside a running task runs this way. */
 export function runAttempt(
   invocation: Invocation<unknown>,
   gpus: readonly number[],
@@ -90,52 +136,70 @@ export function runAttempt(
   scheduler: object,
   remote: RemoteRun | undefined,
 ): Promise<unknown> {
-  const { taskName, signal, timeoutSeconds } = invocation;
-  const control = new AttemptControl(invocation, gpus, scheduler);
-  // Nothing can stop it early: no race to set up (the common case, and a hot path).
-  if (signal === undefined && timeoutSeconds === undefined) {
-    return remote !== undefined ? runThere(remote, invocation, gpus, control) : runHere(invocation, control);
-  }
-  return new Promise((resolve, reject) => {
-    let timer: unknown;
-    let unsubscribe: (() => void) | undefined;
-    let settled = false;
-    const settle = () => {
-      settled = true;
-      if (timer !== undefined) clock.clearTimeout(timer);
-      unsubscribe?.();
-    };
-    let work: Promise<unknown> | undefined;
-    const stop = (error: Error) => {
-      if (settled) return;
-      settle();
-      control.abort(error);
-      // A child process is waited for: the attempt is over (and its resources free) once the
-      // process group is gone. A function in this process cannot be stopped, only abandoned.
-      if (remote === undefined || work === undefined) return reject(error);
-      work.then(
-        () => reject(error),
-        () => reject(error),
-      );
-    };
-    const onCallerAbort = () => stop(new TaskCancelledError({ task: taskName, reason: signal?.reason }));
-    if (signal?.aborted) return onCallerAbort();
-    if (signal !== undefined) unsubscribe = onAbort(signal, onCallerAbort);
-    if (timeoutSeconds !== undefined) {
-      timer = clock.setTimeout(() => stop(new TaskTimeoutError({ task: taskName, label: invocation.label, attempt: invocation.attempt, timeoutSeconds })), timeoutSeconds * 1000);
-    }
-    work = remote !== undefined ? runThere(remote, invocation, gpus, control) : runHere(invocation, control);
-    work.then(
+  return new Promise((resolve, reject) => startAttempt(invocation, gpus, clock, scheduler, remote, { succeeded: resolve, failed: reject }, undefined));
+}
+
+/**
+ * The attempt against its timeout and its caller's signal, settled once by whichever comes first.
+ * One object with methods rather than closures: under `taskfit run` every attempt has a signal.
+ */
+class AttemptRace implements AbortListener {
+  private timer: unknown;
+  private settled = false;
+  private readonly work: Promise<unknown>;
+
+  constructor(
+    private readonly invocation: Invocation<unknown>,
+    gpus: readonly number[],
+    private readonly clock: Clock,
+    private readonly control: AttemptControl,
+    private readonly remote: RemoteRun | undefined,
+    private readonly outcome: AttemptOutcome,
+    private readonly relay: SignalRelay | undefined,
+  ) {
+    const { signal, timeoutSeconds } = invocation;
+    if (relay !== undefined) relay.running = this;
+    else if (signal !== undefined) listenForAbort(signal, this);
+    if (timeoutSeconds !== undefined) this.timer = clock.setTimeout(() => this.timedOut(timeoutSeconds), timeoutSeconds * 1000);
+    this.work = work(invocation, gpus, control, remote);
+    this.work.then(
       (value) => {
-        if (settled) return;
-        settle();
-        resolve(value);
+        if (this.settle()) outcome.succeeded(value);
       },
       (error: unknown) => {
-        if (settled) return;
-        settle();
-        reject(error);
+        if (this.settle()) outcome.failed(remote !== undefined ? error : hereFailure(invocation, error));
       },
     );
-  });
+  }
+
+  signalAborted(): void {
+    const { taskName, signal } = this.invocation;
+    this.stop(new TaskCancelledError({ task: taskName, reason: signal?.reason }));
+  }
+
+  private timedOut(timeoutSeconds: number): void {
+    const { taskName, label, attempt } = this.invocation;
+    this.stop(new TaskTimeoutError({ task: taskName, label, attempt, timeoutSeconds }));
+  }
+
+  /** True for the first caller only: it settles the attempt. */
+  private settle(): boolean {
+    if (this.settled) return false;
+    this.settled = true;
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
+    const { signal } = this.invocation;
+    if (this.relay !== undefined) this.relay.running = undefined;
+    else if (signal !== undefined) stopListening(signal, this);
+    return true;
+  }
+
+  private stop(error: Error): void {
+    if (!this.settle()) return;
+    this.control.abort(error);
+    // A child process is waited for: the attempt is over (and its resources free) once the
+    // process group is gone. A function in this process cannot be stopped, only abandoned.
+    if (this.remote === undefined) return this.outcome.failed(error);
+    const failed = () => this.outcome.failed(error);
+    this.work.then(failed, failed);
+  }
 }

@@ -139,6 +139,22 @@ describe("LocalScheduler admission", () => {
     warn.mockRestore();
   });
 
+  it("lets go of a call's signal once the call settles: a later abort touches nothing", async () => {
+    const { local } = scheduler();
+    const ends: string[] = [];
+    local.on("finished", (event) => ends.push(event.end));
+    const quick = customTask({ cpu: 1, memory: 1 })(async function quick(n: number) {
+      return n;
+    });
+    const controller = new AbortController();
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => quick.with({ scheduler: local, signal: controller.signal })(i)));
+    expect(results).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    controller.abort();
+    await flush();
+    expect(ends).toEqual(Array.from({ length: 10 }, () => "ok"));
+    expect(local.stats()).toMatchObject({ running: 0, queued: 0, inUse: { cpu: 0 } });
+  });
+
   it("runs a task called from inside a running task within the caller's allocation (no deadlock)", async () => {
     const { local } = scheduler();
     const inner = customTask({ cpu: 4, memory: 1 })(async function inner(n: number) {
