@@ -4,25 +4,15 @@
  * it from the queue or aborts the running attempt, Slurm runs scancel, Kubernetes deletes the Job),
  * so this only joins the run's signal to each call's; everything else is the wrapped scheduler's.
  */
-import type { Clock } from "./clock.js";
-import {
-  type AttemptEventName,
-  type AttemptEvents,
-  type Capacity,
-  type Invocation,
-  layered,
-  type Plan,
-  type PlannedCall,
-  type Scheduler,
-  type TaskLimit,
-} from "./scheduler.js";
+import { ForwardingScheduler } from "./forwarding-scheduler.js";
+import { type Invocation, layered, type Scheduler } from "./scheduler.js";
 
 export interface SignalledScheduler extends Scheduler {
   /** Resolves once every call made through it has settled (after an abort: once each is cancelled). */
   idle(): Promise<void>;
 }
 
-class Signalled implements SignalledScheduler {
+class Signalled extends ForwardingScheduler implements SignalledScheduler {
   /** Calls made through it not settled yet; `idle()` waits for the count to reach 0. */
   private inFlight = 0;
   private wakeIdle: (() => void) | undefined;
@@ -37,46 +27,18 @@ class Signalled implements SignalledScheduler {
   };
 
   constructor(
-    private readonly scheduler: Scheduler,
+    scheduler: Scheduler,
     private readonly signal: AbortSignal,
-  ) {}
-
-  get name(): string {
-    return this.scheduler.name;
-  }
-
-  get clock(): Clock {
-    return this.scheduler.clock;
-  }
-
-  get taskLimit(): TaskLimit | undefined {
-    return this.scheduler.taskLimit;
+  ) {
+    super(scheduler);
   }
 
   run<R>(invocation: Invocation<R>): Promise<R> {
     const joined = invocation.signal === undefined ? this.signal : AbortSignal.any([invocation.signal, this.signal]);
-    const call = this.scheduler.run(layered(invocation, { signal: joined }));
+    const call = this.inner.run(layered(invocation, { signal: joined }));
     this.inFlight++;
     call.then(this.settled, this.settled);
     return call;
-  }
-
-  plan(call: PlannedCall): Promise<Plan> {
-    return this.scheduler.plan(call);
-  }
-
-  capacity(): Promise<Capacity> {
-    return this.scheduler.capacity();
-  }
-
-  on<E extends AttemptEventName>(event: E, listener: (...event: AttemptEvents[E]) => void): this {
-    this.scheduler.on(event, listener);
-    return this;
-  }
-
-  off<E extends AttemptEventName>(event: E, listener: (...event: AttemptEvents[E]) => void): this {
-    this.scheduler.off(event, listener);
-    return this;
   }
 
   idle(): Promise<void> {

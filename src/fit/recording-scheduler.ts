@@ -8,18 +8,8 @@
  * adapter that queues synchronously), carrying that call's `resources` object (each call gets a
  * fresh one here), or being the only call in flight with that task, label and attempt number.
  */
-import type {
-  AttemptEnd,
-  AttemptEventName,
-  AttemptEvents,
-  FinishedEvent,
-  Invocation,
-  Plan,
-  PlannedCall,
-  QueuedEvent,
-  Scheduler,
-  StartedEvent,
-} from "../contract/scheduler.js";
+import type { AttemptEnd, FinishedEvent, Invocation, PlannedCall, QueuedEvent, Scheduler, StartedEvent } from "../contract/scheduler.js";
+import { ForwardingScheduler } from "../contract/forwarding-scheduler.js";
 import { layered } from "../contract/scheduler.js";
 import { TaskCancelledError } from "../errors.js";
 import type { ResolvedResources } from "../resources/spec.js";
@@ -61,7 +51,7 @@ export const NOT_MEASURED = {
   ambiguous: "its attempt events could not be told apart from another call's with the same task, label and attempt",
 } as const;
 
-export class RecordingScheduler implements Scheduler {
+export class RecordingScheduler extends ForwardingScheduler {
   /** Calls whose `queued` event has not come yet, by their own resources object and by task, label and attempt (a run may queue a million). */
   private readonly unboundByResources = new Map<ResolvedResources, Entry>();
   private readonly unboundByKey = new Map<string, Set<Entry>>();
@@ -76,44 +66,15 @@ export class RecordingScheduler implements Scheduler {
   private readonly now: () => Date;
 
   constructor(
-    private readonly inner: Scheduler,
+    inner: Scheduler,
     private readonly sink: (facts: AttemptFacts) => void,
     private readonly options: RecordingOptions,
   ) {
+    super(inner);
     this.now = options.now ?? (() => new Date());
     inner.on("queued", (event) => this.queued(event));
     inner.on("started", (event) => this.started(event));
     inner.on("finished", (event) => this.finished(event));
-  }
-
-  get name(): string {
-    return this.inner.name;
-  }
-
-  get clock(): Scheduler["clock"] {
-    return this.inner.clock;
-  }
-
-  get taskLimit(): Scheduler["taskLimit"] {
-    return this.inner.taskLimit;
-  }
-
-  plan(call: PlannedCall): Promise<Plan> {
-    return this.inner.plan(call);
-  }
-
-  capacity(): ReturnType<Scheduler["capacity"]> {
-    return this.inner.capacity();
-  }
-
-  on<E extends AttemptEventName>(event: E, listener: (...event: AttemptEvents[E]) => void): this {
-    this.inner.on(event, listener);
-    return this;
-  }
-
-  off<E extends AttemptEventName>(event: E, listener: (...event: AttemptEvents[E]) => void): this {
-    this.inner.off(event, listener);
-    return this;
   }
 
   run<R>(invocation: Invocation<R>): Promise<R> {
