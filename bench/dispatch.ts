@@ -5,25 +5,32 @@
 import { attempt, inChild, interleaved, median, medianRatio, ratioLine, scaled, section } from "./harness.js";
 
 type Ms = { ms: number };
+type Timing = { ms: number; cpuMs: number };
 type Memory = { bytesPerCall: number; heapMiB?: number; ms?: number };
 
 export async function benchDispatch(): Promise<void> {
   const rounds = 5;
   // Each child warms up, then times one batch; the rounds interleave the contenders.
   const params = { count: scaled(100_000, 1000), concurrency: 8, rounds: 1 };
-  const ms = await interleaved(rounds, {
-    floor: () => inChild<Ms>("baselines", "semaphoreDispatch", params).then((r) => r.ms),
-    pqueue: () => inChild<Ms>("baselines", "pqueueDispatch", params).then((r) => r.ms),
-    library: () => inChild<Ms>("dispatch", "libraryDispatch", params).then((r) => r.ms),
-    run: () => inChild<Ms>("dispatch", "runDispatch", params).then((r) => r.ms),
+  const runs = await interleaved(rounds, {
+    floor: () => inChild<Timing>("baselines", "semaphoreDispatch", params),
+    pqueue: () => inChild<Timing>("baselines", "pqueueDispatch", params),
+    library: () => inChild<Timing>("dispatch", "libraryDispatch", params),
+    run: () => inChild<Timing>("dispatch", "runDispatch", params),
   });
-  const us = (runs: readonly number[]) => `${((median(runs) * 1000) / params.count).toFixed(2)} us/task`;
-  section(`Dispatch, ${params.count.toLocaleString("en")} no-op tasks at concurrency ${params.concurrency}, each contender in its own process, ${rounds} rounds taken in turn (median of the round-by-round ratios)`, [
-    ratioLine("library path / p-queue", medianRatio(ms.library, ms.pqueue), 1.2, `taskfit ${us(ms.library)}, p-queue ${us(ms.pqueue)}`),
-    ratioLine("library path / semaphore floor", medianRatio(ms.library, ms.floor), 2, `floor ${us(ms.floor)}`),
-    ratioLine("`taskfit run` wiring (RunRecorder + withAbortSignal) / library path", medianRatio(ms.run, ms.library), 1.5, `run wiring ${us(ms.run)}`),
-    `   for reference, p-queue / semaphore floor: ${medianRatio(ms.pqueue, ms.floor).toFixed(2)}`,
-  ]);
+  const cpu = (key: keyof typeof runs) => runs[key].map((t) => t.cpuMs);
+  const wall = (key: keyof typeof runs) => runs[key].map((t) => t.ms);
+  const per = (ms: readonly number[]) => `${((median(ms) * 1000) / params.count).toFixed(2)} us`;
+  const detail = (key: keyof typeof runs, name: string) => `${name} ${per(cpu(key))} CPU, ${per(wall(key))} wall per task`;
+  section(
+    `Dispatch, ${params.count.toLocaleString("en")} no-op tasks at concurrency ${params.concurrency}, each contender in its own process, ${rounds} rounds taken in turn (CPU time; median of the round-by-round ratios)`,
+    [
+      ratioLine("library path / p-queue", medianRatio(cpu("library"), cpu("pqueue")), 1.2, `${detail("library", "taskfit")}; ${detail("pqueue", "p-queue")}`),
+      ratioLine("library path / semaphore floor", medianRatio(cpu("library"), cpu("floor")), 2, detail("floor", "floor")),
+      ratioLine("`taskfit run` wiring (RunRecorder + withAbortSignal) / library path", medianRatio(cpu("run"), cpu("library")), 1.5, detail("run", "run wiring")),
+      `   for reference, p-queue / semaphore floor: ${medianRatio(cpu("pqueue"), cpu("floor")).toFixed(2)}; the same ratios in wall time: library / p-queue ${medianRatio(wall("library"), wall("pqueue")).toFixed(2)}, library / floor ${medianRatio(wall("library"), wall("floor")).toFixed(2)}, run / library ${medianRatio(wall("run"), wall("library")).toFixed(2)}`,
+    ],
+  );
 
   const queued = { count: scaled(200_000, 1000) };
   const gc = { nodeArgs: ["--expose-gc"] };

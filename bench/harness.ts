@@ -66,6 +66,31 @@ export function median(values: readonly number[]): number {
   return sorted[Math.floor(sorted.length / 2)] as number;
 }
 
+export interface Timing {
+  /** unit: ms of wall time */
+  readonly ms: number;
+  /** unit: ms of CPU time (user + system, every thread of the process: GC included) */
+  readonly cpuMs: number;
+}
+
+/**
+ * Wall and CPU time of `run`. On a shared machine the wall time of a contender swings with what
+ * else runs; its CPU time is what it costs, and is what the dispatch ratios are taken from.
+ */
+export async function timedCpu(run: () => Promise<unknown> | unknown): Promise<Timing> {
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  await run();
+  const ms = performance.now() - start;
+  const used = process.cpuUsage(cpu);
+  return { ms, cpuMs: (used.user + used.system) / 1000 };
+}
+
+/** The median of each figure over rounds. */
+export function medianTiming(timings: readonly Timing[]): Timing {
+  return { ms: median(timings.map((t) => t.ms)), cpuMs: median(timings.map((t) => t.cpuMs)) };
+}
+
 export async function timed(run: () => Promise<unknown> | unknown): Promise<number> {
   const start = performance.now();
   await run();

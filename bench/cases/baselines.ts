@@ -3,7 +3,7 @@
  * p-queue, and the physical floor, a plain counting semaphore over Promise.all.
  */
 import PQueue from "p-queue";
-import { median, timed } from "../harness.js";
+import { medianTiming, type Timing, timedCpu } from "../harness.js";
 
 export interface DispatchParams {
   readonly count: number;
@@ -37,21 +37,21 @@ export function semaphore(limit: number): <T>(work: () => Promise<T>) => Promise
 
 const noop = async () => {};
 
-async function rounds(params: DispatchParams, once: (count: number) => Promise<unknown>): Promise<{ ms: number }> {
+async function rounds(params: DispatchParams, once: (count: number) => Promise<unknown>): Promise<Timing> {
   await once(Math.min(params.count, 10_000)); // warm up
-  const times: number[] = [];
-  for (let round = 0; round < params.rounds; round++) times.push(await timed(() => once(params.count)));
-  return { ms: median(times) };
+  const times: Timing[] = [];
+  for (let round = 0; round < params.rounds; round++) times.push(await timedCpu(() => once(params.count)));
+  return medianTiming(times);
 }
 
-export function semaphoreDispatch(params: DispatchParams): Promise<{ ms: number }> {
+export function semaphoreDispatch(params: DispatchParams): Promise<Timing> {
   return rounds(params, (count) => {
     const limited = semaphore(params.concurrency);
     return Promise.all(Array.from({ length: count }, () => limited(noop)));
   });
 }
 
-export function pqueueDispatch(params: DispatchParams): Promise<{ ms: number }> {
+export function pqueueDispatch(params: DispatchParams): Promise<Timing> {
   return rounds(params, (count) => {
     const queue = new PQueue({ concurrency: params.concurrency });
     return Promise.all(Array.from({ length: count }, () => queue.add(noop)));

@@ -6,7 +6,7 @@
  */
 import { customTask, LocalScheduler, type Scheduler, setDefaultScheduler, withAbortSignal } from "taskfit";
 import { RunRecorder } from "taskfit/report";
-import { median, timed } from "../harness.js";
+import { medianTiming, type Timing, timedCpu } from "../harness.js";
 import { type DispatchParams, heapAfterGc } from "./baselines.js";
 
 const roomy = { memoryGiB: 1e6, storageGiB: 1e6, gpus: 0 };
@@ -26,15 +26,15 @@ function wiring(kind: "library" | "run", cpu: number): { scheduler: LocalSchedul
   return { scheduler, call: () => noop() };
 }
 
-async function dispatch(kind: "library" | "run", params: DispatchParams): Promise<{ ms: number }> {
+async function dispatch(kind: "library" | "run", params: DispatchParams): Promise<Timing> {
   const once = (count: number) => {
     const { call } = wiring(kind, params.concurrency);
     return Promise.all(Array.from({ length: count }, call));
   };
   await once(Math.min(params.count, 10_000)); // warm up
-  const times: number[] = [];
-  for (let round = 0; round < params.rounds; round++) times.push(await timed(() => once(params.count)));
-  return { ms: median(times) };
+  const times: Timing[] = [];
+  for (let round = 0; round < params.rounds; round++) times.push(await timedCpu(() => once(params.count)));
+  return medianTiming(times);
 }
 
 export const libraryDispatch = (params: DispatchParams) => dispatch("library", params);
@@ -66,7 +66,7 @@ export const runMemory = (params: { readonly count: number }) => memory("run", p
  * `count` calls of a dynamic task on a 4-core machine, with every call its own request shape
  * (memory from the argument) or all of one shape: the same resolution work, only the shapes differ.
  */
-export async function shapes(params: { readonly count: number; readonly distinct: boolean; readonly rounds: number }): Promise<{ ms: number }> {
+export async function shapes(params: { readonly count: number; readonly distinct: boolean; readonly rounds: number }): Promise<Timing> {
   const sized = customTask({ cpu: 1, memory: (mib: number) => `${mib}Mi` })(async function sized(_mib: number) {});
   const once = (count: number) => {
     const scheduler = new LocalScheduler({ capacity: { cpu: 4, ...roomy } });
@@ -74,7 +74,7 @@ export async function shapes(params: { readonly count: number; readonly distinct
     return Promise.all(Array.from({ length: count }, (_, i) => task(params.distinct ? 512 + i : 512)));
   };
   await once(Math.min(params.count, 2_000));
-  const times: number[] = [];
-  for (let round = 0; round < params.rounds; round++) times.push(await timed(() => once(params.count)));
-  return { ms: median(times) };
+  const times: Timing[] = [];
+  for (let round = 0; round < params.rounds; round++) times.push(await timedCpu(() => once(params.count)));
+  return medianTiming(times);
 }

@@ -144,6 +144,8 @@ export function runAttempt(
  * One object with methods rather than closures: under `taskfit run` every attempt has a signal.
  */
 class AttemptRace implements AbortListener {
+  previousListener: AbortListener | undefined = undefined;
+  nextListener: AbortListener | undefined = undefined;
   private timer: unknown;
   private settled = false;
   private readonly work: Promise<unknown>;

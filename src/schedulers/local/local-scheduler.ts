@@ -84,6 +84,8 @@ class Pending implements Queued, AbortListener, SignalRelay, AttemptOutcome {
   bypassed = 0;
   /** Its attempt, once started: the call's signal is relayed to it. */
   running: AbortListener | undefined = undefined;
+  previousListener: AbortListener | undefined = undefined;
+  nextListener: AbortListener | undefined = undefined;
   /** What it holds, once started. */
   allocation: Allocation<Pending> | undefined = undefined;
   private eventId: string | undefined = undefined;
