@@ -1,7 +1,8 @@
 /**
  * The `taskfit` command's program: presets, tasks, resolve, plan, run, fit. Every command exits 0 on
  * success and 1 with one line `taskfit: CODE: message` on error; data commands take --json.
- * main.ts loads it for every command but `--version`; the heavier parts load when a command runs.
+ * main.ts loads it for every command line but `--version`, `presets` and `presets --json`; the heavier
+ * parts (cli-table3, the task loader, the schedulers) load when a command runs.
  */
 import { Command, CommanderError, Option } from "commander";
 import { ConfigurationError, ErrorCode, TaskfitError } from "../errors.js";
