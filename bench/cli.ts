@@ -6,7 +6,8 @@ import { median, ratioLine, section, timed } from "./harness.js";
 const CLI = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
 
 export async function benchCli(): Promise<void> {
-  const runs = 9;
+  // Start-up is a few tens of ms and the machine is shared: 15 interleaved runs keep one busy moment from deciding the median.
+  const runs = 15;
   const times = { node: [] as number[], version: [] as number[], presets: [] as number[] };
   const argv = { node: ["-e", "0"], version: [CLI, "--version"], presets: [CLI, "presets"] };
   for (let i = 0; i < runs; i++) {

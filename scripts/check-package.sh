@@ -153,6 +153,9 @@ npx --no-install taskfit run oom.cjs align --args '["s3"]' --isolation process -
   const out = JSON.parse(require("fs").readFileSync(0, "utf8"));
   if (out.result !== 1 || out.attempts.error !== 2 || out.tasks.length !== 1 || out.tasks[0].label !== "s3") throw new Error("escalation of a labelled CJS task in a child process: " + JSON.stringify(out));
 '
+# taskfit presets answers without the program (main.ts): its table and JSON from the installed files.
+npx --no-install taskfit presets | grep -q "^│ small_task " || { echo "taskfit presets from the package printed no table" >&2; exit 1; }
+npx --no-install taskfit presets --json | node -e 'if (JSON.parse(require("fs").readFileSync(0, "utf8")).small_task.cpu !== 2) throw new Error("taskfit presets --json from the package")'
 echo "taskfit command from the package ok ($(npx --no-install taskfit --version))"
 
 # run/pipe and the cancellation of a failed run, from the package: the command (ESM) opens the

@@ -1,16 +1,16 @@
 /**
  * The `taskfit` command's program: presets, tasks, resolve, plan, run, fit. Every command exits 0 on
  * success and 1 with one line `taskfit: CODE: message` on error; data commands take --json.
- * main.ts loads it for every command but `--version`; the heavier parts load when a command runs.
+ * main.ts loads it for every command line but `--version`, `presets` and `presets --json`; the heavier
+ * parts (cli-table3, the task loader, the schedulers) load when a command runs.
  */
 import { Command, CommanderError, Option } from "commander";
 import { ConfigurationError, ErrorCode, TaskfitError } from "../errors.js";
-import { PRESETS } from "../resources/presets.js";
 import type { RunFlags } from "./run.js";
 import { planOptions, type SchedulerFlags, schedulerOptions } from "./scheduler-flags.js";
 import type { FitFlags } from "./fit.js";
 import { DEFAULT_FIT_OPTIONS } from "../fit/fit-options.js";
-import { table as makeTable } from "./table.js";
+import { presetsText } from "./presets.js";
 import { taskfitVersion } from "./version.js";
 
 const program = new Command("taskfit")
@@ -29,14 +29,7 @@ program
   .description("the preset machines: CPU, memory, GPUs")
   .option("--json", "print the table as JSON")
   .addHelpText("after", examples("taskfit presets", "taskfit presets --json"))
-  .action((options: { json?: boolean }) => {
-    if (options.json) return print(JSON.stringify(PRESETS, null, 2));
-    const table = makeTable(["preset", "cpu", "memory (GiB)", "gpus", "gpu type", "VRAM per GPU (GiB)"]);
-    for (const [name, p] of Object.entries(PRESETS)) {
-      table.push([name, p.cpu, p.memoryGiB, p.gpu, p.gpuType ?? "", p.gpuMemoryGiB ?? ""]);
-    }
-    print(table.toString());
-  });
+  .action((options: { json?: boolean }) => print(presetsText(options.json === true)));
 
 program
   .command("tasks")
@@ -45,7 +38,7 @@ program
   .option("--json", "print JSON")
   .addHelpText("after", examples("taskfit tasks examples/dynamic.ts", "taskfit tasks examples/workflow.ts --json"))
   .action(async (module: string, options: { json?: boolean }) => {
-    const { listTasks, showDeclared } = await import("./tasks.js");
+    const [{ listTasks, showDeclared }, { table: makeTable }] = await Promise.all([import("./tasks.js"), import("./table.js")]);
     const tasks = await listTasks(module);
     if (options.json) return print(JSON.stringify(tasks, null, 2));
     const table = makeTable(["task", "preset", "cpu", "memory", "storage", "gpu", "gpu type", "timeout", "retries"]);
@@ -66,7 +59,12 @@ program
   .option("--json", "print JSON")
   .addHelpText("after", examples("taskfit resolve examples/dynamic.ts myTask --file a.fq,b.fq --args '[3]'", "taskfit resolve examples/dynamic.ts myTask --file a.fq --args '[3]' --json"))
   .action(async (module: string, name: string, options: { args: string; file: string[]; json?: boolean }) => {
-    const [{ loadTask }, { taskArguments }, { resolveResources }] = await Promise.all([import("./load-task.js"), import("./args.js"), import("../task/task.js")]);
+    const [{ loadTask }, { taskArguments }, { resolveResources }, { table: makeTable }] = await Promise.all([
+      import("./load-task.js"),
+      import("./args.js"),
+      import("../task/task.js"),
+      import("./table.js"),
+    ]);
     const task = await loadTask(module, name);
     const resources = await resolveResources(task, await taskArguments(module, name, options.args, options.file));
     if (options.json) return print(JSON.stringify(resources, null, 2));

@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import Table from "cli-table3";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { PRESETS } from "../../src/index.js";
 import { isRunning, until } from "../helpers/processes.js";
@@ -31,12 +32,25 @@ beforeAll(async () => {
 }, 300_000);
 
 describe("taskfit presets", { timeout: 60_000 }, () => {
-  it("prints every preset, and the table as JSON with --json", () => {
+  it("prints every preset in the table cli-table3 draws, and the table as JSON with --json", () => {
     const table = cli("presets");
     expect(table.code).toBe(0);
-    for (const name of Object.keys(PRESETS)) expect(table.stdout).toContain(name);
+    const expected = new Table({ head: ["preset", "cpu", "memory (GiB)", "gpus", "gpu type", "VRAM per GPU (GiB)"], style: { head: [], border: [] } });
+    for (const [name, p] of Object.entries(PRESETS)) expected.push([name, p.cpu, p.memoryGiB, p.gpu, p.gpuType ?? "", p.gpuMemoryGiB ?? ""]);
+    expect(table.stdout).toBe(`${expected.toString()}\n`);
     const json = cli("presets", "--json");
+    expect(json.code).toBe(0);
     expect(JSON.parse(json.stdout)).toEqual(JSON.parse(JSON.stringify(PRESETS)));
+  });
+
+  it("leaves its help, its errors and --version among its options to the program", () => {
+    expect(cli("presets", "--help").stdout).toMatch(/^Usage: taskfit presets \[options\]\n/);
+    const bogus = cli("presets", "--bogus");
+    expect([bogus.code, bogus.stderr]).toEqual([1, "taskfit: INVALID_CONFIGURATION: unknown option '--bogus' (see `taskfit presets --help`)\n"]);
+    const extra = cli("presets", "extra");
+    expect(extra.code).toBe(1);
+    expect(extra.stderr).toMatch(/^taskfit: INVALID_CONFIGURATION: too many arguments for 'presets'/);
+    expect(cli("presets", "--version").stdout).toBe(cli("--version").stdout);
   });
 });
 
