@@ -7,7 +7,7 @@
 import { ResourceResolutionError } from "../errors.js";
 import type { CompiledSpec, DynamicField } from "./compile.js";
 import { applyLimit, type ClampRecord, type OverLimitPolicy, warnClamped } from "./limits.js";
-import { type FieldRuleOf, type LimitedField, RULE_OF_FIELD } from "./fields.js";
+import { type FieldRuleOf, type LimitedField, RULE_OF_FIELD, type StaticValues } from "./fields.js";
 import { resolvedResources, setNumber, writableCopy } from "./resolved.js";
 import type { ResolvedResources } from "./spec.js";
 
@@ -56,32 +56,68 @@ function resolveDynamic(
   policy: OverLimitPolicy,
   settle: boolean,
 ): ResolvedResources | Promise<ResolvedResources> {
-  const { functions } = spec;
-  const results: unknown[] = new Array(functions.length);
+  // The fast path reads each value as its function returns it: valid and within its limit, read
+  // without a result object into locals (one object is made per call, the resolution). From the
+  // first value it cannot take (a promise, an invalid value, one over a limit, a GPU type), the
+  // values are kept as returned and `checked` takes them once every function has been called.
+  let { cpu, memoryGiB, storageGiB, gpu } = spec.values;
+  let rest: unknown[] | undefined;
+  let from = 0;
   let async = false;
-  let i = 0;
-  for (const dynamic of functions) {
+  for (const dynamic of spec.functions) {
     let value: unknown;
     try {
       // Called as a plain function: `this` is undefined, as for any callback.
       value = Reflect.apply(dynamic.fn, undefined, args);
     } catch (cause) {
-      throw threw(dynamic, cause, results.slice(0, i), task, args);
+      throw threw(dynamic, cause, rest ?? [], task, args);
+    }
+    if (rest === undefined) {
+      // Each field's reader is called at a place of its own, where V8 sees one reader and inlines it.
+      // A reader runs no code of the user's (no getter, no valueOf, no `then`): reading a value now
+      // or once every function has been called is the same. A promise or any other object reads NaN.
+      let reading: number | undefined;
+      switch (dynamic.field) {
+        case "cpu":
+          reading = cpu = within(RULE_OF_FIELD.cpu, value, RULE_OF_FIELD.cpu.read(value));
+          break;
+        case "memoryGiB":
+          reading = memoryGiB = within(RULE_OF_FIELD.memoryGiB, value, RULE_OF_FIELD.memoryGiB.read(value));
+          break;
+        case "storageGiB":
+          reading = storageGiB = within(RULE_OF_FIELD.storageGiB, value, RULE_OF_FIELD.storageGiB.read(value));
+          break;
+        case "gpu":
+          reading = gpu = within(RULE_OF_FIELD.gpu, value, RULE_OF_FIELD.gpu.read(value));
+          break;
+        case "gpuType":
+          // A name, not a number: its parser reads it.
+          reading = Number.NaN;
+          break;
+        default:
+          dynamic.field satisfies never;
+      }
+      if (!Number.isNaN(reading)) {
+        from++;
+        continue;
+      }
+      rest = [];
     }
     if (isThenable(value)) {
       async = true;
       value = settledBy(dynamic, value, task, args);
     }
-    results[i++] = value;
+    rest.push(value);
   }
-  if (async) return Promise.all(results).then((values) => finish(spec, task, args, values, policy));
-  return settle ? finish(spec, task, args, results, policy, true) : finish(spec, task, args, results, policy);
+  const read = { cpu, memoryGiB, storageGiB, gpu, gpuType: spec.values.gpuType };
+  if (rest === undefined) return settle ? resolvedResources(read, spec.source, spec.clamped, true) : resolvedResources(read, spec.source, spec.clamped);
+  if (async) return Promise.all(rest).then((values) => checked(spec, task, args, policy, false, read, from, values));
+  return checked(spec, task, args, policy, settle, read, from, rest);
 }
 
-// What a function's throw and rejection become: out of line, so that the loop above stays small
-// enough for V8 to inline.
+// What a function's throw and rejection become: out of line, so that the loop above stays small.
 
-/** The error for a function that threw; `made` are the results of the functions called before it. */
+/** The error for a function that threw; `made` are results of functions called before it (promises among them). */
 function threw({ key, fn }: DynamicField, cause: unknown, made: readonly unknown[], task: string, args: readonly unknown[]): ResourceResolutionError {
   // Promises already made by earlier functions are abandoned: keep their rejections handled.
   for (const result of made) if (result instanceof Promise) result.catch(() => {});
@@ -95,73 +131,31 @@ function settledBy({ key, fn }: DynamicField, value: PromiseLike<unknown>, task:
   });
 }
 
-function finish(spec: CompiledSpec, task: string, args: readonly unknown[], results: readonly unknown[], policy: OverLimitPolicy): ResolvedResources;
-function finish(spec: CompiledSpec, task: string, args: readonly unknown[], results: readonly unknown[], policy: OverLimitPolicy, settle: true): Promise<ResolvedResources>;
-function finish(
-  spec: CompiledSpec,
-  task: string,
-  args: readonly unknown[],
-  results: readonly unknown[],
-  policy: OverLimitPolicy,
-  settle?: true,
-): ResolvedResources | Promise<ResolvedResources> {
-  // The fast path: every value valid and within its limit, read without a result object. Anything
-  // else (an invalid value, one over a limit, a GPU type) is left to `checked`, which reads them
-  // all again with the parsers and says what is wrong, field by field in order.
-  const { functions } = spec;
-  // Locals, not a copy of the spec's values to fill in: one object is made per call, the resolution.
-  let { cpu, memoryGiB, storageGiB, gpu } = spec.values;
-  let i = 0;
-  for (const { field } of functions) {
-    const raw = results[i++];
-    // Each field's reader is called at a place of its own: V8 sees one reader there and inlines it.
-    let reading: number | undefined;
-    switch (field) {
-      case "cpu":
-        reading = cpu = within(RULE_OF_FIELD.cpu, raw, RULE_OF_FIELD.cpu.read(raw));
-        break;
-      case "memoryGiB":
-        reading = memoryGiB = within(RULE_OF_FIELD.memoryGiB, raw, RULE_OF_FIELD.memoryGiB.read(raw));
-        break;
-      case "storageGiB":
-        reading = storageGiB = within(RULE_OF_FIELD.storageGiB, raw, RULE_OF_FIELD.storageGiB.read(raw));
-        break;
-      case "gpu":
-        reading = gpu = within(RULE_OF_FIELD.gpu, raw, RULE_OF_FIELD.gpu.read(raw));
-        break;
-      case "gpuType":
-        // A name, not a number: its parser reads it.
-        reading = Number.NaN;
-        break;
-      default:
-        field satisfies never;
-    }
-    if (Number.isNaN(reading)) return checked(spec, task, args, results, policy, settle);
-  }
-  const values = { cpu, memoryGiB, storageGiB, gpu, gpuType: spec.values.gpuType };
-  return settle ? resolvedResources(values, spec.source, spec.clamped, settle) : resolvedResources(values, spec.source, spec.clamped);
-}
-
 /** A number field's reading on the fast path: undefined for "no request", NaN when only `checked` can say (invalid, or over the limit). */
 function within(rule: FieldRuleOf<LimitedField>, raw: unknown, read: number): number | undefined {
   if (raw === 0 && rule.zeroMeansNone) return undefined;
   return read <= rule.limit.max ? read : Number.NaN;
 }
 
-/** Every function's value parsed in the fields' order: the first invalid one is the error; over a limit, the policy applies. */
+/**
+ * The values the fast path did not take, from the function at `from` on (`rest`), parsed in the
+ * fields' order over what it read: the first invalid one is the error; over a limit, the policy applies.
+ */
 function checked(
   spec: CompiledSpec,
   task: string,
   args: readonly unknown[],
-  results: readonly unknown[],
   policy: OverLimitPolicy,
-  settle: true | undefined,
+  settle: boolean,
+  read: Readonly<StaticValues>,
+  from: number,
+  rest: readonly unknown[],
 ): ResolvedResources | Promise<ResolvedResources> {
-  const values = writableCopy(spec.values);
+  const values = writableCopy(read);
   let clamped: ClampRecord[] | undefined;
   let i = 0;
-  for (const dynamic of spec.functions) {
-    const raw = results[i++];
+  for (const dynamic of spec.functions.slice(from)) {
+    const raw = rest[i++];
     const { rule } = dynamic;
     if (raw === 0 && rule.zeroMeansNone) {
       // 0 is "no request" (storage): the scheduler's default applies.

@@ -230,6 +230,17 @@ describe("dynamic resolution, value by value", () => {
     await expect(resolve(1, 1, 5000, 0.5)).rejects.toMatchObject({ code: "RESOURCE_LIMIT_EXCEEDED", field: "storage_gib" });
   });
 
+  it("after values read on the fast path, takes a promise and what follows it as before: a rejection first, then the first wrong field", async () => {
+    const later = (memory: () => unknown) =>
+      untypedCustomTask({ cpu: () => 2, memory, storage: () => -1, gpu: () => 1 })(async function mixed() {});
+    await expect(resolveResources(later(async () => 4), [])).rejects.toMatchObject({ code: "RESOURCE_RESOLUTION_FAILED", field: "storage", value: -1 });
+    const cause = new Error("no size");
+    await expect(resolveResources(later(async () => Promise.reject(cause)), [])).rejects.toMatchObject({ field: "memory", cause });
+    const fine = untypedCustomTask({ cpu: () => 2, memory: async () => "4Gi", storage: () => 0, gpu: () => 1 })(async function mixedFine() {});
+    expect(await resolveResources(fine, [])).toMatchObject({ cpu: 2, memoryGiB: 4, gpu: 1, clamped: [] });
+    expect(await resolveResources(fine, [])).not.toHaveProperty("storageGiB");
+  });
+
   it("clamps under the clamp policy, keeping the values within limits as read and recording only what it lowered", async () => {
     const resolved = await resolveResources(t, [2.5, 2000, 10, 9], { overLimit: "clamp" });
     expect(resolved).toMatchObject({ cpu: 2.5, memoryGiB: 975, storageGiB: 10, gpu: 8 });
