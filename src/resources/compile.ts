@@ -17,6 +17,7 @@ import {
   type ResourceInput,
   type ResourceKey,
   RULE_OF_FIELD,
+  type FieldRuleOf,
   type StaticValues,
 } from "./fields.js";
 import { applyLimit, type ClampRecord, type OverLimitPolicy, warnClamped } from "./limits.js";
@@ -44,6 +45,8 @@ export interface DynamicField {
   /** The key the user wrote (`storage_gib`, `memory`, ...), for messages. */
   readonly key: ResourceKey;
   readonly fn: ResourceFn<unknown>;
+  /** The field's rule, looked up once here rather than at each call. */
+  readonly rule: FieldRuleOf<ResourceField>;
 }
 
 export type { StaticValues };
@@ -61,9 +64,16 @@ export interface CompiledSpec {
   /** The calls' label, or a function of the arguments giving it. */
   readonly label: LabelSpec;
   readonly clamped: readonly ClampRecord[];
+  /** Where the values of each resolution come from: one frozen object per spec, shared by its resolutions. */
+  readonly source: ResourceSource;
   /** The finished resolution when no field is a function. */
   readonly fixed: ResolvedResources | undefined;
+  /** A Promise settled with `fixed`, made once: what `resolveResources` returns for a static spec. */
+  readonly settled: Promise<ResolvedResources> | undefined;
 }
+
+/** What compilation puts together before `finish` adds what follows from it. */
+type SpecParts = Omit<CompiledSpec, "source" | "fixed" | "settled">;
 
 /** The resource keys of a validated spec or override: a value or a function each. */
 type ResourceValues = { readonly [K in ResourceKey]?: ResourceInput<K> | ResourceFn<unknown> };
@@ -188,7 +198,7 @@ function addResources(
     if (at >= 0) functions.splice(at, 1);
     if (typeof raw === "function") {
       delete values[field];
-      functions.push({ field, key, fn: raw });
+      functions.push({ field, key, fn: raw, rule: RULE_OF_FIELD[field] });
       continue;
     }
     if (isNoRequest(field, raw)) {
@@ -210,7 +220,7 @@ function addResources(
   return set;
 }
 
-function finish(spec: Omit<CompiledSpec, "fixed">, task: string): CompiledSpec {
+function finish(spec: SpecParts, task: string): CompiledSpec {
   const { values, functions } = spec;
   const gpuIsStatic = !functions.some((f) => f.field === "gpu");
   if (values.gpuType !== undefined && gpuIsStatic && (values.gpu ?? 0) === 0) {
@@ -222,14 +232,18 @@ function finish(spec: Omit<CompiledSpec, "fixed">, task: string): CompiledSpec {
     });
   }
   if (spec.clamped.length > 0) warnClamped(task, spec.clamped);
-  const fixed = functions.length === 0 ? fixedResolution(spec) : undefined;
-  return Object.freeze({ ...spec, values: Object.freeze({ ...values }), fixed });
+  const source = sourceOf(spec);
+  const fixed = functions.length === 0 ? Object.freeze(resolvedResources(values, source, spec.clamped)) : undefined;
+  const settled = fixed === undefined ? undefined : Promise.resolve(fixed);
+  return Object.freeze({ ...spec, values: Object.freeze({ ...values }), source, fixed, settled });
 }
 
-function fixedResolution(spec: Omit<CompiledSpec, "fixed">): ResolvedResources {
-  const { preset, overridden } = spec;
-  const source: ResourceSource = spec.kind === "preset" && preset !== undefined ? { kind: "preset", preset, overridden } : { kind: "custom", dynamic: [], overridden };
-  return Object.freeze(resolvedResources(spec.values, Object.freeze(source), spec.clamped));
+function sourceOf({ kind, preset, functions, overridden }: SpecParts): ResourceSource {
+  const source: ResourceSource =
+    kind === "preset" && preset !== undefined
+      ? { kind: "preset", preset, overridden }
+      : { kind: "custom", dynamic: Object.freeze(functions.map((f) => f.field)), overridden };
+  return Object.freeze(source);
 }
 
 function taskOptions(input: TaskOptionValues, task: string) {

@@ -8,7 +8,7 @@
 import { z } from "zod";
 import { expectedGpuType, parseGpuType } from "./gpu-types.js";
 import type { GpuType } from "./presets.js";
-import { ByteQuantitySchema, CpuQuantitySchema, type Parsed, parseCpu, parseGiB, parseGpu } from "./quantity.js";
+import { ByteQuantitySchema, CpuQuantitySchema, type Parsed, parseCpu, parseGiB, parseGpu, readCpu, readGiB, readGpu } from "./quantity.js";
 
 /** The fields of `ResolvedResources` a table entry may set (spec.ts checks each is one of its keys). */
 export type TableField = "cpu" | "memoryGiB" | "storageGiB" | "gpu" | "gpuType";
@@ -28,6 +28,8 @@ export interface FieldRule {
   readonly value: z.ZodType;
   /** The value as a number (or a GPU type name), or what was expected. */
   readonly parse: (value: unknown) => Parsed<unknown>;
+  /** What `parse` gives for a number field, without a result object: the number, or NaN where `parse` fails. */
+  readonly read: ((value: unknown) => number) | undefined;
   /** What a value of the wrong kind is told it should have been. */
   readonly expected: string;
   /** The custom-task maximum (the maximum itself is allowed; presets are exempt); undefined: none. */
@@ -45,6 +47,7 @@ export const RESOURCE_FIELDS = {
     required: true,
     value: CpuQuantitySchema,
     parse: parseCpu,
+    read: readCpu,
     expected: 'a CPU count (number or "500m"-style string)',
     limit: { max: 126, unit: "cores" },
     zeroMeansNone: false,
@@ -56,6 +59,7 @@ export const RESOURCE_FIELDS = {
     required: true,
     value: ByteQuantitySchema,
     parse: parseGiB,
+    read: readGiB,
     expected: 'a memory size (GiB number or "8Gi"-style string)',
     limit: { max: 975, unit: "GiB" },
     zeroMeansNone: false,
@@ -70,6 +74,7 @@ export const RESOURCE_FIELDS = {
     required: false,
     value: ByteQuantitySchema,
     parse: parseGiB,
+    read: readGiB,
     expected: 'a storage size (GiB number or "100Gi"-style string)',
     limit: { max: 4949, unit: "GiB" },
     zeroMeansNone: true,
@@ -81,6 +86,7 @@ export const RESOURCE_FIELDS = {
     required: false,
     value: z.number(),
     parse: parseGpu,
+    read: readGpu,
     expected: "a whole number of GPUs",
     limit: { max: 8, unit: "GPUs" },
     zeroMeansNone: false,
@@ -92,6 +98,7 @@ export const RESOURCE_FIELDS = {
     required: false,
     value: GpuTypeSchema,
     parse: parseGpuType,
+    read: undefined,
     expected: expectedGpuType(),
     limit: undefined,
     zeroMeansNone: false,
@@ -158,11 +165,14 @@ export const RESOURCE_KEYS: readonly KeyRule[] = Object.freeze(
   }),
 );
 
-/** The rule of each field, by the field's name in `ResolvedResources` (resolution looks fields up this way). */
+/** The table's entry for field `F`; for a union of fields, the union of their entries. */
+export type FieldRuleOf<F extends ResourceField> = Fields[MainKeyOfField<F>];
+
+/** The rule of each field, by the field's name in `ResolvedResources` (compilation looks fields up this way). */
 // Built from the table, so its type is stated: each field's own entry, by construction.
 export const RULE_OF_FIELD = Object.freeze(
   Object.fromEntries(RESOURCE_MAIN_KEYS.map((key) => [RESOURCE_FIELDS[key].field, RESOURCE_FIELDS[key]])),
-) as { readonly [F in ResourceField]: Fields[MainKeyOfField<F>] };
+) as { readonly [F in ResourceField]: FieldRuleOf<F> };
 
 /** What a key's value of the wrong kind is told, for a static value or a function. */
 export function expectedOfKey(rule: FieldRule): string {

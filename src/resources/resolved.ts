@@ -37,8 +37,20 @@ export function setNumber(values: StaticValues, field: LimitedField, value: numb
   }
 }
 
-/** The resolution: fields in one order (JSON output keeps it), absent ones left out. */
-export function resolvedResources(values: Readonly<StaticValues>, source: ResolvedResources["source"], clamped: readonly ClampRecord[]): ResolvedResources {
+/**
+ * The resolution: fields in one order (JSON output keeps it), absent ones left out. With `settle`,
+ * a Promise settled with it, each shape where its literal is made: V8 then knows the object has no
+ * `then` and skips looking it up, which settling a promise with an object of unknown shape costs
+ * on every call of a dynamic task.
+ */
+export function resolvedResources(values: Readonly<StaticValues>, source: ResolvedResources["source"], clamped: readonly ClampRecord[]): ResolvedResources;
+export function resolvedResources(values: Readonly<StaticValues>, source: ResolvedResources["source"], clamped: readonly ClampRecord[], settle: true): Promise<ResolvedResources>;
+export function resolvedResources(
+  values: Readonly<StaticValues>,
+  source: ResolvedResources["source"],
+  clamped: readonly ClampRecord[],
+  settle = false,
+): ResolvedResources | Promise<ResolvedResources> {
   const { storageGiB, gpu = 0, gpuType } = values;
   // Always set here: compilation requires cpu and memory, as values or as functions resolution has called by now.
   const cpu = values.cpu as number;
@@ -46,6 +58,18 @@ export function resolvedResources(values: Readonly<StaticValues>, source: Resolv
   // A function may decide on no GPU; a GPU type then describes nothing and is left out.
   const typed = gpuType !== undefined && gpu > 0;
   // Four literals rather than conditional spreads: this runs on every call of a dynamic task.
-  if (storageGiB === undefined) return typed ? { cpu, memoryGiB, gpu, gpuType, source, clamped } : { cpu, memoryGiB, gpu, source, clamped };
-  return typed ? { cpu, memoryGiB, storageGiB, gpu, gpuType, source, clamped } : { cpu, memoryGiB, storageGiB, gpu, source, clamped };
+  if (storageGiB === undefined) {
+    if (typed) {
+      const resolved: ResolvedResources = { cpu, memoryGiB, gpu, gpuType, source, clamped };
+      return settle ? Promise.resolve(resolved) : resolved;
+    }
+    const resolved: ResolvedResources = { cpu, memoryGiB, gpu, source, clamped };
+    return settle ? Promise.resolve(resolved) : resolved;
+  }
+  if (typed) {
+    const resolved: ResolvedResources = { cpu, memoryGiB, storageGiB, gpu, gpuType, source, clamped };
+    return settle ? Promise.resolve(resolved) : resolved;
+  }
+  const resolved: ResolvedResources = { cpu, memoryGiB, storageGiB, gpu, source, clamped };
+  return settle ? Promise.resolve(resolved) : resolved;
 }

@@ -5,7 +5,7 @@
 import { ConfigurationError } from "../errors.js";
 import { applyOverrides, type CompiledSpec } from "../resources/compile.js";
 import { resolveLabel } from "../resources/label.js";
-import { resolveCompiled, type ResolveOptions } from "../resources/resolve.js";
+import { resolveSettled, type ResolveOptions } from "../resources/resolve.js";
 import type { ResolvedResources } from "../resources/spec.js";
 import type { PlannedCall, Scheduler } from "../contract/scheduler.js";
 import { checkArgumentOrder } from "./argument-order.js";
@@ -81,11 +81,7 @@ function withOverrides(definition: TaskDefinition, binding: Binding, thisArg: un
 }
 
 function resolveDefinition(definition: TaskDefinition, args: readonly unknown[], options?: ResolveOptions): Promise<ResolvedResources> {
-  try {
-    return Promise.resolve(resolveCompiled(definition.spec, definition.name, args, options));
-  } catch (error) {
-    return Promise.reject(error);
-  }
+  return resolveSettled(definition.spec, definition.name, args, options);
 }
 
 /**

@@ -20,7 +20,7 @@ import {
 import * as quantity from "../../src/resources/quantity.js";
 import { InProcessScheduler } from "../support/in-process-scheduler.js";
 
-// Wrap the parsers in spies (same behaviour) to prove the static path never re-validates.
+// Wrap the parsers and readers in spies (same behaviour) to prove the static path never re-validates.
 vi.mock("../../src/resources/quantity.js", async (importOriginal) => {
   const original = await importOriginal<typeof import("../../src/resources/quantity.js")>();
   return {
@@ -28,6 +28,9 @@ vi.mock("../../src/resources/quantity.js", async (importOriginal) => {
     parseCpu: vi.fn(original.parseCpu),
     parseGiB: vi.fn(original.parseGiB),
     parseGpu: vi.fn(original.parseGpu),
+    readCpu: vi.fn(original.readCpu),
+    readGiB: vi.fn(original.readGiB),
+    readGpu: vi.fn(original.readGpu),
   };
 });
 
@@ -248,7 +251,7 @@ describe("spec errors at application", () => {
 
 describe("the static path", () => {
   it("returns the same frozen object every time without parsing anything again", async () => {
-    const parsers = [quantity.parseCpu, quantity.parseGiB, quantity.parseGpu] as unknown as ReturnType<typeof vi.fn>[];
+    const parsers = [quantity.parseCpu, quantity.parseGiB, quantity.parseGpu, quantity.readCpu, quantity.readGiB, quantity.readGpu] as unknown as ReturnType<typeof vi.fn>[];
     const t = customTask({ cpu: "1500m", memory: "6Gi", storage: 20, gpu: 1, gpuType: "a10g" })(async (n: number) => n);
     expect(parsers.every((p) => vi.isMockFunction(p))).toBe(true);
     expect(parsers[0]).toHaveBeenCalled();
@@ -270,12 +273,18 @@ describe("the static path", () => {
   });
 
   it("a dynamic spec does parse what its functions return, on each resolution", async () => {
+    // A valid number is read (the fast path); anything else goes through the parser, which says what is wrong.
+    const readCpu = quantity.readCpu as unknown as ReturnType<typeof vi.fn>;
     const parseCpu = quantity.parseCpu as unknown as ReturnType<typeof vi.fn>;
     const t = customTask({ cpu: (n: number) => n, memory: 1 })(async (n: number) => n);
+    readCpu.mockClear();
     parseCpu.mockClear();
     await t.resolve(2);
     await t.resolve(3);
-    expect(parseCpu.mock.calls).toEqual([[2], [3]]);
+    expect(readCpu.mock.calls).toEqual([[2], [3]]);
+    await expect(t.resolve(-1)).rejects.toBeInstanceOf(ResourceResolutionError);
+    expect(readCpu.mock.calls).toEqual([[2], [3], [-1]]);
+    expect(parseCpu.mock.calls).toEqual([[-1]]);
   });
 });
 
