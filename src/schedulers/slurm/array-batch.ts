@@ -39,16 +39,10 @@ export class SubmissionBatcher<T, R> {
 
   constructor(private readonly options: BatcherOptions<T, R>) {}
 
-  /** The items waiting in open batches. */
-  get waiting(): number {
-    let count = 0;
-    for (const batch of this.open.values()) count += batch.waiting.length;
-    return count;
-  }
-
   /** Adds `item` to the open batch of `key` (opening one when there is none); resolves with what its submission gave it. */
   add(key: string, item: T, signal?: AbortSignal): Promise<R> {
     return new Promise<R>((resolve, reject) => {
+      if (signal?.aborted) return reject(this.options.withdrawn(item, signal));
       let batch = this.open.get(key);
       if (batch === undefined) {
         const opened: Batch<T, R> = { waiting: [], timer: undefined };

@@ -15,7 +15,7 @@ import { GONE_AFTER_MS } from "../../../src/schedulers/cluster/poller.js";
 import { SlurmScheduler, type SlurmSchedulerOptions } from "../../../src/schedulers/slurm/slurm-scheduler.js";
 import { fromWire } from "../../../src/schedulers/wire.js";
 import { clusterInvocation, inContractOrder, recordAttempts, until } from "../../helpers/attempt-events.js";
-import { flush, ManualClock } from "../../helpers/manual-clock.js";
+import { deferred, flush, ManualClock } from "../../helpers/manual-clock.js";
 import { FakeSlurm, SQUEUE_FORMAT } from "./fake-slurm.js";
 
 const INTERVAL = 500;
@@ -186,6 +186,21 @@ describe("SlurmScheduler job arrays", () => {
     expect(slurm.submissions.map((s) => arrayFlag(s.args))).toEqual(["--array=0-1"]);
     const request = slurm.submissions[0]?.args[(slurm.submissions[0]?.args.indexOf("--request") ?? 0) + 1] as string;
     expect(fromWire(JSON.parse(await readFile(request.replace("%a", "1"), "utf8")).args)).toEqual(["c"]);
+    expect(slurm.scancels).toEqual([]);
+  });
+
+  it("never submits a call aborted before it reached its batch (while the nodes were read)", async () => {
+    const sinfo = deferred();
+    slurm.sinfoGate = sinfo.promise;
+    const controller = new AbortController();
+    const run = start(["a", "b"], { signals: [controller.signal, undefined] });
+    await until(() => slurm.sinfoCalls === 1, "sinfo to run");
+    controller.abort("too late");
+    sinfo.resolve();
+    expect(await run.calls[0]).toBeInstanceOf(TaskCancelledError);
+    await closeWindow();
+    await until(() => log.ids().length === 1, "the other call to be queued");
+    expect(slurm.submissions.map((s) => arrayFlag(s.args))).toEqual([undefined]);
     expect(slurm.scancels).toEqual([]);
   });
 

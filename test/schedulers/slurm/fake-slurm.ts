@@ -48,6 +48,8 @@ export class FakeSlurm {
   readonly outcomes = new Map<string, string>();
   readonly errorLogs = new Map<string, string>();
   controllerDown = false;
+  /** When set, sinfo answers only once it resolves. */
+  sinfoGate: Promise<void> | undefined;
   /** When set, sbatch answers only once it resolves. */
   sbatchGate: Promise<void> | undefined;
   /** When set, scancel answers only once it resolves (the job is cancelled at once all the same). */
@@ -55,6 +57,7 @@ export class FakeSlurm {
   /** When set, sbatch fails with these words. */
   sbatchError: string | undefined;
   sbatchCalls = 0;
+  sinfoCalls = 0;
   private nextId = 100;
 
   /** Every id scancel was given, in order. */
@@ -63,7 +66,11 @@ export class FakeSlurm {
   }
 
   readonly run = async (command: string, args: readonly string[]): Promise<CommandResult> => {
-    if (command === "sinfo") return ok(NODES);
+    if (command === "sinfo") {
+      this.sinfoCalls++;
+      await this.sinfoGate;
+      return ok(NODES);
+    }
     if (command === "sbatch") return this.sbatch(args);
     if (command === "scancel") {
       this.scancels.push([...args]);
