@@ -29,4 +29,15 @@ export async function benchSlurm(): Promise<void> {
     ratioLine("SlurmScheduler / raw sbatch jobs running `node -e 0`, wall time", ours.ms / raw.ms, 1.1, `${(ours.ms / 1000).toFixed(1)} s vs ${(raw.ms / 1000).toFixed(1)} s`),
     ratioLine("submitting side CPU time (with the Slurm commands it ran)", ours.cpuMs / raw.cpuMs, 2, `${ours.cpuMs} ms vs ${raw.cpuMs} ms`),
   ]);
+  const submit = { count: scaled(1000, 50), concurrency: 16 };
+  const singles = await inChild<{ ms: number }>("slurm", "rawSubmitSingles", submit, options);
+  const array = await inChild<{ ms: number; arrays: number }>("slurm", "taskfitSubmitArray", submit, options);
+  section(`Slurm submission of a fan-out, ${submit.count} same-shape tasks (held, then cancelled)`, [
+    ratioLine(
+      `SlurmScheduler (${array.arrays} job array${array.arrays === 1 ? "" : "s"}) / ${submit.count} single sbatch calls (${submit.concurrency} at a time), until every call is queued`,
+      array.ms / singles.ms,
+      0.2,
+      `${(array.ms / 1000).toFixed(2)} s vs ${(singles.ms / 1000).toFixed(2)} s`,
+    ),
+  ]);
 }

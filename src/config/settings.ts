@@ -2,7 +2,7 @@
  * Where tasks run, as one parsed object: what a profile in `taskfit.config.ts` / `.json` says and
  * what `taskfit run`'s options say, checked the same way (make-scheduler.ts makes the scheduler).
  */
-import { z } from "zod";
+import * as z from "zod";
 import { parseCpu, parseGiB, parseGpu, type Parsed } from "../resources/quantity.js";
 
 export { SCHEDULERS, SETTING_SCHEDULERS, type SchedulerKind, type SettingKey } from "./scheduler-kinds.js";

@@ -10,7 +10,7 @@
  *   sizes added up (stat'ed when the attempt was called) and how many there are;
  * - `args[0].reads.totalBytes`, `args[0].depth`, ...: the same, one level into a plain object.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 export const HISTORY_VERSION = 1;
 /** The history's file name inside the `--record` directory. */

@@ -5,7 +5,7 @@
  * task/types.ts), compilation, resolution and `LIMITS` (limits.ts) are derived from it: a new
  * field is a new entry here (plus its place in `ResolvedResources` and in the adapters).
  */
-import { z } from "zod";
+import * as z from "zod";
 import { expectedGpuType, parseGpuType } from "./gpu-types.js";
 import type { GpuType } from "./presets.js";
 import { ByteQuantitySchema, CpuQuantitySchema, type Parsed, parseCpu, parseGiB, parseGpu, readCpu, readGiB, readGpu } from "./quantity.js";

@@ -4,7 +4,7 @@
  * `registerGpuType`. The registry is a process-wide slot (global-slot.ts), so that every copy of
  * taskfit in a process (the command line's and the user's module's) sees one catalogue.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { ResourceSpecError } from "../errors.js";
 import { globalSlot } from "../global-slot.js";
 import { GPU_CATALOGUE, type GpuType } from "./presets.js";

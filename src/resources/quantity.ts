@@ -4,7 +4,7 @@
  * short description of what was expected, which the caller turns into the right error class (a
  * spec error for static values, a resolution error for function results).
  */
-import { z } from "zod";
+import * as z from "zod";
 
 import { roundUpTo } from "./rounding.js";
 

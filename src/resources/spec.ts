@@ -4,7 +4,7 @@
  * quantities themselves are parsed by quantity.ts; zod checks the structure: known keys, value
  * kinds, the retry policy.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { GpuType, PresetName } from "./presets.js";
 import type { ClampRecord, OverLimitPolicy } from "./limits.js";
 import {

@@ -7,7 +7,8 @@
  *
  * Three ways in, each with its report channel (worker/channels.ts): LocalScheduler's process
  * isolation sends the request over the IPC channel; a Slurm job runs `worker --request FILE
- * --outcome FILE`; a pod runs `worker --request-env NAME` and answers in its log. Exit code 0
+ * --outcome FILE` (in a job array, `%a` in those names is the element's index); a pod runs
+ * `worker --request-env NAME` and answers in its log. Exit code 0
  * means the task returned, 1 that it threw (the error is in the answer).
  */
 import { readFile } from "node:fs/promises";
@@ -17,6 +18,7 @@ import { findTask, taskNames, tasksNamed } from "../task/registry.js";
 import { becomeWorker, callsAtImport, firstCallAtImport, isWorkerProcess } from "../task/worker-guard.js";
 import { runAsTask } from "../contract/running-task.js";
 import { fromWire, toWire } from "./wire.js";
+import { elementPath } from "./worker/array-element.js";
 import { fileChannel, ipcChannel, logChannel, type ReportChannel } from "./worker/channels.js";
 import { errorOutcome } from "./worker/describe-error.js";
 import { WORKER_PROTOCOL, type WorkerOutcome, type WorkerRequest, type WorkerSelf } from "./worker/protocol.js";
@@ -173,11 +175,14 @@ if (process.send !== undefined && process.env.TASKFIT_WORKER === "ipc") {
   becomeWorker();
   serveIpc();
 } else {
-  const requestPath = argValue("--request");
-  const outcomePath = argValue("--outcome");
+  const requestFlag = argValue("--request");
+  const outcomeFlag = argValue("--outcome");
   const requestEnv = argValue("--request-env");
-  if (requestPath !== undefined || requestEnv !== undefined) becomeWorker();
-  if (requestPath !== undefined && outcomePath !== undefined) {
+  if (requestFlag !== undefined || requestEnv !== undefined) becomeWorker();
+  if (requestFlag !== undefined && outcomeFlag !== undefined) {
+    // An element of a job array: its own files, whose names hold its index for `%a`.
+    const requestPath = elementPath(requestFlag);
+    const outcomePath = elementPath(outcomeFlag);
     void serveCluster(async () => parseRequest(await readFile(requestPath, "utf8"), `request file ${requestPath}`), fileChannel(outcomePath));
   } else if (requestEnv !== undefined) {
     void serveCluster(async () => parseRequest(process.env[requestEnv] ?? "", `environment variable ${requestEnv}`), logChannel());

@@ -189,6 +189,72 @@ describe("SlurmScheduler on a real cluster", () => {
     expect(results).toEqual(Array.from({ length: 50 }, (_, i) => ({ value: `item-${i}`, n: i })));
   }, 300_000);
 
+  describe("job arrays", () => {
+    /** The ids of the attempts a scheduler queued, in order. */
+    const queuedIds = (scheduler: SlurmScheduler) => {
+      const ids: string[] = [];
+      scheduler.on("queued", (event) => ids.push(event.id));
+      return ids;
+    };
+    /** The elements of array `arrayId` Slurm still has queued or running. */
+    const liveElements = (arrayId: string) =>
+      execFileSync("squeue", ["-h", "--array", `--jobs=${arrayId}`, "--states=PENDING,RUNNING,CONFIGURING,COMPLETING,SUSPENDED", "-o", "%i"], { encoding: "utf8" })
+        .split("\n")
+        .filter(Boolean);
+
+    it("runs a fan-out of same-shape calls as one job array: every result back to its call, no element left", async () => {
+      const workDir = join(dir, "array-jobs");
+      const own = new SlurmScheduler({ workDir, pollIntervalMs: 250 });
+      const ids = queuedIds(own);
+      const results = await Promise.all(Array.from({ length: 12 }, (_, i) => echo.with({ scheduler: own })(`item-${i}`, i)));
+      expect(results).toEqual(Array.from({ length: 12 }, (_, i) => ({ value: `item-${i}`, n: i })));
+      const arrayId = ids[0]?.split("_")[0] as string;
+      expect(ids).toEqual(Array.from({ length: 12 }, (_, i) => `${arrayId}_${i}`));
+      expect(showJob(`${arrayId}_5`)).toMatch(new RegExp(`ArrayJobId=${arrayId} ArrayTaskId=5 `));
+      expect(liveElements(arrayId)).toEqual([]);
+      expect(readdirSync(workDir)).toEqual(["taskfit-job.sh"]);
+    }, 200_000);
+
+    it("maps an element killed for exceeding --mem to its own call, which is retried on its own with more memory", async () => {
+      const own = new SlurmScheduler({ workDir: join(dir, "array-jobs"), pollIntervalMs: 250 });
+      const ended: Array<{ id: string; end: string; error: unknown }> = [];
+      own.on("finished", (event) => ended.push({ id: event.id, end: event.end, error: event.error }));
+      const results = await Promise.all([10, 700, 10].map((mib) => holdsMemory.with({ scheduler: own })(mib)));
+      expect(results.map((r) => [r.held, r.attempt, r.memPerNode])).toEqual([
+        [10, 1, "256"],
+        [700, 2, "1024"],
+        [10, 1, "256"],
+      ]);
+      const arrayId = ended.find((e) => e.id.includes("_"))?.id.split("_")[0] as string;
+      const killed = ended.find((e) => e.id === `${arrayId}_1`);
+      expect(killed?.end).toBe("error");
+      expect(killed?.error).toBeInstanceOf(OutOfMemoryError);
+      expect(killed?.error).toMatchObject({ jobId: `${arrayId}_1`, attempt: 1 });
+      // The retry went as a job of its own.
+      expect(ended.filter((e) => e.end === "ok").map((e) => e.id)).toEqual(expect.arrayContaining([`${arrayId}_0`, `${arrayId}_2`, expect.stringMatching(/^\d+$/)]));
+      expect(liveElements(arrayId)).toEqual([]);
+    }, 200_000);
+
+    it("cancels one call's element only, by its own id; the other elements finish; none is left", async () => {
+      const own = new SlurmScheduler({ workDir: join(dir, "array-jobs"), pollIntervalMs: 250 });
+      const ids = queuedIds(own);
+      const controller = new AbortController();
+      const calls = [4, 120, 4].map((seconds, i) => sleeps.with({ scheduler: own, ...(i === 1 && { signal: controller.signal }) })(seconds).catch((e: unknown) => e));
+      await until(() => ids.length === 3, "the elements to be queued");
+      const arrayId = ids[0]?.split("_")[0] as string;
+      await until(() => liveElements(arrayId).includes(`${arrayId}_1`), "the element to be listed");
+      controller.abort(new Error("not this one"));
+      expect(await calls[1]).toBeInstanceOf(TaskCancelledError);
+      expect(await calls[0]).toBe(4);
+      expect(await calls[2]).toBe(4);
+      // A running element stays listed as CANCELLED; a pending one Slurm drops from the array at once.
+      const states = execFileSync("squeue", ["-h", "--array", `--jobs=${arrayId}`, "--states=all", "-o", "%i %T"], { encoding: "utf8" }).trim().split("\n");
+      expect(states.find((line) => line.startsWith(`${arrayId}_1 `)) ?? `${arrayId}_1 CANCELLED`).toBe(`${arrayId}_1 CANCELLED`);
+      expect(states).toEqual(expect.arrayContaining([`${arrayId}_0 COMPLETED`, `${arrayId}_2 COMPLETED`]));
+      await until(() => liveElements(arrayId).length === 0, "no element left in squeue", 30_000);
+    }, 200_000);
+  });
+
   it("passes a task name and an argument full of shell metacharacters intact", async () => {
     const nasty = `$(touch /tmp/taskfit-pwned) \`id\` ; rm -rf / && echo "quoted" 'single' \\ | > < * ? ~ # \n newline`;
     expect(await oddlyNamed.with({ scheduler: slurm })(nasty)).toBe(nasty);

@@ -5,7 +5,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { statfsSync } from "node:fs";
-import { z } from "zod";
+import * as z from "zod";
 import { ConfigurationError } from "../../errors.js";
 import { GPU_TYPE_PATTERN, gpuTypeOfModel } from "../../resources/gpu-types.js";
 import type { GpuType } from "../../resources/presets.js";

@@ -5,7 +5,7 @@
  */
 import { existsSync } from "node:fs";
 import { chmod, mkdir, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 
 export interface JobFiles {
   readonly request: string;
@@ -37,6 +37,30 @@ export function jobFiles(workDir: string, id: string, jobName: string, attempt: 
 /** The log paths as Slurm wrote them, once the job id is known. */
 export function withJobId(files: JobFiles, jobId: string): JobFiles {
   return { ...files, output: files.output.replace("%j", jobId), error: files.error.replace("%j", jobId) };
+}
+
+/** What the worker reads for `%a` in a file name (worker/array-element.ts) and sbatch in its log names: the element's index. */
+export const ARRAY_INDEX = "%a";
+
+/**
+ * The files of a job array, as patterns every element shares: the request and outcome files with
+ * `%a` for the element's index (the worker fills it in), the logs with `%A_%a` (Slurm does).
+ */
+export function arrayJobFiles(workDir: string, id: string, jobName: string, attempt: number): JobFiles {
+  const base = join(workDir, `taskfit-${id}_${ARRAY_INDEX}`);
+  const logs = join(workDir, `${jobName}-attempt${attempt}-%A_${ARRAY_INDEX}`);
+  return { request: `${base}.request.json`, outcome: `${base}.outcome.json`, output: `${logs}.out`, error: `${logs}.err` };
+}
+
+/** A pattern's file name with `%A` (the array's id, once known) and `%a` (the element's index) filled in; the directory as it is. */
+export function forElement(pattern: string, index: number, arrayJobId = "%A"): string {
+  return join(dirname(pattern), basename(pattern).replace("%A", arrayJobId).replace(ARRAY_INDEX, String(index)));
+}
+
+/** One element's files, from the array's patterns, once Slurm has given the array its id. */
+export function elementFiles(patterns: JobFiles, arrayJobId: string, index: number): JobFiles {
+  const fill = (path: string) => forElement(path, index, arrayJobId);
+  return { request: fill(patterns.request), outcome: fill(patterns.outcome), output: fill(patterns.output), error: fill(patterns.error) };
 }
 
 /** Job files go once read; the logs of a failed job stay for whoever debugs it. */

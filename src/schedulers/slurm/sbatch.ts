@@ -20,6 +20,8 @@ export interface SbatchOptions {
   readonly error: string;
   readonly chdir: string;
   readonly extraArgs: readonly string[];
+  /** A job array's indexes (`0-99`); undefined for a single job. */
+  readonly array?: string | undefined;
 }
 
 /**
@@ -51,6 +53,7 @@ export function sbatchOptions(resources: ResolvedResources, options: SbatchOptio
   if (options.timeoutSeconds !== undefined) args.push(`--time=${minutesUp(options.timeoutSeconds)}`);
   if (options.partition !== undefined) args.push(`--partition=${options.partition}`);
   if (options.account !== undefined) args.push(`--account=${options.account}`);
+  if (options.array !== undefined) args.push(`--array=${options.array}`);
   args.push(`--output=${options.output}`, `--error=${options.error}`, `--chdir=${options.chdir}`, ...options.extraArgs);
   return args;
 }
@@ -67,11 +70,27 @@ export interface SubmitSettings {
   readonly extraArgs: readonly string[];
 }
 
-/** sbatch's whole argv for one attempt (after `sbatch`): the options, the job script, and the worker command it runs. */
-export function sbatchArgv(call: PlannedCall, files: JobFiles, settings: SubmitSettings): string[] {
+/** How a job array's submission differs from a single job's: one name for every element, and its indexes. */
+export interface ArrayShape {
+  readonly jobName: string;
+  /** `0-99`; undefined while the array's size is not known yet (its shape is the same whatever the size). */
+  readonly indexes?: string | undefined;
+}
+
+/** A job array's name: the task's alone, since the calls it holds may have labels of their own. */
+export function arrayJobName(call: PlannedCall): string {
+  return jobName(call.taskName);
+}
+
+/**
+ * sbatch's whole argv for one attempt (after `sbatch`): the options, the job script, and the worker
+ * command it runs; with `array`, for a job array whose elements run that command each.
+ */
+export function sbatchArgv(call: PlannedCall, files: JobFiles, settings: SubmitSettings, array?: ArrayShape): string[] {
   const entry = settings.entry ?? workerEntry();
   const options = sbatchOptions(call.resources, {
-    jobName: jobName(call.taskName, call.label),
+    jobName: array?.jobName ?? jobName(call.taskName, call.label),
+    array: array?.indexes,
     timeoutSeconds: call.timeoutSeconds,
     partition: settings.partition,
     account: settings.account,

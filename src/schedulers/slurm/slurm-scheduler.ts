@@ -1,20 +1,20 @@
 /**
- * SlurmScheduler: each call becomes one batch job whose sbatch request is the task's resources.
- * The job runs the worker entry under Node on the compute node; arguments and the outcome travel
- * as files in `workDir` (mode 0600), never on a command line. One poller per scheduler asks
+ * SlurmScheduler: each call becomes one batch job whose sbatch request is the task's resources;
+ * calls of the same shape made together become the elements of one job array. The job runs the
+ * worker entry under Node on the compute node; arguments and the outcome travel as files in
+ * `workDir` (mode 0600), never on a command line. One poller per scheduler asks
  * `squeue --jobs=<ids>` about the jobs in flight and settles each call from its final state.
- * The parts: sbatch.ts (the argv), job-files.ts (the files), nodes.ts and fit.ts (sinfo, the fit
- * check), squeue.ts and slurm-state.ts (the poll's question and its answers); the shared poller
- * and attempt lifecycle are in ../cluster/.
+ * The parts: array-batch.ts and submit.ts (gathering calls, sbatch), sbatch.ts (the argv),
+ * job-files.ts (the files), nodes.ts and fit.ts (sinfo, the fit check), squeue.ts and
+ * slurm-state.ts (the poll's question and its answers), scancel.ts; the shared poller and attempt
+ * lifecycle are in ../cluster/.
  */
-import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import {
   OutOfMemoryError,
   ConfigurationError,
-  SubmissionError,
   TaskCancelledError,
   TaskExecutionError,
   TaskTimeoutError,
@@ -31,13 +31,16 @@ import { isOutcome } from "../worker/protocol.js";
 import { parseReport } from "../worker/read.js";
 import { workerRequest } from "../worker/request.js";
 import { diedOfMemory, WORKER_MEMORY_NOTE } from "../worker-command.js";
+import { SubmissionBatcher } from "./array-batch.js";
 import { type RunCommand, runCommand } from "./commands.js";
 import { checkFits } from "./fit.js";
-import { type JobFiles, jobFiles, JobScript, removeJobFiles, withJobId } from "./job-files.js";
+import { type JobFiles, jobFiles, JobScript, removeJobFiles } from "./job-files.js";
 import { SlurmNodes } from "./nodes.js";
 import { jobName, sbatchArgv, type SubmitSettings } from "./sbatch.js";
+import { Canceller } from "./scancel.js";
 import { type JobState, TERMINAL_STATES } from "./slurm-state.js";
 import { jobStates } from "./squeue.js";
+import { type CallToSubmit, type SubmittedCall, Submitter } from "./submit.js";
 
 export interface SlurmSchedulerOptions {
   /** A directory the submit host and the compute nodes share: job files and logs go here. */
@@ -52,6 +55,17 @@ export interface SlurmSchedulerOptions {
   readonly extraArgs?: readonly string[];
   /** How often the jobs in flight are polled. @default 500 */
   readonly pollIntervalMs?: number;
+  /**
+   * unit: ms on the clock; calls of the same shape (the same sbatch request and worker command)
+   * made within this window of the first go to Slurm together, as one job array. 0: only calls
+   * made in the same turn of the event loop (e.g. one `Promise.all`). @default 20
+   */
+  readonly arrayWindowMs?: number;
+  /**
+   * The most calls one job array holds: at most the cluster's MaxArraySize (`scontrol show config`;
+   * Slurm's default 1001 allows 1001). 1 submits every call as a job of its own. @default 1000
+   */
+  readonly arrayMaxSize?: number;
   /** How long node sizes from `sinfo` are trusted. @default 30000 */
   readonly nodeCacheMs?: number;
   /** Runs Slurm's commands; a stand-in for unit tests. @default execFile */
@@ -79,7 +93,9 @@ export class SlurmScheduler extends EventEmitter<AttemptEvents> implements Sched
   private readonly exec: RunCommand;
   private readonly nodes: SlurmNodes;
   private readonly poller: JobPoller<JobState>;
-  private readonly script: JobScript;
+  private readonly batcher: SubmissionBatcher<CallToSubmit, SubmittedCall>;
+  private readonly submitter: Submitter;
+  private readonly canceller: Canceller;
 
   constructor(options: SlurmSchedulerOptions) {
     super();
@@ -94,13 +110,29 @@ export class SlurmScheduler extends EventEmitter<AttemptEvents> implements Sched
     if (!Number.isFinite(poll) || poll < 10) {
       throw new ConfigurationError({ field: "pollIntervalMs", value: poll, expected: "a number of milliseconds from 10 up" });
     }
+    const windowMs = options.arrayWindowMs ?? 20;
+    if (!Number.isFinite(windowMs) || windowMs < 0) {
+      throw new ConfigurationError({ field: "arrayWindowMs", value: windowMs, expected: "a number of milliseconds from 0 up" });
+    }
+    const maxSize = options.arrayMaxSize ?? 1000;
+    if (!Number.isInteger(maxSize) || maxSize < 1) {
+      throw new ConfigurationError({ field: "arrayMaxSize", value: maxSize, expected: "a whole number of calls from 1 up" });
+    }
     this.options = options;
     this.workDir = resolve(options.workDir);
     this.exec = options.runCommand ?? runCommand;
     this.clock = options.clock ?? keepAliveClock;
     this.nodes = new SlurmNodes(this.exec, this.clock, options.nodeCacheMs ?? 30_000);
     this.poller = new JobPoller({ query: (ids) => jobStates(this.exec, ids), intervalMs: poll, clock: this.clock });
-    this.script = new JobScript(this.workDir);
+    this.submitter = new Submitter(this.exec, new JobScript(this.workDir), () => this.settings());
+    this.batcher = new SubmissionBatcher({
+      clock: this.clock,
+      windowMs,
+      maxSize,
+      submit: (calls) => this.submitter.submit(calls),
+      withdrawn: ({ invocation }, signal) => new TaskCancelledError({ task: invocation.taskName, reason: signal.reason }),
+    });
+    this.canceller = new Canceller(this.exec);
   }
 
   /** The largest node seen, once `sinfo` has been read: escalation stops at it. */
@@ -135,30 +167,15 @@ export class SlurmScheduler extends EventEmitter<AttemptEvents> implements Sched
     const { taskName, signal } = invocation;
     if (signal?.aborted) throw new TaskCancelledError({ task: taskName, reason: signal.reason });
     checkFits(taskName, invocation.resources, await this.nodes.list(taskName), this.options.partition);
-    const patterns = this.filesFor(invocation, `${Date.now().toString(36)}-${randomBytes(6).toString("hex")}`);
     const request = workerRequest(invocation, invocation.resources, []);
-    try {
-      await this.script.ensure();
-      await writeFile(patterns.request, JSON.stringify(request), { mode: 0o600 });
-    } catch (cause) {
-      throw new SubmissionError({ task: taskName, scheduler: this.name, detail: `could not write the job's files in workDir ${this.workDir}: ${(cause as Error).message}`, cause });
-    }
-    const submitted = await this.exec("sbatch", sbatchArgv(invocation, patterns, this.settings()));
-    if (submitted.code !== 0) {
-      await removeJobFiles(patterns, true);
-      throw new SubmissionError({ task: taskName, scheduler: this.name, detail: submitted.stderr.trim() || `sbatch exited with ${submitted.code}` });
-    }
-    const jobId = submitted.stdout.trim().split(";")[0] as string;
-    const files = withJobId(patterns, jobId);
+    const { jobId, files } = await this.batcher.add(this.submitter.shapeOf(invocation), { invocation, request }, signal);
     const followed = followJob<JobState>({
       id: jobId,
       invocation,
       events: this,
       clock: this.clock,
       poller: this.poller,
-      cancel: async () => {
-        await this.exec("scancel", [jobId]);
-      },
+      cancel: () => this.canceller.cancel(jobId),
       watch: (sighting, progress) => this.watch({ jobId, invocation, files, progress }, sighting),
       // Before the call settles, so a program that exits right after leaves no job files behind.
       release: (error) => removeJobFiles(files, error === undefined),
@@ -181,7 +198,10 @@ export class SlurmScheduler extends EventEmitter<AttemptEvents> implements Sched
     const { report } = await readOutcome(entry.files.outcome, `Slurm job ${entry.jobId}`);
     if (isOutcome(report)) return this.finish(entry, { jobId: entry.jobId, state: report.kind === "result" ? "COMPLETED" : "FAILED", exitCode: undefined, signal: undefined, reason: undefined });
     if (gone) {
-      const error = new TaskExecutionError({ task: entry.invocation.taskName, attempt: entry.invocation.attempt, jobId: entry.jobId, message: "Slurm no longer knows the job and it left no outcome" });
+      // Slurm keeps no record of an element of a job array cancelled before it started.
+      const element = entry.jobId.includes("_") ? " (an element of a job array scancel'ed while pending leaves no record)" : "";
+      const message = `Slurm no longer knows the job and it left no outcome${element}`;
+      const error = new TaskExecutionError({ task: entry.invocation.taskName, attempt: entry.invocation.attempt, jobId: entry.jobId, message });
       await entry.progress.settle(error);
     }
   }

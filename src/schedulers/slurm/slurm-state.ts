@@ -73,10 +73,18 @@ function decodeExit(raw: unknown): { exitCode: number | undefined; signal: numbe
 /**
  * The `squeue --Format` fields `parseJobLines` reads, `|`-separated. In 22.05 `squeue --json`
  * ignores `--jobs` and lists every job the controller remembers; the text output honours it.
+ * JobArrayID is a single job's id, and `123_4` for element 4 of job array 123 (whose own JobID
+ * is another number, or 123 for one of them): the id taskfit follows either way.
  */
-export const SQUEUE_FORMAT = "JobID:|,State:|,Reason:|,exit_code:|,NodeList:";
+export const SQUEUE_FORMAT = "JobArrayID:|,State:|,Reason:|,exit_code:|,NodeList:";
 
-/** Lines of `squeue --noheader --Format=SQUEUE_FORMAT`: "2|FAILED|NonZeroExitCode|768|node1". */
+/** The id to ask squeue about for a followed id: a job array's own id for any of its elements (`123_4` -> `123`). */
+export function arrayJobOf(id: string): string {
+  const cut = id.indexOf("_");
+  return cut < 0 ? id : id.slice(0, cut);
+}
+
+/** Lines of `squeue --noheader --array --Format=SQUEUE_FORMAT`: "2|FAILED|NonZeroExitCode|768|node1", "7_3|RUNNING|None|0|node1". */
 export function parseJobLines(text: string): JobState[] {
   const jobs: JobState[] = [];
   for (const line of text.split("\n")) {

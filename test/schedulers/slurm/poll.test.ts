@@ -4,88 +4,18 @@
  * controller that does not answer for a while; the contract's event order in each; and that no
  * timer is left once nothing is in flight (a process with a live timer never exits).
  */
-import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { TaskCancelledError, TaskExecutionError } from "../../../src/errors.js";
 import { GONE_AFTER_MS } from "../../../src/schedulers/cluster/poller.js";
-import type { CommandResult } from "../../../src/schedulers/slurm/commands.js";
 import { SlurmScheduler } from "../../../src/schedulers/slurm/slurm-scheduler.js";
-import { toWire } from "../../../src/schedulers/wire.js";
-import { WORKER_PROTOCOL } from "../../../src/schedulers/worker/protocol.js";
 import { clusterInvocation, inContractOrder, PollDriver, recordAttempts, until } from "../../helpers/attempt-events.js";
 import { deferred, flush, ManualClock } from "../../helpers/manual-clock.js";
+import { FakeSlurm, SQUEUE_FORMAT } from "./fake-slurm.js";
 
-const NODES = JSON.stringify({ nodes: [{ name: "n1", cpus: 4, real_memory: 8192, temporary_disk: 1000, gres: "", partitions: ["debug"], state: "idle" }] });
-const SQUEUE_FORMAT = "--Format=JobID:|,State:|,Reason:|,exit_code:|,NodeList:";
 const INTERVAL = 500;
-
-interface Job {
-  state: string;
-  reason: string;
-  node: string;
-}
-
-/** A one-node Slurm in memory: sbatch queues, `set` changes what squeue reports, scancel cancels. */
-class FakeSlurm {
-  readonly squeueArgs: string[][] = [];
-  readonly cancelled: string[] = [];
-  /** Job id -> what squeue reports; a job absent here is one Slurm no longer knows. */
-  readonly jobs = new Map<string, Job>();
-  readonly outcomes = new Map<string, string>();
-  controllerDown = false;
-  /** When set, sbatch answers only once it resolves. */
-  sbatchGate: Promise<void> | undefined;
-  /** When set, scancel answers only once it resolves (the job is cancelled at once all the same). */
-  scancelGate: Promise<void> | undefined;
-  sbatchCalls = 0;
-  private nextId = 100;
-
-  readonly run = async (command: string, args: readonly string[]): Promise<CommandResult> => {
-    if (command === "sinfo") return ok(NODES);
-    if (command === "sbatch") {
-      this.sbatchCalls++;
-      await this.sbatchGate;
-      const id = String(this.nextId++);
-      this.jobs.set(id, { state: "PENDING", reason: "None", node: "" });
-      this.outcomes.set(id, args[args.indexOf("--outcome") + 1] as string);
-      return ok(`${id}\n`);
-    }
-    if (command === "scancel") {
-      this.cancelled.push(...args);
-      for (const id of args) this.set(id, "CANCELLED");
-      await this.scancelGate;
-      return ok("");
-    }
-    if (command === "squeue") {
-      this.squeueArgs.push([...args]);
-      if (this.controllerDown) return { code: 1, stdout: "", stderr: "slurm_load_jobs error: Unable to contact slurm controller (connect failure)" };
-      const ids = (args.find((a) => a.startsWith("--jobs="))?.slice("--jobs=".length) ?? "").split(",");
-      const known = ids.filter((id) => this.jobs.has(id));
-      if (known.length === 0) return { code: 1, stdout: "", stderr: "slurm_load_jobs error: Invalid job id specified" };
-      return ok(known.map((id) => this.line(id)).join(""));
-    }
-    throw new Error(`unexpected command ${command}`);
-  };
-
-  set(id: string, state: string, reason = "None", node = ""): void {
-    this.jobs.set(id, { state, reason, node });
-  }
-
-  /** The job finishes: its worker wrote `value` as the outcome. */
-  async complete(id: string, value: unknown): Promise<void> {
-    await writeFile(this.outcomes.get(id) as string, JSON.stringify({ protocol: WORKER_PROTOCOL, kind: "result", value: toWire(value, "t", "result", "result") }));
-    this.set(id, "COMPLETED", "None", "n1");
-  }
-
-  private line(id: string): string {
-    const job = this.jobs.get(id) as Job;
-    return `${id}|${job.state}|${job.reason}|0|${job.node}\n`;
-  }
-}
-
-const ok = (stdout: string): CommandResult => ({ code: 0, stdout, stderr: "" });
 
 const invocation = (signal?: AbortSignal) => clusterInvocation("file:///project/tasks.js", { signal });
 
@@ -100,7 +30,8 @@ beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), "taskfit-poll-"));
   slurm = new FakeSlurm();
   clock = new ManualClock();
-  scheduler = new SlurmScheduler({ workDir: join(dir, "jobs"), pollIntervalMs: INTERVAL, runCommand: slurm.run, entry: "/worker.js", clock });
+  // Each call submitted on its own (array.test.ts has the job arrays).
+  scheduler = new SlurmScheduler({ workDir: join(dir, "jobs"), pollIntervalMs: INTERVAL, runCommand: slurm.run, entry: "/worker.js", clock, arrayWindowMs: 0 });
   log = recordAttempts(scheduler);
   driver = new PollDriver(clock, () => log);
 });
@@ -120,7 +51,7 @@ describe("SlurmScheduler polling", () => {
     expect(clock.pending).toBe(1);
     slurm.set("100", "PENDING", "Priority");
     await driver.poll();
-    expect(slurm.squeueArgs).toEqual([["--noheader", "--states=all", "--jobs=100,101", SQUEUE_FORMAT]]);
+    expect(slurm.squeueArgs).toEqual([["--noheader", "--array", "--states=all", "--jobs=100,101", SQUEUE_FORMAT]]);
     slurm.set("999", "RUNNING"); // somebody else's job: never asked about
     await driver.poll(); // still Priority: not told again
     slurm.set("100", "PENDING", "Resources");

@@ -1,8 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { customTask, planCall, PRESETS, type ResolvedResources, SlurmScheduler, smallGpuTask, v100x8Task } from "../../../src/index.js";
 import { minutesUp } from "../../../src/resources/rounding.js";
-import { jobName, sbatchOptions } from "../../../src/schedulers/slurm/sbatch.js";
-import { parseGres, parseJobLines, parseNodes } from "../../../src/schedulers/slurm/slurm-state.js";
+import { ConfigurationError } from "../../../src/errors.js";
+import { arrayJobFiles, elementFiles } from "../../../src/schedulers/slurm/job-files.js";
+import { jobName, sbatchArgv, sbatchOptions } from "../../../src/schedulers/slurm/sbatch.js";
+import { arrayJobOf, parseGres, parseJobLines, parseNodes, SQUEUE_FORMAT } from "../../../src/schedulers/slurm/slurm-state.js";
+import { jobStates } from "../../../src/schedulers/slurm/squeue.js";
 
 const files = { output: "/w/j.out", error: "/w/j.err", chdir: "/w", extraArgs: [] as string[] };
 const options = { jobName: "t", timeoutSeconds: undefined, partition: undefined, account: undefined, ...files };
@@ -102,6 +105,41 @@ describe("sbatch options", () => {
     expect(() => new SlurmScheduler({ workDir: "" })).toThrow(/workDir/);
     expect(() => new SlurmScheduler({ workDir: "/w", extraArgs: "--qos=x" as never })).toThrow(/extraArgs/);
     expect(() => new SlurmScheduler({ workDir: "/w", pollIntervalMs: 0 })).toThrow(/pollIntervalMs/);
+    expect(() => new SlurmScheduler({ workDir: "/w", arrayWindowMs: -1 })).toThrow(/milliseconds from 0 up, got `-1` .*arrayWindowMs/);
+    expect(() => new SlurmScheduler({ workDir: "/w", arrayMaxSize: 0 })).toThrow(/calls from 1 up, got `0` .*arrayMaxSize/);
+    expect(() => new SlurmScheduler({ workDir: "/w", arrayMaxSize: 2.5 })).toThrow(ConfigurationError);
+  });
+
+  it("gives a job array one command line for all its elements: their index is %a in the file names", async () => {
+    const t = customTask({ cpu: 1, memory: 1, label: "s3" })(async function align() {
+      return 0;
+    });
+    const call = await planCall(t, []);
+    const patterns = arrayJobFiles("/shared/jobs", "b1", "align", 2);
+    const argv = sbatchArgv(call, patterns, { workDir: "/shared/jobs", entry: "/w/worker.js", node: "/bin/node", partition: undefined, account: undefined, extraArgs: [] }, { jobName: "align", indexes: "0-9" });
+    expect(argv).toEqual(
+      expect.arrayContaining([
+        "--job-name=align",
+        "--array=0-9",
+        "--output=/shared/jobs/align-attempt2-%A_%a.out",
+        "--error=/shared/jobs/align-attempt2-%A_%a.err",
+      ]),
+    );
+    expect(argv.slice(argv.indexOf("/w/worker.js"))).toEqual([
+      "/w/worker.js",
+      "--request",
+      "/shared/jobs/taskfit-b1_%a.request.json",
+      "--outcome",
+      "/shared/jobs/taskfit-b1_%a.outcome.json",
+    ]);
+    expect(elementFiles(patterns, "77", 4)).toEqual({
+      request: "/shared/jobs/taskfit-b1_4.request.json",
+      outcome: "/shared/jobs/taskfit-b1_4.outcome.json",
+      output: "/shared/jobs/align-attempt2-77_4.out",
+      error: "/shared/jobs/align-attempt2-77_4.err",
+    });
+    // Only file names are filled in: a workDir of any name is taken as it is.
+    expect(elementFiles(arrayJobFiles("/w/%a dir", "b1", "align", 1), "5", 0).request).toBe("/w/%a dir/taskfit-b1_0.request.json");
   });
 });
 
@@ -113,6 +151,20 @@ describe("Slurm output", () => {
       { jobId: "8", state: "FAILED", exitCode: 3, signal: undefined, reason: "NonZeroExitCode" },
       { jobId: "9", state: "CANCELLED", exitCode: undefined, signal: 15, reason: "None" },
     ]);
+  });
+
+  it("reads the elements of a job array by their own ids, and asks about an array once by its own id", async () => {
+    expect(parseJobLines("12_0|COMPLETED|None|0|n1\n12_1|OUT_OF_MEMORY|OutOfMemory|9|n1\n12_2|PENDING|Resources|0|\n").map((j) => [j.jobId, j.state, j.where])).toEqual([
+      ["12_0", "COMPLETED", "n1"],
+      ["12_1", "OUT_OF_MEMORY", "n1"],
+      ["12_2", "PENDING", undefined],
+    ]);
+    expect([arrayJobOf("12_3"), arrayJobOf("12")]).toEqual(["12", "12"]);
+    const asked: string[][] = [];
+    const exec = async (_command: string, args: readonly string[]) => (asked.push([...args]), { code: 0, stdout: "12_0|RUNNING|None|0|n1\n13|PENDING|None|0|\n", stderr: "" });
+    const states = await jobStates(exec, ["12_0", "12_1", "13"]);
+    expect(asked).toEqual([["--noheader", "--array", "--states=all", "--jobs=12,13", `--Format=${SQUEUE_FORMAT}`]]);
+    expect([...states.keys()]).toEqual(["12_0", "13"]);
   });
 
   it("reads node sizes and GPU counts by type", () => {
