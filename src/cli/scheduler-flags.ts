@@ -21,6 +21,7 @@ export interface SchedulerFlags {
   readonly imageDir?: string;
   readonly workerCommand?: string;
   readonly pollMs?: string;
+  readonly arrayMaxSize?: string;
 }
 
 const PROFILE_OPTION = () => new Option("--profile <name>", `the profile of scheduler options in taskfit.config.ts or .json (default: $${PROFILE_ENV})`);
@@ -56,5 +57,6 @@ function clusterAndLocalOptions(): Option[] {
     new Option("--image-dir <dir>", "kubernetes: where this directory is inside the image (default: /app)"),
     new Option("--worker-command <cmd>", "kubernetes: the worker in the image, as a JSON array (default: node /app/node_modules/taskfit/dist/worker.js)"),
     new Option("--poll-ms <ms>", "slurm, kubernetes: how often jobs are polled"),
+    new Option("--array-max-size <calls>", "slurm: the most same-shape calls one job array holds; 1 submits each call as a job of its own (default: 1000)"),
   ];
 }

@@ -32,6 +32,12 @@ function pollMs(text: string): number {
   return ms;
 }
 
+function arrayMaxSize(text: string): number {
+  const size = Number(text);
+  if (!/^\s*\d+\s*$/.test(text) || size < 1) throw new ConfigurationError({ field: "--array-max-size", value: text, expected: "a whole number of calls from 1 up" });
+  return size;
+}
+
 function workerCommand(text: string): string[] {
   let parsed: unknown;
   try {
@@ -56,6 +62,7 @@ function parseFlags(flags: SchedulerFlags, given: (key: string) => boolean): Pro
   const memory = text("memory");
   const gpus = text("gpus");
   const poll = text("pollMs");
+  const arraySize = text("arrayMaxSize");
   const worker = text("workerCommand");
   set("scheduler", text("scheduler"));
   if (cpu !== undefined) set("cpu", quantity("--cpu", cpu, parseCpu, true));
@@ -66,6 +73,7 @@ function parseFlags(flags: SchedulerFlags, given: (key: string) => boolean): Pro
   if (memory !== undefined) set("memory", quantity("--memory", memory, parseGiB, false));
   if (gpus !== undefined) set("gpus", quantity("--gpus", gpus, parseGpu, true));
   if (poll !== undefined) set("pollMs", pollMs(poll));
+  if (arraySize !== undefined) set("arrayMaxSize", arrayMaxSize(arraySize));
   if (worker !== undefined) set("workerCommand", workerCommand(worker));
   for (const key of ["oversize", "gpuMatch", "isolation", "workDir", "partition", "account", "image", "namespace", "kubeconfig", "imageDir"] as const) set(key, text(key));
   return out as ProfileSettings;

@@ -18,6 +18,7 @@ export function makeScheduler(settings: SchedulerSettings): Scheduler {
       workDir: settings.workDir ?? "./taskfit-jobs",
       ...(settings.partition !== undefined && { partition: settings.partition }),
       ...(settings.account !== undefined && { account: settings.account }),
+      ...(settings.arrayMaxSize !== undefined && { arrayMaxSize: settings.arrayMaxSize }),
       ...poll,
     });
   }

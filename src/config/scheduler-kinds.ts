@@ -23,5 +23,6 @@ export const SETTING_SCHEDULERS = {
   imageDir: ["kubernetes"],
   workerCommand: ["kubernetes"],
   pollMs: ["slurm", "kubernetes"],
+  arrayMaxSize: ["slurm"],
 } as const satisfies Record<string, readonly SchedulerKind[]>;
 export type SettingKey = keyof typeof SETTING_SCHEDULERS;

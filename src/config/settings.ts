@@ -38,6 +38,8 @@ export const ProfileSchema = z.strictObject({
   imageDir: z.string().min(1).optional(),
   workerCommand: z.array(z.string()).min(1).optional(),
   pollMs: z.number().min(10).optional(),
+  /** slurm: the most calls one job array holds; 1 submits each call as a job of its own */
+  arrayMaxSize: z.number().int().min(1).optional(),
 });
 export type Profile = z.infer<typeof ProfileSchema>;
 

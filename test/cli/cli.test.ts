@@ -326,6 +326,8 @@ describe("taskfit run", { timeout: 60_000 }, () => {
     expect(cli("run", FIXTURE, "square", "--poll-ms", "100").stderr).toMatch(/--poll-ms only for slurm or kubernetes/);
     const poll = cli("run", FIXTURE, "square", "--scheduler", "slurm", "--poll-ms", "0");
     expect(poll.stderr).toMatch(/from 10 up, got `"0"`.*field `--poll-ms`/);
+    expect(cli("run", FIXTURE, "square", "--array-max-size", "10").stderr).toMatch(/--array-max-size only for slurm/);
+    expect(cli("run", FIXTURE, "square", "--scheduler", "slurm", "--array-max-size", "0.5").stderr).toMatch(/whole number of calls from 1 up, got `"0.5"`.*field `--array-max-size`/);
   });
 });
 
@@ -529,7 +531,7 @@ describe("profiles: taskfit.config.json / .ts, found from the working directory 
     expect(line(inDir(below)("run", FIXTURE, "square", "--profile", "nope"))).toBe(`taskfit: INVALID_CONFIGURATION: Expected a profile named "nope" (profiles there: small, cluster) (in ${file}, key \`profiles.nope\`)`);
     const typo = await badProject({ partiton: "debug" });
     expect(line(inDir(typo)("run", FIXTURE, "square", "--profile", "bad"))).toBe(
-      `taskfit: INVALID_CONFIGURATION: Expected a key among \`scheduler\`, \`cpu\`, \`memory\`, \`gpus\`, \`oversize\`, \`gpuMatch\`, \`isolation\`, \`workDir\`, \`partition\`, \`account\`, \`image\`, \`namespace\`, \`kubeconfig\`, \`imageDir\`, \`workerCommand\`, \`pollMs\` (unknown keys are not ignored) (in ${join(typo, "taskfit.config.json")}, key \`profiles.bad.partiton\`)`,
+      `taskfit: INVALID_CONFIGURATION: Expected a key among \`scheduler\`, \`cpu\`, \`memory\`, \`gpus\`, \`oversize\`, \`gpuMatch\`, \`isolation\`, \`workDir\`, \`partition\`, \`account\`, \`image\`, \`namespace\`, \`kubeconfig\`, \`imageDir\`, \`workerCommand\`, \`pollMs\`, \`arrayMaxSize\` (unknown keys are not ignored) (in ${join(typo, "taskfit.config.json")}, key \`profiles.bad.partiton\`)`,
     );
     const unitless = await badProject({ memory: "8" });
     expect(line(inDir(unitless)("run", FIXTURE, "square", "--profile", "bad"))).toMatch(/INVALID_CONFIGURATION: Expected a positive number of GiB, or a quantity string with a unit .*got `"8"` \(string\) \(in .*taskfit.config.json, key `profiles.bad.memory`\)$/);
