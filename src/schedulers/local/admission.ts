@@ -27,7 +27,7 @@
  */
 import type { GpuType } from "../../resources/presets.js";
 import type { MachineCapacity, GpuDevice } from "./capacity.js";
-import { fillScore, type Room, type Totals, weightsOf } from "./fill-score.js";
+import { type Amounts, fillScore, type Room, type Totals, weightsOf } from "./fill-score.js";
 import { type DeviceMatcher, exactType } from "./gpu-match.js";
 
 /** Newer requests that may start while the oldest waits, before it holds a reservation. */
@@ -86,7 +86,7 @@ const NO_GPUS: readonly number[] = Object.freeze([]);
 
 /** The room a request may take now, and the reservation it is beside, if one is held. */
 interface Space extends Room {
-  readonly reserved: Request | undefined;
+  reserved: Request | undefined;
 }
 
 export interface Usage {
@@ -113,6 +113,8 @@ export class Admission<T extends Queued> {
   private readonly waiting: Usage = { cpu: 0, memoryGiB: 0, storageGiB: 0, gpus: 0 };
   private readonly totals: Totals;
   private reservation: T | undefined;
+  /** The room of the pick under way: one object, rewritten for each pick (a hot path). */
+  private readonly space: Space = { cpu: 0, memoryGiB: 0, storageGiB: 0, reserved: undefined };
 
   constructor(
     private readonly capacity: MachineCapacity,
@@ -167,13 +169,14 @@ export class Admission<T extends Queued> {
   /** Starts what fits now, best fill first, with backfill; returns an allocation per started entry. */
   pass(): Allocation<T>[] {
     const started: Allocation<T>[] = [];
-    let oldest = this.oldestWaiting();
+    // The oldest waiting request, found when first needed (null: not known yet).
+    let oldest: T | undefined | null = null;
     for (;;) {
       const reserved = this.reservation;
       if (reserved !== undefined && this.fits(reserved.request, this.room(undefined))) {
         this.reservation = undefined;
         started.push(this.start(reserved));
-        oldest = this.oldestWaiting();
+        oldest = null;
         continue;
       }
       const best = this.bestFitting(this.room(reserved?.request));
@@ -184,9 +187,10 @@ export class Admission<T extends Queued> {
         continue;
       }
       const entry = best.entries[best.head] as T;
+      if (oldest === null) oldest = this.oldestWaiting();
       started.push(this.start(entry));
       this.advance(best);
-      if (entry === oldest) oldest = this.oldestWaiting();
+      if (entry === oldest) oldest = null;
       // A newer request passed the oldest: counted as it starts, so the bound is exact.
       else if (oldest !== undefined && ++oldest.bypassed >= this.reserveAfter) this.reservation = oldest;
     }
@@ -209,15 +213,22 @@ export class Admission<T extends Queued> {
 
   /** Of each class's oldest shape that fits in `room`, the one with the best fill score. */
   private bestFitting(room: Space): Shape<T> | undefined {
-    const weights = weightsOf(this.waiting, this.totals);
     let best: Shape<T> | undefined;
-    let bestScore = -Infinity;
+    // Scored only once a second candidate turns up: with one, there is nothing to weigh.
+    let bestScore = Number.NaN;
+    let weights: Amounts | undefined;
     for (const group of this.classes.values()) {
       if (this.top(group) === undefined) continue;
       const shape = this.oldestFitting(group, room);
       if (shape === undefined) continue;
+      if (best === undefined) {
+        best = shape;
+        continue;
+      }
+      weights ??= weightsOf(this.waiting, this.totals);
+      if (Number.isNaN(bestScore)) bestScore = fillScore(best.request, room, this.freeGpus.size, this.totals, weights);
       const score = fillScore(shape.request, room, this.freeGpus.size, this.totals, weights);
-      if (score > bestScore || (score === bestScore && best !== undefined && headSeq(shape) < headSeq(best))) {
+      if (score > bestScore || (score === bestScore && headSeq(shape) < headSeq(best))) {
         best = shape;
         bestScore = score;
       }
@@ -273,7 +284,8 @@ export class Admission<T extends Queued> {
       frontier.pop();
       const shape = heap[at] as Shape<T>;
       if (shape.request.memoryGiB <= memory) return shape;
-      for (const child of [2 * at + 1, 2 * at + 2]) if (child < heap.length) frontier.push(child);
+      if (2 * at + 1 < heap.length) frontier.push(2 * at + 1);
+      if (2 * at + 2 < heap.length) frontier.push(2 * at + 2);
     }
     return undefined;
   }
@@ -303,12 +315,15 @@ export class Admission<T extends Queued> {
    * in each resource it already has room for (all of a resource it is still short of).
    */
   private room(reserved: Request | undefined): Space {
-    const { capacity, inUse } = this;
+    const { capacity, inUse, space } = this;
     const cpu = capacity.cpu - inUse.cpu;
     const memoryGiB = capacity.memoryGiB - inUse.memoryGiB;
     const storageGiB = capacity.storageGiB === undefined ? Infinity : capacity.storageGiB - inUse.storageGiB;
-    if (reserved === undefined) return { cpu, memoryGiB, storageGiB, reserved };
-    return { cpu: beside(cpu, reserved.cpu), memoryGiB: beside(memoryGiB, reserved.memoryGiB), storageGiB: beside(storageGiB, reserved.storageGiB), reserved };
+    space.reserved = reserved;
+    space.cpu = reserved === undefined ? cpu : beside(cpu, reserved.cpu);
+    space.memoryGiB = reserved === undefined ? memoryGiB : beside(memoryGiB, reserved.memoryGiB);
+    space.storageGiB = reserved === undefined ? storageGiB : beside(storageGiB, reserved.storageGiB);
+    return space;
   }
 
   private fits(request: Request, room: Space): boolean {
@@ -428,9 +443,9 @@ function siftUp<T extends Queued>(heap: Shape<T>[], at: number): void {
 function siftDown<T extends Queued>(heap: Shape<T>[], at: number): void {
   for (;;) {
     let least = at;
-    for (const child of [2 * at + 1, 2 * at + 2]) {
-      if (child < heap.length && headSeq(heap[child] as Shape<T>) < headSeq(heap[least] as Shape<T>)) least = child;
-    }
+    const left = 2 * at + 1;
+    if (left < heap.length && headSeq(heap[left] as Shape<T>) < headSeq(heap[least] as Shape<T>)) least = left;
+    if (left + 1 < heap.length && headSeq(heap[left + 1] as Shape<T>) < headSeq(heap[least] as Shape<T>)) least = left + 1;
     if (least === at) return;
     swap(heap, at, least);
     at = least;

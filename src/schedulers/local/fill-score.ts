@@ -36,10 +36,6 @@ export interface Amounts {
   readonly gpus: number;
 }
 
-// Cubed: the bottleneck dominates without the others dropping out (squares and fourth powers
-// measured within noise of it; 1 and 8 worse).
-const BOTTLENECK_POWER = 3;
-
 /** Per resource, the waiting demand as a share of the machine, over the largest such share, cubed. */
 export function weightsOf(waiting: Amounts, totals: Totals): Amounts {
   const cpu = waiting.cpu / totals.cpu;
@@ -48,8 +44,13 @@ export function weightsOf(waiting: Amounts, totals: Totals): Amounts {
   const gpus = totals.gpus > 0 ? waiting.gpus / totals.gpus : 0;
   const most = Math.max(cpu, memoryGiB, storageGiB, gpus);
   if (!(most > 0)) return { cpu: 0, memoryGiB: 0, storageGiB: 0, gpus: 0 };
-  const weight = (share: number) => (share / most) ** BOTTLENECK_POWER;
-  return { cpu: weight(cpu), memoryGiB: weight(memoryGiB), storageGiB: weight(storageGiB), gpus: weight(gpus) };
+  return { cpu: cubed(cpu / most), memoryGiB: cubed(memoryGiB / most), storageGiB: cubed(storageGiB / most), gpus: cubed(gpus / most) };
+}
+
+// Cubed: the bottleneck dominates without the others dropping out (squares and fourth powers
+// measured within noise of it; the first power and the eighth worse).
+function cubed(ratio: number): number {
+  return ratio * ratio * ratio;
 }
 
 export function fillScore(request: { readonly cpu: number; readonly memoryGiB: number; readonly storageGiB: number; readonly gpu: number }, room: Room, freeGpus: number, totals: Totals, weights: Amounts): number {
