@@ -10,7 +10,7 @@
  * resource the waiting requests ask for, relative to the most-asked resource, cubed: the resource
  * that will run out first (the bottleneck) counts, one that is plentiful (GPUs when few tasks want
  * them) hardly does. An alignment score of this kind is Tetris's (Grandl et al., SIGCOMM 2014);
- * measured in bench/cases/packing.ts against arrival order and plain largest-first.
+ * measured on the packing bench (bench/cases/packing.ts, `npm run bench -- packing`).
  */
 /** What a request may take now, per resource (GPUs apart: devices are counted by type). */
 export interface Room {
