@@ -1,7 +1,13 @@
 /**
  * Packing in simulated time (ManualClock): seeded batches with CPU, memory and GPUs through the
  * LocalScheduler, against an offline first-fit-decreasing packer that sees the whole batch and
- * every duration in advance, and against the lower bound (no schedule can beat it).
+ * every duration in advance, and against the lower bound (no schedule can beat it: for each
+ * resource, the work asked of it over what the machine has, and the longest task).
+ *
+ * The run checks that it measures the scheduler and nothing else: every task is queued before the
+ * first one starts (the scheduler sees the whole batch, as the offline packer does), and every
+ * task starts at time 0 or at the moment another finished (no simulated time lost to the event
+ * loop between a completion and the starts it allows).
  */
 import { customTask, LocalScheduler } from "taskfit";
 import { ManualClock } from "taskfit/testing";
@@ -88,20 +94,39 @@ async function drain(clock: ManualClock): Promise<void> {
   }
 }
 
-export async function packing(params: { readonly seeds: readonly number[]; readonly count: number }): Promise<Array<{ seed: number; makespan: number; ffd: number; bound: number }>> {
-  const results = [];
+export interface PackingResult {
+  readonly seed: number;
+  readonly makespan: number;
+  readonly ffd: number;
+  readonly bound: number;
+  /** When the last task started: the tasks' durations are unknown to the scheduler, so the last one to start runs its whole length past it. */
+  readonly lastStart: number;
+}
+
+export async function packing(params: { readonly seeds: readonly number[]; readonly count: number }): Promise<PackingResult[]> {
+  const results: PackingResult[] = [];
   for (const seed of params.seeds) {
     const jobs = batch(seed, params.count);
     const clock = new ManualClock();
     const gpus = Array.from({ length: MACHINE.gpus }, (_, index) => ({ index }));
     const local = new LocalScheduler({ capacity: { cpu: MACHINE.cpu, memoryGiB: MACHINE.memoryGiB, storageGiB: 1e6, gpus }, clock });
+    let queued = 0;
+    let lastStart = 0;
+    const finishes = new Set<number>([0]);
+    local.on("queued", () => queued++);
+    local.on("finished", (event) => finishes.add(event.at));
+    local.on("started", (event) => {
+      if (queued !== jobs.length) throw new Error(`seed ${seed}: a task started with ${queued} of ${jobs.length} queued: the scheduler did not see the whole batch`);
+      if (!finishes.has(event.at)) throw new Error(`seed ${seed}: a task started at ${event.at}, when none had finished: simulated time was lost`);
+      lastStart = event.at;
+    });
     const sleep = customTask({ cpu: (j: Job) => j.cpu, memory: (j: Job) => j.memory, gpu: (j: Job) => j.gpu })(async function sleep(j: Job) {
       await new Promise<void>((resolve) => clock.setTimeout(resolve, j.duration));
     });
     const done = Promise.all(jobs.map((job) => sleep.with({ scheduler: local })(job)));
     await drain(clock);
     await done;
-    results.push({ seed, makespan: clock.now(), ffd: firstFitDecreasing(jobs), bound: lowerBound(jobs) });
+    results.push({ seed, makespan: clock.now(), ffd: firstFitDecreasing(jobs), bound: lowerBound(jobs), lastStart });
   }
   return results;
 }

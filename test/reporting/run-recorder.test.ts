@@ -17,22 +17,23 @@ describe("RunRecorder", () => {
     });
     const calls = Promise.allSettled([1, 2, 1].map((n) => step.with({ scheduler: local })(n)));
     await flush();
-    expect(recorder.counts()).toEqual({ queued: 1, running: 2, ok: 0, error: 0, cancelled: 0 });
-    expect(recorder.inUse()).toEqual({ cpu: 2, memoryGiB: 2, gpus: 0 });
+    expect(recorder.counts()).toEqual({ queued: 2, running: 1, ok: 0, error: 0, cancelled: 0 });
+    expect(recorder.inUse()).toEqual({ cpu: 2, memoryGiB: 1, gpus: 0 });
     while (clock.runNext()) await flush();
     expect((await calls).map((c) => c.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
     expect(recorder.counts()).toEqual({ queued: 0, running: 0, ok: 2, error: 1, cancelled: 0 });
     expect(recorder.inUse()).toEqual({ cpu: 0, memoryGiB: 0, gpus: 0 });
     const [summary] = recorder.summary();
     expect(summary).toMatchObject({ task: "step", attempts: 3, failed: 1, cpu: [1, 2], memoryGiB: [1, 1], gpu: 0 });
-    // Two 1-cpu calls start at 0; the 2-cpu call waits for both (100 ms), runs 200 ms.
+    // The 2-cpu call fills the machine and starts first (best fill first), runs 200 ms; the two
+    // 1-cpu calls wait for it.
     const records = [...recorder.attempts.values()];
     expect(records.map((r) => [r.startedAt, r.finishedAt])).toEqual([
-      [0, 100],
-      [100, 300],
-      [0, 100],
+      [200, 300],
+      [0, 200],
+      [200, 300],
     ]);
-    expect(summary?.meanWait).toBeCloseTo(100 / 3, 6);
+    expect(summary?.meanWait).toBeCloseTo(400 / 3, 6);
     expect(summary?.meanRun).toBeCloseTo(400 / 3, 6);
   });
 

@@ -3,22 +3,35 @@
  *
  * - A request starts only when all of it (cpu, memory, storage, GPUs) fits in what is free, so the
  *   sum in use never exceeds the capacity.
- * - Requests start in arrival order; a later request that fits may pass an earlier one that does
- *   not (backfill).
- * - No starvation: the oldest waiting request counts the requests that pass it. Once `reserveAfter`
- *   have, it holds a reservation: nothing newer starts until it has started, so the machine drains
- *   for it. (A request larger than the whole capacity is refused before it gets here.)
+ * - Fill order: a pass starts, again and again, the waiting request that fits and fills the free
+ *   room best (fill-score.ts: large requests while there is room for them, weighted toward the
+ *   resource the waiting requests need most), so a fan-out packs like an offline largest-first
+ *   packer and small requests fill the gaps and the end. Equal scores, and shapes of one class
+ *   (below), start oldest first. Whatever fits in the room left always starts (backfill).
+ * - No starvation: the oldest waiting request counts the newer requests that start while it
+ *   waits. Once `reserveAfter` (default 256) have, it holds a reservation: from then on another
+ *   request starts only in the room beside it, that is what is free beyond its request in each
+ *   resource, and none of a resource it is still short of (GPU devices that would serve it
+ *   included). So nothing that starts after it reserved can delay it: it starts as soon as the
+ *   requests running when it reserved have freed what it lacks, and at most `reserveAfter` newer
+ *   requests start before it holds the reservation. Then the next oldest counts, and so on, so
+ *   every request starts once the requests before it have. (A request larger than the whole
+ *   capacity is refused before it gets here.)
  * - Waiting requests are grouped by shape (identical requests), and shapes into classes: the same
  *   CPU, storage and GPUs, memory within a factor of 2^(1/4). Each class keeps its shapes in a heap
- *   by the arrival of their oldest entry, with the least and most memory among them. A pass starts,
- *   again and again, the oldest waiting request that fits: a class whose CPU, storage or GPUs do
- *   not fit, or whose least memory does not, is skipped whole, and in a class where all of it fits
- *   the oldest is the heap's top. So a completion costs O(classes + log shapes), not O(shapes):
- *   dynamic specs give nearly every call its own shape.
+ *   by the arrival of their oldest entry, with the least and most memory among them. A pick looks
+ *   at each class once: a class whose CPU, storage or GPUs do not fit, or whose least memory does
+ *   not, is skipped whole; otherwise its oldest shape that fits is scored (the heap's top when all
+ *   of it fits). So a completion costs O(classes + log shapes), not O(shapes): dynamic specs give
+ *   nearly every call its own shape.
  */
 import type { GpuType } from "../../resources/presets.js";
 import type { MachineCapacity, GpuDevice } from "./capacity.js";
+import { type Amounts, fillScore, type Room, type Totals, weightsOf } from "./fill-score.js";
 import { type DeviceMatcher, exactType } from "./gpu-match.js";
+
+/** Newer requests that may start while the oldest waits, before it holds a reservation. */
+export const DEFAULT_RESERVE_AFTER = 256;
 
 export interface Request {
   /** unit: cores */
@@ -71,6 +84,11 @@ interface ShapeClass<T> {
 
 const NO_GPUS: readonly number[] = Object.freeze([]);
 
+/** The room a request may take now, and the reservation it is beside, if one is held. */
+interface Space extends Room {
+  reserved: Request | undefined;
+}
+
 export interface Usage {
   cpu: number;
   memoryGiB: number;
@@ -89,17 +107,25 @@ export class Admission<T extends Queued> {
   private readonly classes = new Map<string, ShapeClass<T>>();
   private seq = 0;
   private queued = 0;
+  /** Allocations started and not yet released. */
+  private allocated = 0;
+  /** What the waiting requests ask for in all: the fill score's weights come from it. */
+  private readonly waiting: Usage = { cpu: 0, memoryGiB: 0, storageGiB: 0, gpus: 0 };
+  private readonly totals: Totals;
   private reservation: T | undefined;
+  /** The room of the pick under way: one object, rewritten for each pick (a hot path). */
+  private readonly space: Space = { cpu: 0, memoryGiB: 0, storageGiB: 0, reserved: undefined };
 
   constructor(
     private readonly capacity: MachineCapacity,
-    /** Newer starts the oldest waiting request tolerates before it reserves. @default 32 */
-    private readonly reserveAfter = 32,
+    /** Newer starts the oldest waiting request tolerates before it reserves. @default 256 */
+    private readonly reserveAfter = DEFAULT_RESERVE_AFTER,
     /** Which devices serve a request's GPU type. @default exact type */
     private readonly matches: DeviceMatcher = exactType,
   ) {
     this.devices = new Map(capacity.gpus.map((device) => [device.index, device]));
     this.freeGpus = new Map(this.devices);
+    this.totals = { cpu: capacity.cpu, memoryGiB: capacity.memoryGiB, storageGiB: capacity.storageGiB, gpus: capacity.gpus.length };
   }
 
   get size(): number {
@@ -110,6 +136,7 @@ export class Admission<T extends Queued> {
     const { request } = entry;
     entry.seq = this.seq++;
     this.queued++;
+    this.count(request, 1);
     const key = `${request.cpu}|${request.memoryGiB}|${request.storageGiB}|${request.gpu}|${request.gpuType ?? ""}`;
     const shape = this.shapes.get(key);
     if (shape !== undefined) {
@@ -134,46 +161,38 @@ export class Admission<T extends Queued> {
   remove(entry: T): boolean {
     if (entry.done) return false;
     entry.done = true;
-    this.queued--;
+    this.left(entry.request);
     if (this.reservation === entry) this.reservation = undefined;
     return true;
   }
 
-  /** Starts what fits now, oldest first, with backfill; returns an allocation per started entry. */
+  /** Starts what fits now, best fill first, with backfill; returns an allocation per started entry. */
   pass(): Allocation<T>[] {
     const started: Allocation<T>[] = [];
-    const reserved = this.reservation;
-    if (reserved !== undefined) {
-      if (!this.fits(reserved.request)) return started;
-      started.push(this.start(reserved));
-      this.reservation = undefined;
-    }
+    // The oldest waiting request, found when first needed (null: not known yet).
+    let oldest: T | undefined | null = null;
     for (;;) {
-      let best: Shape<T> | undefined;
-      for (const group of this.classes.values()) {
-        const top = this.top(group);
-        if (top === undefined) continue;
-        if (best !== undefined && headSeq(top) >= headSeq(best)) continue;
-        best = this.oldestFitting(group, best === undefined ? Infinity : headSeq(best)) ?? best;
+      const reserved = this.reservation;
+      if (reserved !== undefined && this.fits(reserved.request, this.room(undefined))) {
+        this.reservation = undefined;
+        started.push(this.start(reserved));
+        oldest = null;
+        continue;
       }
+      const best = this.bestFitting(this.room(reserved?.request));
       if (best === undefined) break;
       // Found below the top, its head may have been cancelled since it was keyed.
       if (!skipDone(best)) {
         this.drop(best);
         continue;
       }
-      started.push(this.start(best.entries[best.head] as T));
+      const entry = best.entries[best.head] as T;
+      if (oldest === null) oldest = this.oldestWaiting();
+      started.push(this.start(entry));
       this.advance(best);
-    }
-    let oldestBlocked: T | undefined;
-    for (const group of this.classes.values()) {
-      const top = this.top(group);
-      const head = top?.entries[top.head];
-      if (head !== undefined && (oldestBlocked === undefined || head.seq < oldestBlocked.seq)) oldestBlocked = head;
-    }
-    if (oldestBlocked !== undefined) {
-      for (const { entry } of started) if (entry.seq > oldestBlocked.seq) oldestBlocked.bypassed++;
-      if (oldestBlocked.bypassed >= this.reserveAfter) this.reservation = oldestBlocked;
+      if (entry === oldest) oldest = null;
+      // A newer request passed the oldest: counted as it starts, so the bound is exact.
+      else if (oldest !== undefined && ++oldest.bypassed >= this.reserveAfter) this.reservation = oldest;
     }
     return started;
   }
@@ -188,6 +207,44 @@ export class Admission<T extends Queued> {
       const device = this.devices.get(index);
       if (device !== undefined) this.freeGpus.set(index, device);
     }
+    // Sums of floats drift (0.1 + 0.2 - 0.1 - 0.2 is not 0); an idle machine starts again from nothing.
+    if (--this.allocated === 0) Object.assign(this.inUse, { cpu: 0, memoryGiB: 0, storageGiB: 0, gpus: 0 });
+  }
+
+  /** Of each class's oldest shape that fits in `room`, the one with the best fill score. */
+  private bestFitting(room: Space): Shape<T> | undefined {
+    let best: Shape<T> | undefined;
+    // Scored only once a second candidate turns up: with one, there is nothing to weigh.
+    let bestScore = Number.NaN;
+    let weights: Amounts | undefined;
+    for (const group of this.classes.values()) {
+      if (this.top(group) === undefined) continue;
+      const shape = this.oldestFitting(group, room);
+      if (shape === undefined) continue;
+      if (best === undefined) {
+        best = shape;
+        continue;
+      }
+      weights ??= weightsOf(this.waiting, this.totals);
+      if (Number.isNaN(bestScore)) bestScore = fillScore(best.request, room, this.freeGpus.size, this.totals, weights);
+      const score = fillScore(shape.request, room, this.freeGpus.size, this.totals, weights);
+      if (score > bestScore || (score === bestScore && headSeq(shape) < headSeq(best))) {
+        best = shape;
+        bestScore = score;
+      }
+    }
+    return best;
+  }
+
+  /** The waiting request that arrived first. */
+  private oldestWaiting(): T | undefined {
+    let oldest: T | undefined;
+    for (const group of this.classes.values()) {
+      const top = this.top(group);
+      const head = top?.entries[top.head];
+      if (head !== undefined && (oldest === undefined || head.seq < oldest.seq)) oldest = head;
+    }
+    return oldest;
   }
 
   /** The class's oldest shape with a live head, dropping emptied shapes (and the class once empty). */
@@ -208,15 +265,15 @@ export class Admission<T extends Queued> {
   }
 
   /**
-   * The oldest shape of the class, older than `before`, whose head fits now. The heap is searched
-   * in arrival order, from the top, and a class that cannot hold any of its shapes is not searched.
+   * The class's oldest shape whose head fits in `room`. The heap is searched in arrival order, from
+   * the top, and a class that cannot hold any of its shapes is not searched.
    */
-  private oldestFitting(group: ShapeClass<T>, before: number): Shape<T> | undefined {
+  private oldestFitting(group: ShapeClass<T>, room: Space): Shape<T> | undefined {
     const { heap } = group;
     const sample = heap[0] as Shape<T>;
-    const free = this.capacity.memoryGiB - this.inUse.memoryGiB + EPSILON;
-    if (free < group.leastMemory || !this.fitsBesidesMemory(sample.request)) return undefined;
-    if (free >= group.mostMemory) return headSeq(sample) < before ? sample : undefined;
+    const memory = room.memoryGiB + EPSILON;
+    if (memory < group.leastMemory || !this.fitsBesidesMemory(sample.request, room)) return undefined;
+    if (memory >= group.mostMemory) return sample;
     // Best-first through the heap: children are younger than their parent.
     const frontier = [0];
     while (frontier.length > 0) {
@@ -226,9 +283,9 @@ export class Admission<T extends Queued> {
       frontier[pick] = frontier[frontier.length - 1] as number;
       frontier.pop();
       const shape = heap[at] as Shape<T>;
-      if (headSeq(shape) >= before) return undefined;
-      if (shape.request.memoryGiB <= free) return shape;
-      for (const child of [2 * at + 1, 2 * at + 2]) if (child < heap.length) frontier.push(child);
+      if (shape.request.memoryGiB <= memory) return shape;
+      if (2 * at + 1 < heap.length) frontier.push(2 * at + 1);
+      if (2 * at + 2 < heap.length) frontier.push(2 * at + 2);
     }
     return undefined;
   }
@@ -253,17 +310,37 @@ export class Admission<T extends Queued> {
     if (heap.length === 0) this.classes.delete(shape.group.key);
   }
 
-  private fits(request: Request): boolean {
-    return this.inUse.memoryGiB + request.memoryGiB <= this.capacity.memoryGiB + EPSILON && this.fitsBesidesMemory(request);
+  /**
+   * What a request may take now: what is free, less, beside a reservation, the reserved request
+   * in each resource it already has room for (all of a resource it is still short of).
+   */
+  private room(reserved: Request | undefined): Space {
+    const { capacity, inUse, space } = this;
+    const cpu = capacity.cpu - inUse.cpu;
+    const memoryGiB = capacity.memoryGiB - inUse.memoryGiB;
+    const storageGiB = capacity.storageGiB === undefined ? Infinity : capacity.storageGiB - inUse.storageGiB;
+    space.reserved = reserved;
+    space.cpu = reserved === undefined ? cpu : beside(cpu, reserved.cpu);
+    space.memoryGiB = reserved === undefined ? memoryGiB : beside(memoryGiB, reserved.memoryGiB);
+    space.storageGiB = reserved === undefined ? storageGiB : beside(storageGiB, reserved.storageGiB);
+    return space;
   }
 
-  private fitsBesidesMemory(request: Request): boolean {
-    const { capacity, inUse } = this;
-    if (inUse.cpu + request.cpu > capacity.cpu + EPSILON) return false;
-    if (capacity.storageGiB !== undefined && inUse.storageGiB + request.storageGiB > capacity.storageGiB + EPSILON) {
-      return false;
-    }
-    return request.gpu === 0 || this.freeMatching(request.gpuType) >= request.gpu;
+  private fits(request: Request, room: Space): boolean {
+    return request.memoryGiB <= room.memoryGiB + EPSILON && this.fitsBesidesMemory(request, room);
+  }
+
+  private fitsBesidesMemory(request: Request, room: Space): boolean {
+    if (request.cpu > room.cpu + EPSILON || request.storageGiB > room.storageGiB + EPSILON) return false;
+    if (request.gpu === 0) return true;
+    const { reserved } = room;
+    if (reserved === undefined || reserved.gpu === 0) return this.freeMatching(request.gpuType) >= request.gpu;
+    const devices = this.devicesFor(request, reserved);
+    if (devices === undefined) return false;
+    // Beside a reservation: leave it every device that would serve it, up to what it asks.
+    let taken = 0;
+    for (const device of devices) if (this.matches(device, reserved.gpuType)) taken++;
+    return taken <= Math.max(0, this.freeMatching(reserved.gpuType) - reserved.gpu);
   }
 
   private freeMatching(type: GpuType | undefined): number {
@@ -273,27 +350,61 @@ export class Admission<T extends Queued> {
     return count;
   }
 
+  /**
+   * The free devices a GPU request would get, or undefined when too few serve it. Devices of the
+   * exact type first, so a request that any device could serve leaves the larger ones free for
+   * requests only they can serve; beside a reservation, devices that would not serve the reserved
+   * request first.
+   */
+  private devicesFor(request: Request, reserved: Request | undefined): GpuDevice[] | undefined {
+    if (this.freeMatching(request.gpuType) < request.gpu) return undefined;
+    const exact = (device: GpuDevice) => Number(device.type === request.gpuType);
+    const spare = (device: GpuDevice) => Number(reserved === undefined || reserved.gpu === 0 || !this.matches(device, reserved.gpuType));
+    const free = [...this.freeGpus.values()].sort((x, y) => exact(y) - exact(x) || spare(y) - spare(x) || x.index - y.index);
+    const devices: GpuDevice[] = [];
+    for (const device of free) {
+      if (devices.length === request.gpu) break;
+      if (this.matches(device, request.gpuType)) devices.push(device);
+    }
+    return devices;
+  }
+
+  /** Adds (+1) or takes away (-1) a request from the waiting requests' total. */
+  private count(request: Request, sign: 1 | -1): void {
+    this.waiting.cpu += sign * request.cpu;
+    this.waiting.memoryGiB += sign * request.memoryGiB;
+    this.waiting.storageGiB += sign * request.storageGiB;
+    this.waiting.gpus += sign * request.gpu;
+  }
+
+  /** A request leaves the queue (started or removed). */
+  private left(request: Request): void {
+    this.queued--;
+    this.count(request, -1);
+    // Sums of floats drift; an empty queue starts again from nothing.
+    if (this.queued === 0) Object.assign(this.waiting, { cpu: 0, memoryGiB: 0, storageGiB: 0, gpus: 0 });
+  }
+
   private start(entry: T): Allocation<T> {
     const { request } = entry;
     entry.done = true;
-    this.queued--;
+    this.left(request);
+    this.allocated++;
     this.inUse.cpu += request.cpu;
     this.inUse.memoryGiB += request.memoryGiB;
     this.inUse.storageGiB += request.storageGiB;
     if (request.gpu === 0) return { entry, request, gpus: NO_GPUS };
-    const gpus: number[] = [];
-    // Devices of the exact type first, so a request that any device could serve leaves the
-    // larger ones free for requests only they can serve.
-    const free = [...this.freeGpus.values()].sort((x, y) => Number(y.type === request.gpuType) - Number(x.type === request.gpuType) || x.index - y.index);
-    for (const device of free) {
-      if (!this.matches(device, request.gpuType)) continue;
-      gpus.push(device.index);
-      this.freeGpus.delete(device.index);
-      if (gpus.length === request.gpu) break;
-    }
+    const reserved = this.reservation === undefined || this.reservation === entry ? undefined : this.reservation.request;
+    const gpus = (this.devicesFor(request, reserved) ?? []).map((device) => device.index);
+    for (const index of gpus) this.freeGpus.delete(index);
     this.inUse.gpus += gpus.length;
     return { entry, request, gpus };
   }
+}
+
+/** What a request beside a reservation may take of a resource: what the reserved one leaves, if it has its share. */
+function beside(free: number, held: number): number {
+  return free + EPSILON >= held ? Math.max(0, free - held) : 0;
 }
 
 /** Advances the shape's head past removed entries; false when the shape has none left. */
@@ -332,9 +443,9 @@ function siftUp<T extends Queued>(heap: Shape<T>[], at: number): void {
 function siftDown<T extends Queued>(heap: Shape<T>[], at: number): void {
   for (;;) {
     let least = at;
-    for (const child of [2 * at + 1, 2 * at + 2]) {
-      if (child < heap.length && headSeq(heap[child] as Shape<T>) < headSeq(heap[least] as Shape<T>)) least = child;
-    }
+    const left = 2 * at + 1;
+    if (left < heap.length && headSeq(heap[left] as Shape<T>) < headSeq(heap[least] as Shape<T>)) least = left;
+    if (left + 1 < heap.length && headSeq(heap[left + 1] as Shape<T>) < headSeq(heap[least] as Shape<T>)) least = left + 1;
     if (least === at) return;
     swap(heap, at, least);
     at = least;

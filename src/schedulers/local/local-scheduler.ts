@@ -24,7 +24,7 @@ import {
   type Scheduler,
   type TaskLimit,
 } from "../../contract/scheduler.js";
-import { Admission, type Allocation, type Queued, type Request, type Usage } from "./admission.js";
+import { Admission, type Allocation, DEFAULT_RESERVE_AFTER, type Queued, type Request, type Usage } from "./admission.js";
 import { type AttemptOutcome, type RemoteRun, runAttempt, type SignalRelay, startAttempt } from "./attempt.js";
 import { type CapacityOptions, type DetectedCapacity, resolveCapacity } from "./capacity.js";
 import { type DeviceMatcher, deviceMatcher, type GpuMatch } from "./gpu-match.js";
@@ -58,7 +58,7 @@ export interface LocalSchedulerOptions {
   readonly isolation?: Isolation;
   /** Where child processes run and disk space is measured. @default process.cwd() */
   readonly workDir?: string;
-  /** Newer tasks that may start past the oldest waiting one before it reserves the machine. @default 32 */
+  /** Newer tasks that may start while the oldest waits, before it holds a reservation. @default 256 */
   readonly reserveAfter?: number;
   /** @default the system clock */
   readonly clock?: Clock;
@@ -155,7 +155,7 @@ export class LocalScheduler extends EventEmitter<AttemptEvents> implements Sched
     this.oversize = checkChoice("oversize", options.oversize ?? "error", ["error", "clamp"]);
     this.isolation = checkChoice("isolation", options.isolation ?? "none", ["none", "process"]);
     this.gpuMatches = deviceMatcher(checkChoice("gpuMatch", options.gpuMatch ?? "type", ["type", "memory"]));
-    const reserveAfter = options.reserveAfter ?? 32;
+    const reserveAfter = options.reserveAfter ?? DEFAULT_RESERVE_AFTER;
     if (!Number.isInteger(reserveAfter) || reserveAfter < 1) {
       throw new ConfigurationError({ field: "reserveAfter", value: reserveAfter, expected: "a whole number from 1 up" });
     }

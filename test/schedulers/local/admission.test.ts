@@ -37,7 +37,7 @@ function enqueue(admission: Admission<Entry>, request: Request, payload: string)
 const names = (started: Array<{ entry: Entry }>) => started.map((s) => s.entry.payload);
 
 describe("Admission", () => {
-  it("starts requests in arrival order while they fit, and no further", () => {
+  it("starts requests of one shape in arrival order while they fit, and no further", () => {
     const admission = new Admission<Entry>(capacity);
     for (const name of ["a", "b", "c", "d", "e"]) enqueue(admission, req(2), name);
     expect(names(admission.pass())).toEqual(["a", "b", "c", "d"]);
@@ -106,11 +106,11 @@ describe("Admission", () => {
     enqueue(admission, req(1, 1, { gpu: 2, gpuType: "a10g" }), "a10g-pair");
     enqueue(admission, req(1, 1, { gpu: 1 }), "any");
     const started = admission.pass();
-    expect(started.map((s) => [s.entry.payload, s.gpus])).toEqual([
-      ["v100", [2]],
+    expect(started.map((s) => [s.entry.payload, s.gpus]).sort()).toEqual([
       ["a10g-pair", [0, 1]],
+      ["v100", [2]],
     ]);
-    admission.release(started[1]!);
+    admission.release(started.find((s) => s.entry.payload === "a10g-pair")!);
     const next = admission.pass();
     expect(next.map((s) => [s.entry.payload, s.gpus])).toEqual([["any", [0]]]);
   });
@@ -126,7 +126,7 @@ describe("Admission", () => {
     expect(admission.size).toBe(1);
   });
 
-  it("among many sizes of memory, starts the oldest that fits and only what fits", () => {
+  it("among many sizes of memory, starts only what fits, the oldest first within a class (memory within 2^(1/4))", () => {
     const admission = new Admission<Entry>(capacity);
     enqueue(admission, req(1, 11.6), "hog");
     expect(admission.pass()).toHaveLength(1); // 4.4 of 16 GiB free
@@ -138,11 +138,58 @@ describe("Admission", () => {
     expect(admission.inUse.memoryGiB).toBeCloseTo(15.7);
   });
 
+  it("starts the request that fills the free room best, not the oldest", () => {
+    const admission = new Admission<Entry>(capacity);
+    enqueue(admission, req(1, 1), "small");
+    enqueue(admission, req(2, 2), "medium");
+    enqueue(admission, req(7, 8), "large");
+    // Oldest first would start small and medium and leave large waiting with 5 cores free.
+    expect(names(admission.pass())).toEqual(["large", "small"]);
+    expect(admission.inUse.cpu).toBe(8);
+  });
+
+  it("prefers the request heavy in the resource the waiting requests need most", () => {
+    const pick = (memoryHeavyCount: number, cpuHeavyCount: number) => {
+      const admission = new Admission<Entry>(capacity);
+      enqueue(admission, req(4, 8), "hog");
+      admission.pass(); // 4 cores and 8 GiB left
+      enqueue(admission, req(4, 1), "cpu-heavy");
+      enqueue(admission, req(1, 8), "memory-heavy");
+      for (let i = 0; i < memoryHeavyCount; i++) enqueue(admission, req(1, 6), `more-memory-${i}`);
+      for (let i = 0; i < cpuHeavyCount; i++) enqueue(admission, req(3, 1), `more-cpu-${i}`);
+      return names(admission.pass())[0];
+    };
+    expect(pick(3, 0)).toBe("memory-heavy");
+    expect(pick(0, 3)).toBe("cpu-heavy");
+  });
+
+  it("beside a reservation for GPUs, requests that do not compete for them keep starting in the room it leaves", () => {
+    const admission = new Admission<Entry>(capacity, 1);
+    enqueue(admission, req(1, 1, { gpu: 1, gpuType: "a10g" }), "holder");
+    const [holder] = admission.pass(); // holds a10g 0; a10g 1 and v100 2 are free
+    const pair = enqueue(admission, req(2, 2, { gpu: 2, gpuType: "a10g" }), "pair");
+    enqueue(admission, req(2, 4), "cpu1");
+    expect(names(admission.pass())).toEqual(["cpu1"]); // it passed the pair, which now reserves
+    enqueue(admission, req(2, 4), "cpu2");
+    enqueue(admission, req(2, 4), "cpu3");
+    enqueue(admission, req(1, 1, { gpu: 1, gpuType: "a10g" }), "a10g-one");
+    enqueue(admission, req(1, 1, { gpu: 1 }), "any-gpu");
+    const beside = admission.pass();
+    // 5 cores and 11 GiB free, the pair keeps 2 and 2 of them: cpu2 and any-gpu fit in the rest,
+    // any-gpu on the v100 (the free a10g is the pair's); a10g-one would take the pair's device.
+    expect(names(beside).sort()).toEqual(["any-gpu", "cpu2"]);
+    expect(beside.find((s) => s.entry.payload === "any-gpu")?.gpus).toEqual([2]);
+    expect(pair.done).toBe(false);
+    admission.release(holder!);
+    const next = admission.pass();
+    expect(next.map((s) => [s.entry.payload, s.gpus])).toEqual([["pair", [0, 1]]]);
+  });
+
   it("accepts a request that fits exactly despite float sums", () => {
     const admission = new Admission<Entry>({ ...capacity, cpu: 0.3 });
     enqueue(admission, req(0.1), "a");
     enqueue(admission, req(0.2), "b");
-    expect(names(admission.pass())).toEqual(["a", "b"]);
+    expect(names(admission.pass()).sort()).toEqual(["a", "b"]);
   });
 });
 
@@ -163,6 +210,14 @@ describe("Admission, properties", () => {
     { weight: 2, arbitrary: fc.nat().map((pick) => ({ kind: "finish" as const, pick })) },
     { weight: 1, arbitrary: fc.nat().map((pick) => ({ kind: "cancel" as const, pick })) },
   );
+  // Mostly small requests with a few large ones, arriving faster than they finish: the oldest is
+  // often a large one that many pass.
+  const crowdedOpArb: fc.Arbitrary<Op> = fc.oneof(
+    { weight: 4, arbitrary: requestArb.map((request) => ({ kind: "enqueue" as const, request })) },
+    { weight: 1, arbitrary: fc.constantFrom(req(8, 4), req(4, 12), req(2, 2, { gpu: 2, gpuType: "a10g" }), req(1, 2, { storageGiB: 100 })).map((request) => ({ kind: "enqueue" as const, request })) },
+    { weight: 3, arbitrary: fc.nat().map((pick) => ({ kind: "finish" as const, pick })) },
+    { weight: 1, arbitrary: fc.nat().map((pick) => ({ kind: "cancel" as const, pick })) },
+  );
   const possible = (r: Request) => r.gpu <= capacity.gpus.filter((d) => r.gpuType === undefined || d.type === r.gpuType).length;
 
   function freeFits(admission: Admission<Entry>, running: Allocation[], r: Request): boolean {
@@ -172,7 +227,32 @@ describe("Admission, properties", () => {
     return inUse.cpu + r.cpu <= capacity.cpu + 1e-9 && inUse.memoryGiB + r.memoryGiB <= capacity.memoryGiB + 1e-9 && inUse.storageGiB + r.storageGiB <= (capacity.storageGiB as number) + 1e-9 && free >= r.gpu;
   }
 
+  /** Fits in what is free beyond the reserved request, in each resource it has its share of. */
+  function fitsBeside(admission: Admission<Entry>, held: Request, r: Request): boolean {
+    const { inUse } = admission;
+    const room = (free: number, need: number) => (free + 1e-9 >= need ? free - need : 0);
+    return (
+      r.cpu <= room(capacity.cpu - inUse.cpu, held.cpu) + 1e-9 &&
+      r.memoryGiB <= room(capacity.memoryGiB - inUse.memoryGiB, held.memoryGiB) + 1e-9 &&
+      r.storageGiB <= room((capacity.storageGiB as number) - inUse.storageGiB, held.storageGiB) + 1e-9
+    );
+  }
+
   type Allocation = ReturnType<Admission<Entry>["pass"]>[number];
+
+  /** Applies an op to the admission and to the test's own lists; returns where a cancelled entry stood. */
+  function apply(admission: Admission<Entry>, op: Op, running: Allocation[], waiting: Entry[]): number | undefined {
+    if (op.kind === "enqueue") {
+      if (possible(op.request)) waiting.push(enqueue(admission, op.request, "random"));
+    } else if (op.kind === "finish" && running.length > 0) {
+      admission.release(running.splice(op.pick % running.length, 1)[0] as Allocation);
+    } else if (op.kind === "cancel" && waiting.length > 0) {
+      const at = op.pick % waiting.length;
+      expect(admission.remove(waiting.splice(at, 1)[0] as Entry)).toBe(true);
+      return at;
+    }
+    return undefined;
+  }
 
   it("never over-commits, gives each GPU to one request of its type, and leaves nothing waiting that fits (unless one holds a reservation)", () => {
     fc.assert(
@@ -180,17 +260,8 @@ describe("Admission, properties", () => {
         const admission = new Admission<Entry>(capacity, reserveAfter);
         const running: Allocation[] = [];
         const waiting: Entry[] = [];
-        let n = 0;
         for (const op of ops) {
-          if (op.kind === "enqueue") {
-            if (!possible(op.request)) continue;
-            waiting.push(enqueue(admission, op.request, String(n++)));
-          } else if (op.kind === "finish" && running.length > 0) {
-            admission.release(running.splice(op.pick % running.length, 1)[0] as Allocation);
-          } else if (op.kind === "cancel" && waiting.length > 0) {
-            const entry = waiting.splice(op.pick % waiting.length, 1)[0] as Entry;
-            expect(admission.remove(entry)).toBe(true);
-          }
+          apply(admission, op, running, waiting);
           for (const started of admission.pass()) {
             expect(started.entry.done).toBe(true);
             waiting.splice(waiting.indexOf(started.entry), 1);
@@ -206,12 +277,64 @@ describe("Admission, properties", () => {
           expect(sum((r) => r.memoryGiB)).toBeLessThanOrEqual(capacity.memoryGiB + 1e-9);
           expect(sum((r) => r.storageGiB)).toBeLessThanOrEqual((capacity.storageGiB as number) + 1e-9);
           expect(admission.size).toBe(waiting.length);
-          const reserved = waiting.some((w) => w.bypassed >= reserveAfter);
-          if (!reserved) for (const w of waiting) expect(freeFits(admission, running, w.request)).toBe(false);
+          const reserved = waiting.find((w) => w.bypassed >= reserveAfter);
+          for (const w of waiting) {
+            if (reserved === undefined) expect(freeFits(admission, running, w.request)).toBe(false);
+            // Beside a reservation, what fits in the room it leaves has started too (GPUs aside).
+            else if (w !== reserved && w.request.gpu === 0) expect(fitsBeside(admission, reserved.request, w.request)).toBe(false);
+          }
         }
       }),
       { numRuns: 300 },
     );
+  });
+
+  it("lets at most `reserveAfter` newer requests start while one is the oldest waiting; after that, nothing that starts delays it", () => {
+    let guardedRuns = 0;
+    fc.assert(
+      fc.property(fc.array(crowdedOpArb, { minLength: 40, maxLength: 200 }), fc.integer({ min: 1, max: 4 }), (ops, reserveAfter) => {
+        const admission = new Admission<Entry>(capacity, reserveAfter);
+        const running: Allocation[] = [];
+        const waiting: Entry[] = []; // arrival order: the first is the oldest
+        let passedOldest = 0;
+        // The oldest once `reserveAfter` passed it, and what was running at that moment.
+        let guarded: { entry: Entry; before: Set<Allocation> } | undefined;
+        for (const op of ops) {
+          // The next oldest counts from nothing.
+          if (apply(admission, op, running, waiting) === 0) {
+            passedOldest = 0;
+            guarded = undefined;
+          }
+          for (const started of admission.pass()) {
+            const oldest = waiting[0];
+            waiting.splice(waiting.indexOf(started.entry), 1);
+            running.push(started);
+            if (started.entry === oldest) {
+              passedOldest = 0;
+              guarded = undefined;
+            } else if (oldest !== undefined && ++passedOldest === reserveAfter) {
+              guarded = { entry: oldest, before: new Set(running) };
+              guardedRuns++;
+            }
+          }
+          if (guarded === undefined) continue;
+          // What would be free had nothing started since it was passed `reserveAfter` times.
+          const before = running.filter((a) => guarded!.before.has(a));
+          const held = (of: (r: Request) => number) => before.reduce((total, a) => total + of(a.request), 0);
+          const r = guarded.entry.request;
+          const heldGpus = new Set(before.flatMap((a) => a.gpus));
+          const gpusThen = capacity.gpus.filter((d) => !heldGpus.has(d.index) && (r.gpuType === undefined || d.type === r.gpuType)).length;
+          const fitsThen =
+            r.cpu <= capacity.cpu - held((x) => x.cpu) + 1e-9 &&
+            r.memoryGiB <= capacity.memoryGiB - held((x) => x.memoryGiB) + 1e-9 &&
+            r.storageGiB <= (capacity.storageGiB as number) - held((x) => x.storageGiB) + 1e-9 &&
+            gpusThen >= r.gpu;
+          expect(fitsThen, "the guarded request waits although it would have started had nothing started since").toBe(false);
+        }
+      }),
+      { numRuns: 250 },
+    );
+    expect(guardedRuns).toBeGreaterThan(50); // the guarded path was exercised
   });
 
   it("starves nothing: under a steady stream of small requests a large one starts, and everything ends up started", () => {
