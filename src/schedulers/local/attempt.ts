@@ -73,22 +73,20 @@ function hereFailure(invocation: Invocation<unknown>, cause: unknown): unknown {
   return new TaskExecutionError({ task: invocation.taskName, label: invocation.label, attempt: invocation.attempt, message: messageOf(cause), cause });
 }
 
-/** The remote run as a promise, even when it throws before starting (e.g. an argument JSON cannot carry). */
-function runThere(remote: RemoteRun, invocation: Invocation<unknown>, gpus: readonly number[], control: AttemptControl): Promise<unknown> {
+/**
+ * Starts the attempt's work, in this process or in the remote runner; a promise even when it
+ * throws before starting (an argument JSON cannot carry, an `execute` that throws).
+ */
+function begin(invocation: Invocation<unknown>, gpus: readonly number[], control: AttemptControl, remote: RemoteRun | undefined): Promise<unknown> {
   try {
-    return remote(invocation, gpus, control);
+    return remote !== undefined ? remote(invocation, gpus, control) : runAsTask(control, execute, invocation);
   } catch (error) {
     return Promise.reject(error);
   }
 }
 
-/** The attempt's work: its raw promise, and how a rejection of it reads. */
-function work(invocation: Invocation<unknown>, gpus: readonly number[], control: AttemptControl, remote: RemoteRun | undefined): Promise<unknown> {
-  return remote !== undefined ? runThere(remote, invocation, gpus, control) : runAsTask(control, execute, invocation);
-}
-
 /** Told once how an attempt ended. */
-export interface AttemptOutcome {
+export interface AttemptEndListener {
   succeeded(value: unknown): void;
   failed(error: unknown): void;
 }
@@ -111,7 +109,7 @@ export function startAttempt(
   clock: Clock,
   scheduler: object,
   remote: RemoteRun | undefined,
-  outcome: AttemptOutcome,
+  outcome: AttemptEndListener,
   relay: SignalRelay | undefined,
 ): void {
   const { signal, timeoutSeconds } = invocation;
@@ -119,7 +117,7 @@ export function startAttempt(
   if (signal?.aborted) return outcome.failed(new TaskCancelledError({ task: invocation.taskName, reason: signal.reason }));
   // Nothing can stop it early: no race to set up (the common case, and a hot path).
   if (signal === undefined && timeoutSeconds === undefined) {
-    work(invocation, gpus, control, remote).then(
+    begin(invocation, gpus, control, remote).then(
       (value) => outcome.succeeded(value),
       (error: unknown) => outcome.failed(remote !== undefined ? error : hereFailure(invocation, error)),
     );
@@ -156,14 +154,14 @@ class AttemptRace implements AbortListener {
     private readonly clock: Clock,
     private readonly control: AttemptControl,
     private readonly remote: RemoteRun | undefined,
-    private readonly outcome: AttemptOutcome,
+    private readonly outcome: AttemptEndListener,
     private readonly relay: SignalRelay | undefined,
   ) {
     const { signal, timeoutSeconds } = invocation;
     if (relay !== undefined) relay.running = this;
     else if (signal !== undefined) listenForAbort(signal, this);
     if (timeoutSeconds !== undefined) this.timer = clock.setTimeout(() => this.timedOut(timeoutSeconds), timeoutSeconds * 1000);
-    this.work = work(invocation, gpus, control, remote);
+    this.work = begin(invocation, gpus, control, remote);
     this.work.then(
       (value) => {
         if (this.settle()) outcome.succeeded(value);

@@ -25,7 +25,7 @@ import {
   type TaskLimit,
 } from "../../contract/scheduler.js";
 import { Admission, type Allocation, DEFAULT_RESERVE_AFTER, type Queued, type Request, type Usage } from "./admission.js";
-import { type AttemptOutcome, type RemoteRun, runAttempt, type SignalRelay, startAttempt } from "./attempt.js";
+import { type AttemptEndListener, type RemoteRun, runAttempt, type SignalRelay, startAttempt } from "./attempt.js";
 import { type CapacityOptions, type DetectedCapacity, resolveCapacity } from "./capacity.js";
 import { type DeviceMatcher, deviceMatcher, type GpuMatch } from "./gpu-match.js";
 import { fitToCapacity, type OversizePolicy, oversizeRecords, shortfalls, warnOversize } from "./oversize.js";
@@ -78,7 +78,7 @@ export interface SchedulerStats {
  * One queued call: its own record is the admission queue's entry (no wrapper per call), and it
  * listens for its call's signal itself (no closure per call: a million calls may wait at once).
  */
-class Pending implements Queued, AbortListener, SignalRelay, AttemptOutcome {
+class Pending implements Queued, AbortListener, SignalRelay, AttemptEndListener {
   seq = 0;
   done = false;
   bypassed = 0;

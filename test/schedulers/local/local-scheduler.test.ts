@@ -8,6 +8,7 @@ import {
   smallGpuTask,
   TaskCancelledError,
   TaskExecutionError,
+  planCall,
   TaskTimeoutError,
   UnschedulableError,
   type AttemptRef,
@@ -164,6 +165,22 @@ describe("LocalScheduler admission", () => {
       return inner.with({ scheduler: local })(n);
     });
     expect(await outer.with({ scheduler: local })(21)).toBe(42);
+  });
+
+  it("rejects the call, and frees its share, when an invocation's execute throws before returning a promise", async () => {
+    const { local } = scheduler();
+    const square = customTask({ cpu: 1, memory: 1 })(async function square(n: number) {
+      return n * n;
+    });
+    const boom = new Error("execute threw");
+    const call = await planCall(square, [3]);
+    const execute = (): Promise<unknown> => {
+      throw boom;
+    };
+    const error = await local.run({ ...call, signal: undefined, execute }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TaskExecutionError);
+    expect((error as TaskExecutionError).cause).toBe(boom);
+    expect(local.stats()).toMatchObject({ running: 0, queued: 0, inUse: { cpu: 0 } });
   });
 
   it("wraps a thrown error in TaskExecutionError with the error as cause", async () => {
