@@ -9,7 +9,6 @@ import { ResourceSpecError } from "../errors.js";
 import { checkLabelSpec, type LabelSpec } from "./label.js";
 import {
   expectedOfKey,
-  type NumericField,
   RESOURCE_FIELDS,
   RESOURCE_KEYS,
   RESOURCE_MAIN_KEYS,
@@ -21,7 +20,7 @@ import {
   type StaticValues,
 } from "./fields.js";
 import { applyLimit, type ClampRecord, type OverLimitPolicy, warnClamped } from "./limits.js";
-import { PRESETS, type GpuType, type PresetName } from "./presets.js";
+import { PRESETS, type PresetName } from "./presets.js";
 import { resolvedResources } from "./resolved.js";
 import { type Duration, parseDurationSeconds } from "./quantity.js";
 import {
